@@ -13,7 +13,8 @@
      ├── ExtractionEmpty           a page yielded no usable text
      ├── StoreError                the database could not be opened or migrated          (exit 5)
      ├── ExportError               an export or push failed                              (exit 6)
-     └── ModelError                a model artefact is missing, unsafe or unfitted       (exit 7)
+     ├── ModelError                a model artefact is missing, unsafe or unfitted       (exit 7)
+     └── Interrupted               Ctrl-C; work done so far is saved                     (exit 130)
 
 Exit codes: 0 ok, 1 "found problems" (audit errors), 2 bad input/config,
 3 environment (browser, server), 4 network stage, 5 store, 6 export, 7 model,
@@ -95,3 +96,9 @@ class ExportError(DiscoverError):
 
 class ModelError(DiscoverError):
     exit_code = 7
+
+
+class Interrupted(DiscoverError):
+    """Ctrl-C: what was done so far is kept."""
+
+    exit_code = 130

@@ -1,0 +1,1 @@
+"""Search stage: engine URL building, result-page parsing and block detection (see `serp`)."""

@@ -1,0 +1,351 @@
+"""Engine-independent parsing of search-engine result pages (SERPs).
+
+Each engine module declares a `SerpSpec` -- selectors and marker phrases as *data* -- and
+`parse_serp` applies it. Keeping the engine knowledge in data means a saved real result page
+pins every selector in a test (tests/test_serp_realdata.py), and a layout change is a one-line
+edit rather than new code.
+
+    html ──► detect_block ──► blocked?            → ParsedSerp(kind="blocked")
+         └─► organic results (containers − excluded modules − ads − internal links)
+         └─► no-results markers                   → "no_results" (fallback=True if results remain)
+
+Selectors are CSS (a small subset: tag, #id, .class, [attr], [attr=v|*=|^=|$=|~=], descendant and
+child combinators, comma lists) or XPath (anything starting with "/", "./", "(" or "ancestor::").
+A selector list is a tuple of such strings; for per-result fields the first one that matches wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from discover.records import SerpResult
+from discover.search.blocked import BlockSpec, detect_block_in_doc
+
+SerpKind = Literal["results", "no_results", "blocked"]
+
+
+@dataclass(frozen=True)
+class SerpSpec:
+    """Everything an engine's result page needs to be parsed, as data.
+
+    `results` select one node per organic result (the container, or the title link itself
+    when `link` is `(".",)`). `exclude` lists modules whose content is never organic (ads,
+    local packs, people-also-ask, top stories, knowledge panels, video/image blocks, related
+    searches, sitelinks); a candidate inside any of them is dropped.
+    """
+
+    engine: str
+    results: tuple[str, ...]
+    link: tuple[str, ...] = (".//a[@href]",)
+    title: tuple[str, ...] = ()                 # empty: the link's own text
+    snippet: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()               # modules and ads: never organic
+    drop_url: tuple[str, ...] = ()              # regexes on the unwrapped URL: engine-internal links
+    block: BlockSpec = field(default_factory=BlockSpec)
+    no_results_text: tuple[str, ...] = ()       # lower-case phrases in the visible text
+    no_results_selectors: tuple[str, ...] = ()
+    rewrite_selectors: tuple[str, ...] = ()     # "showing results for <relaxed query>" banners
+    next_page: tuple[str, ...] = ()
+
+
+@dataclass
+class ParsedSerp:
+    """What one result page says.
+
+    `fallback` is True when the engine found nothing for the exact query but shows results
+    for a relaxed one (quotes dropped, query rewritten): `kind` is then "no_results" and
+    `results` holds those relaxed results, so a footprint search can flag the miss.
+    """
+
+    kind: SerpKind
+    results: list[SerpResult] = field(default_factory=list)
+    reason: str = ""
+    fallback: bool = False
+    next_page_url: str | None = None
+
+
+# ── selectors ────────────────────────────────────────────────────────────────────────────
+
+_XPATH_PREFIXES = ("/", "./", ".", "(", "ancestor", "descendant", "self::", "following", "preceding")
+_CSS_TOKEN = re.compile(
+    r"""\s*(?P<comb>[>+~])\s*|(?P<ws>\s+)|(?P<tag>[a-zA-Z*][\w-]*)|\#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+)
+        |\[\s*(?P<attr>[\w:-]+)\s*(?:(?P<op>[*^$~|]?=)\s*(?P<val>"[^"]*"|'[^']*'|[^\]\s]+)\s*)?\]""",
+    re.X,
+)
+
+
+def _is_xpath(selector: str) -> bool:
+    return selector == "." or selector.startswith(_XPATH_PREFIXES) and not re.match(r"\.[\w-]", selector)
+
+
+def _css_attr(attr: str, op: str | None, val: str | None) -> str:
+    if op is None or val is None:
+        return f"@{attr}"
+    v = val.strip("\"'")
+    lit = f'"{v}"'
+    return {
+        "=": f"@{attr}={lit}",
+        "*=": f"contains(@{attr},{lit})",
+        "^=": f"starts-with(@{attr},{lit})",
+        "$=": f"substring(@{attr},string-length(@{attr})-{len(v) - 1})={lit}",
+        "~=": f"contains(concat(' ',normalize-space(@{attr}),' '),' {v} ')",
+        "|=": f"(@{attr}={lit} or starts-with(@{attr},'{v}-'))",
+    }[op]
+
+
+def _css_one(selector: str) -> str:
+    """Translate one CSS selector (no commas) to a relative XPath (descendants of the context)."""
+    steps: list[str] = []
+    axis = "descendant::"
+    tag, preds = "", []
+    pos = 0
+    selector = selector.strip()
+
+    def flush() -> None:
+        nonlocal tag, preds
+        if tag or preds:
+            steps.append(axis + (tag or "*") + "".join(f"[{p}]" for p in preds))
+        tag, preds = "", []
+
+    while pos < len(selector):
+        m = _CSS_TOKEN.match(selector, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"unsupported CSS selector: {selector!r}")
+        pos = m.end()
+        if m.group("comb") or m.group("ws"):
+            flush()
+            axis = "child::" if m.group("comb") == ">" else "descendant::"
+            if m.group("comb") in ("+", "~"):
+                raise ValueError(f"sibling combinators are not supported: {selector!r}")
+        elif m.group("tag"):
+            tag = m.group("tag")
+        elif m.group("id"):
+            preds.append(f'@id="{m.group("id")}"')
+        elif m.group("cls"):
+            preds.append(f"contains(concat(' ',normalize-space(@class),' '),' {m.group('cls')} ')")
+        else:
+            preds.append(_css_attr(m.group("attr"), m.group("op"), m.group("val")))
+    flush()
+    return "./" + "/".join(steps)
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_selector(selector: str) -> etree.XPath:
+    """A compiled XPath for a CSS or XPath selector; cached because specs are reused per page."""
+    if _is_xpath(selector):
+        return etree.XPath(selector)
+    parts = [_css_one(p) for p in selector.split(",") if p.strip()]
+    return etree.XPath(" | ".join(parts))
+
+
+def select(node: etree._Element, selectors: Sequence[str]) -> list[etree._Element]:
+    """All nodes matched by any selector, in document order, without duplicates."""
+    seen: set[etree._Element] = set()
+    found: list[etree._Element] = []
+    for sel in selectors:
+        for hit in compile_selector(sel)(node):
+            if isinstance(hit, etree._Element) and hit not in seen:
+                seen.add(hit)
+                found.append(hit)
+    if len(selectors) > 1:
+        order = {el: i for i, el in enumerate(node.getroottree().iter())}
+        found.sort(key=lambda el: order.get(el, 0))
+    return found
+
+
+def select_first(node: etree._Element, selectors: Sequence[str]) -> etree._Element | None:
+    """The first match of the first selector that matches anything (a priority list)."""
+    for sel in selectors:
+        for hit in compile_selector(sel)(node):
+            if isinstance(hit, etree._Element):
+                return hit
+    return None
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs (including newlines from pretty-printed pages) to single spaces."""
+    return " ".join(text.split())
+
+
+def visible_text(doc: etree._Element) -> str:
+    """Lower-cased text outside script/style/template, for marker phrases."""
+    parts = [
+        t for t in doc.xpath("//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+                             " or ancestor::template)]")
+    ]
+    return collapse(" ".join(parts)).lower()
+
+
+def text_of(el: etree._Element) -> str:
+    """Collapsed text content of an element, skipping scripts and styles inside it."""
+    return collapse(" ".join(el.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+
+
+# ── URLs ─────────────────────────────────────────────────────────────────────────────────
+
+def _b64url(data: str) -> str | None:
+    try:
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        return raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _query_value(query: str, *names: str) -> str | None:
+    params = parse_qs(query, keep_blank_values=False)
+    for name in names:
+        if params.get(name):
+            return params[name][0]
+    return None
+
+
+def unwrap_url(href: str, base_url: str = "") -> str:
+    """The destination behind an engine's click-tracking wrapper, resolved to an absolute URL.
+
+    Handles Google `/url?q=` and `/url?url=`, DuckDuckGo `//duckduckgo.com/l/?uddg=`, Bing
+    `/ck/a?...&u=a1<base64url>`, Yahoo `.../RU=<encoded>/RK=...`; anything else is returned
+    resolved against `base_url`. Unknown wrappers are returned as they are (then filtered as
+    engine-internal by the spec's `drop_url`).
+    """
+    href = (href or "").strip()
+    if not href:
+        return ""
+    absolute = urljoin(base_url or "https://localhost/", href) if not href.startswith("//") else "https:" + href
+    parts = urlsplit(absolute)
+    host, path = parts.netloc.lower(), parts.path
+    if path == "/url" and (target := _query_value(parts.query, "q", "url")):
+        if target.startswith(("http://", "https://")):
+            return target
+    if path.startswith("/l/") and "duckduckgo" in host and (target := _query_value(parts.query, "uddg")):
+        return target
+    if path == "/ck/a" and "bing." in host and (u := _query_value(parts.query, "u")):
+        decoded = _b64url(u[2:]) if u.startswith("a1") else None
+        if decoded and decoded.startswith(("http://", "https://")):
+            return decoded
+    if "/RU=" in absolute and "yahoo." in host:
+        m = re.search(r"/RU=([^/]+)/R[KS]=", absolute)
+        if m:
+            return unquote(m.group(1))
+    if href.startswith(("http://", "https://")) or base_url or href.startswith("//"):
+        return absolute
+    return href
+
+
+# ── parsing ──────────────────────────────────────────────────────────────────────────────
+
+def load_html(html: str | bytes) -> etree._Element:
+    """Parse a page with lxml (fast on 2 MB SERPs); bytes are decoded by lxml's own sniffing."""
+    if isinstance(html, str):
+        html = html.encode("utf-8")
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        return lxml.html.document_fromstring(html, parser=parser)
+    return lxml.html.document_fromstring(html) if html.strip() else lxml.html.document_fromstring("<html/>")
+
+
+def _excluded_nodes(doc: etree._Element, spec: SerpSpec) -> set[etree._Element]:
+    return set(select(doc, spec.exclude)) if spec.exclude else set()
+
+
+def _inside(el: etree._Element, nodes: set[etree._Element]) -> bool:
+    node: etree._Element | None = el
+    while node is not None:
+        if node in nodes:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _dropped(url: str, spec: SerpSpec) -> bool:
+    if not url.startswith(("http://", "https://")):
+        return True
+    return any(re.search(p, url) for p in spec.drop_url)
+
+
+def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[str, str, str] | None:
+    link = select_first(node, spec.link)
+    if link is None:
+        return None
+    url = unwrap_url(link.get("href", ""), base_url)
+    title_el = select_first(node, spec.title) if spec.title else None
+    title = text_of(title_el if title_el is not None else link)
+    snippet_el = select_first(node, spec.snippet) if spec.snippet else None
+    snippet = text_of(snippet_el) if snippet_el is not None else ""
+    return url, title, snippet
+
+
+def extract_results(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
+                    base_url: str = "") -> list[SerpResult]:
+    """Organic results in page order: containers minus excluded modules, wrappers unwrapped,
+    engine-internal links and repeats dropped, ranks from 1."""
+    excluded = _excluded_nodes(doc, spec)
+    results: list[SerpResult] = []
+    seen: set[str] = set()
+    for node in select(doc, spec.results):
+        if _inside(node, excluded):
+            continue
+        found = _one_result(node, spec, base_url)
+        if found is None:
+            continue
+        url, title, snippet = found
+        if _dropped(url, spec) or url in seen or not title:
+            continue
+        seen.add(url)
+        results.append(SerpResult(url=url, title=title, snippet=snippet, rank=len(results) + 1,
+                                  engine=spec.engine, query=query, page=page))
+    return results
+
+
+def _no_results_reason(doc: etree._Element, text: str, spec: SerpSpec) -> str:
+    for phrase in spec.no_results_text:
+        if phrase in text:
+            return f"engine says no results: {phrase!r}"
+    if spec.no_results_selectors and select_first(doc, spec.no_results_selectors) is not None:
+        return "engine shows its no-results block"
+    return ""
+
+
+def _next_page(doc: etree._Element, spec: SerpSpec, base_url: str) -> str | None:
+    el = select_first(doc, spec.next_page) if spec.next_page else None
+    if el is None or not el.get("href"):
+        return None
+    return urljoin(base_url, el.get("href")) if base_url else el.get("href")
+
+
+def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
+              base_url: str = "") -> ParsedSerp:
+    """`parse_serp` on an already-parsed document (lets callers and benchmarks reuse a tree)."""
+    results = extract_results(doc, spec, query=query, page=page, base_url=base_url)
+    text = visible_text(doc)
+    block = detect_block_in_doc(doc, text, base_url, None, spec.block)
+    if block and (block != "consent" or not results):
+        return ParsedSerp(kind="blocked", reason=block)
+    next_url = _next_page(doc, spec, base_url)
+    reason = _no_results_reason(doc, text, spec)
+    if not reason and results and spec.rewrite_selectors:
+        banner = select_first(doc, spec.rewrite_selectors)
+        if banner is not None:
+            reason = f"engine rewrote the query: {text_of(banner)[:120]!r}"
+    if reason:
+        return ParsedSerp(kind="no_results", results=results, reason=reason,
+                          fallback=bool(results), next_page_url=next_url if results else None)
+    return ParsedSerp(kind="results", results=results, next_page_url=next_url,
+                      reason="" if results else "no organic results found on the page")
+
+
+def parse_serp(html: str | bytes, engine: str, *, query: str = "", page: int = 1,
+               base_url: str = "") -> ParsedSerp:
+    """Parse one result page of `engine` (a registry name or alias such as "ddg")."""
+    from discover.search.engines import get_engine
+
+    spec: SerpSpec = get_engine(engine).SPEC
+    return parse_doc(load_html(html), spec, query=query, page=page, base_url=base_url)
