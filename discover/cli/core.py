@@ -127,9 +127,9 @@ def gen_web(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same world).")] = 1,
 ) -> None:
     """Generate a large synthetic web world (for benchmarks)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} exists and is not empty; choose a new folder")
     from discover.webworld.generate import generate_world
 
-    if out.exists() and any(out.iterdir()):
-        raise InputError(f"{out} exists and is not empty; choose a new folder")
     summary = generate_world(out, sites=sites, pages_per_site=pages_per_site, seed=seed)
     console().print(f"wrote {summary['hosts']} hosts, {summary['pages']} pages to {out}")

@@ -1,0 +1,70 @@
+"""The CLI as a user meets it: --help everywhere, clear one-line errors, meaningful exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from discover.cli.app import app
+import typer
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOVER_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "discover", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+def _commands(group, prefix=()):
+    import typer.main
+
+    cmd = typer.main.get_command(group) if not hasattr(group, "commands") else group
+    for name, sub in getattr(cmd, "commands", {}).items():
+        yield prefix + (name,)
+        if hasattr(sub, "commands"):
+            yield from _commands(sub, prefix + (name,))
+
+
+def test_every_command_has_help():
+    names = list(_commands(app))
+    assert ("doctor",) in names and ("serve",) in names
+    for path in names:
+        r = run_cli(*path, "--help")
+        assert r.returncode == 0, (path, r.stderr)
+        assert "Usage" in r.stdout
+
+
+def test_doctor_json_reports_browser():
+    r = run_cli("doctor", "--json")
+    data = json.loads(r.stdout)
+    browser = next(c for c in data["checks"] if c["check"] == "browser")
+    assert browser["status"] == "ok" and "Chrom" in browser["detail"]
+    assert r.returncode == 0
+
+
+def test_doctor_reports_missing_browser(tmp_path):
+    r = run_cli("doctor", "--json", env={"DISCOVER_BROWSER": str(tmp_path / "none")})
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert not data["ok"]
+    assert "apt-get install" in next(c for c in data["checks"] if c["check"] == "browser")["detail"]
+
+
+def test_bad_config_is_one_line_error(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("pages = 'lots'\n")
+    r = run_cli("doctor", env={"DISCOVER_CONFIG": str(cfg)})
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+
+
+def test_gen_web_refuses_non_empty_folder(tmp_path):
+    (tmp_path / "x").write_text("x")
+    r = run_cli("gen-web", "--out", str(tmp_path), "--sites", "3")
+    assert r.returncode == 2 and "not empty" in r.stderr and "Traceback" not in r.stderr
