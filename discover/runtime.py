@@ -37,11 +37,9 @@ class Runtime:
             from discover.webworld.world import World
 
             self.world = World(self.settings.web)
-            try:  # TEMPORARY until webworld/engine.py lands
-                from discover.webworld.engine import install_engine
-                install_engine(self.world, captcha=self._captcha)
-            except ModuleNotFoundError:
-                pass
+            from discover.webworld.engine import install_engine
+
+            install_engine(self.world, captcha=self._captcha)
             self.server = WorldServer(self.world).start()
         return self
 
