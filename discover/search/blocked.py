@@ -80,12 +80,18 @@ def _matches_url(url: str, spec: BlockSpec) -> str | None:
     return None
 
 
+#: A page with more visible text than this that shows a consent dialog is a real page under an
+#: overlay (Google's EU SERPs embed "Before you continue to Google"), not a consent wall: the
+#: runner clicks CONSENT_SELECTORS on every page anyway.
+CONSENT_WALL_MAX_TEXT = 5000
+
+
 def _matches_doc(doc: etree._Element, text: str, spec: BlockSpec) -> str | None:
     from discover.search.serp import select_first  # local: serp imports this module
 
     found: dict[str, str] = {}
     for reason, phrase in spec.text:
-        if phrase in text:
+        if phrase in text and (reason != "consent" or len(text) <= CONSENT_WALL_MAX_TEXT):
             found.setdefault(reason, phrase)
     for reason, selector in spec.selectors:
         if select_first(doc, (selector,)) is not None:

@@ -10,7 +10,7 @@ edit rather than new code.
          └─► no-results markers                   → "no_results" (fallback=True if results remain)
 
 Selectors are CSS (a small subset: tag, #id, .class, [attr], [attr=v|*=|^=|$=|~=], descendant and
-child combinators, comma lists) or XPath (anything starting with "/", "./", "(" or "ancestor::").
+child combinators, comma lists) or XPath (".", or starting with "/", "./", "(", or containing an axis such as "parent::").
 A selector list is a tuple of such strings; for per-result fields the first one that matches wins.
 """
 
@@ -76,7 +76,6 @@ class ParsedSerp:
 
 # ── selectors ────────────────────────────────────────────────────────────────────────────
 
-_XPATH_PREFIXES = ("/", "./", ".", "(", "ancestor", "descendant", "self::", "following", "preceding")
 _CSS_TOKEN = re.compile(
     r"""\s*(?P<comb>[>+~])\s*|(?P<ws>\s+)|(?P<tag>[a-zA-Z*][\w-]*)|\#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+)
         |\[\s*(?P<attr>[\w:-]+)\s*(?:(?P<op>[*^$~|]?=)\s*(?P<val>"[^"]*"|'[^']*'|[^\]\s]+)\s*)?\]""",
@@ -85,7 +84,8 @@ _CSS_TOKEN = re.compile(
 
 
 def _is_xpath(selector: str) -> bool:
-    return selector == "." or selector.startswith(_XPATH_PREFIXES) and not re.match(r"\.[\w-]", selector)
+    """XPath: ".", paths ("/", "./", ".//", "("), or anything with an axis ("parent::h3")."""
+    return selector in (".", "..") or selector.startswith(("/", "./", "(", "../")) or "::" in selector
 
 
 def _css_attr(attr: str, op: str | None, val: str | None) -> str:
@@ -188,7 +188,7 @@ def visible_text(doc: etree._Element) -> str:
 
 def text_of(el: etree._Element) -> str:
     """Collapsed text content of an element, skipping scripts and styles inside it."""
-    return collapse(" ".join(el.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+    return collapse("".join(el.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
 
 
 # ── URLs ─────────────────────────────────────────────────────────────────────────────────
@@ -243,13 +243,32 @@ def unwrap_url(href: str, base_url: str = "") -> str:
 
 # ── parsing ──────────────────────────────────────────────────────────────────────────────
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes to text: UTF-8 when the bytes are valid UTF-8 (saved pages often lack a charset
+    declaration, and lxml would then guess Latin-1), else the declared charset, else cp1252."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    m = _META_CHARSET.search(data[:4096])
+    if m:
+        try:
+            return data.decode(m.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return data.decode("cp1252", errors="replace")
+
+
 def load_html(html: str | bytes) -> etree._Element:
-    """Parse a page with lxml (fast on 2 MB SERPs); bytes are decoded by lxml's own sniffing."""
-    if isinstance(html, str):
-        html = html.encode("utf-8")
-        parser = lxml.html.HTMLParser(encoding="utf-8")
-        return lxml.html.document_fromstring(html, parser=parser)
-    return lxml.html.document_fromstring(html) if html.strip() else lxml.html.document_fromstring("<html/>")
+    """Parse a page with lxml, which is fast enough for 2 MB result pages."""
+    text = decode_html(html) if isinstance(html, bytes) else html
+    if not text.strip():
+        text = "<html></html>"
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+    return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
 
 
 def _excluded_nodes(doc: etree._Element, spec: SerpSpec) -> set[etree._Element]:
@@ -318,7 +337,8 @@ def _next_page(doc: etree._Element, spec: SerpSpec, base_url: str) -> str | None
     el = select_first(doc, spec.next_page) if spec.next_page else None
     if el is None or not el.get("href"):
         return None
-    return urljoin(base_url, el.get("href")) if base_url else el.get("href")
+    url = urljoin(base_url, el.get("href")) if base_url else el.get("href", "")
+    return url if url.startswith(("http://", "https://")) else None
 
 
 def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
@@ -327,10 +347,12 @@ def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int
     results = extract_results(doc, spec, query=query, page=page, base_url=base_url)
     text = visible_text(doc)
     block = detect_block_in_doc(doc, text, base_url, None, spec.block)
-    if block and (block != "consent" or not results):
+    reason = _no_results_reason(doc, text, spec)
+    # A consent dialog over a real page (results or a no-results message) is not a wall:
+    # the runner clicks it away. Captchas and challenges always block.
+    if block and (block != "consent" or not (results or reason)):
         return ParsedSerp(kind="blocked", reason=block)
     next_url = _next_page(doc, spec, base_url)
-    reason = _no_results_reason(doc, text, spec)
     if not reason and results and spec.rewrite_selectors:
         banner = select_first(doc, spec.rewrite_selectors)
         if banner is not None:
@@ -342,10 +364,15 @@ def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int
                       reason="" if results else "no organic results found on the page")
 
 
+def parse_html(html: str | bytes, spec: SerpSpec, *, query: str = "", page: int = 1,
+               base_url: str = "") -> ParsedSerp:
+    """Parse one result page with an explicit spec (what each engine's `parse` calls)."""
+    return parse_doc(load_html(html), spec, query=query, page=page, base_url=base_url)
+
+
 def parse_serp(html: str | bytes, engine: str, *, query: str = "", page: int = 1,
                base_url: str = "") -> ParsedSerp:
     """Parse one result page of `engine` (a registry name or alias such as "ddg")."""
     from discover.search.engines import get_engine
 
-    spec: SerpSpec = get_engine(engine).SPEC
-    return parse_doc(load_html(html), spec, query=query, page=page, base_url=base_url)
+    return get_engine(engine).parse(html, query=query, page=page, base_url=base_url)
