@@ -7,6 +7,7 @@ reachable here), with the same flags the tool uses.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -29,6 +30,25 @@ def _isolated(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+
+
+_SYNC_PLAYWRIGHT_FIXTURES = {"page", "context", "browser", "playwright", "new_context"}
+
+
+@pytest.fixture(autouse=True)
+def _asyncio_after_sync_playwright(request):
+    """pytest-playwright's session-wide sync driver leaves its event loop registered as the
+    running loop of the main thread; `asyncio.run` in later tests would refuse to start.
+    Tests that do not use those fixtures get a clean slate for their duration."""
+    if _SYNC_PLAYWRIGHT_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    leaked = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(leaked)
 
 
 @pytest.fixture(scope="session")
