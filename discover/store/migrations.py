@@ -1,0 +1,64 @@
+"""Versioned schema migrations: a `schema_version` table and ordered migration functions.
+
+`migrate(engine)` applies every migration above the database's version, each in its own
+transaction, so a fresh database and an older one both end at `LATEST`. To change the
+schema, append a function to `MIGRATIONS` (never edit an applied one).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import sqlalchemy as sa
+
+from discover.errors import StoreError
+from discover.store import schema as s
+
+
+def _m1_initial(conn: sa.Connection) -> None:
+    s.metadata.create_all(conn, tables=list(s.V1_TABLES))
+
+
+def _m2_outbox(conn: sa.Connection) -> None:
+    s.outbox.create(conn)
+
+
+def _m3_links_url_index(conn: sa.Connection) -> None:
+    # Broken-link lookups and PageRank go by target URL; added once link tables got large.
+    sa.Index("ix_links_url", s.links.c.url).create(conn)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
+    ("initial", _m1_initial),
+    ("outbox", _m2_outbox),
+    ("links_url_index", _m3_links_url_index),
+]
+LATEST = len(MIGRATIONS)
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.execute(sa.select(sa.func.max(s.schema_version.c.version))).scalar() or 0
+
+
+def migrate(engine: sa.Engine, target: int | None = None) -> int:
+    """Bring the database to `target` (default: the latest version); return the version reached."""
+    target = LATEST if target is None else target
+    with engine.begin() as conn:
+        s.schema_version.create(conn, checkfirst=True)
+        version = current_version(conn)
+    if version > LATEST:
+        raise StoreError(f"the database is at schema version {version}, newer than this discover ({LATEST})",
+                         hint="upgrade discover, or use another --db")
+    for number in range(version + 1, target + 1):
+        name, func = MIGRATIONS[number - 1]
+        try:
+            with engine.begin() as conn:
+                func(conn)
+                conn.execute(sa.insert(s.schema_version).values(version=number, applied_at=time.time(), name=name))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"migration {number} ({name}) failed: {exc.__class__.__name__}",
+                             hint=str(exc).splitlines()[0][:200]) from None
+    return max(version, target)
