@@ -1,0 +1,286 @@
+"""One digest body → its individual queries → labelled fields.
+
+Digests come in a few shapes: numbered sections ("1) Summary: ..."), "Query #2" headers,
+separator lines ("-----", "=====", "*****"), or HTML with a heading per query. A body is
+cut at every separator and every query start; each piece is read as "Label: value" lines
+(a value runs on until the next known label), and kept only when it carries enough fields
+to be a query (so an index, a greeting or a footer is not one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from discover.haro import JournalistQuery
+from discover.haro.deadline import is_expired, is_urgent, parse_deadline
+
+__all__ = ["html_to_text", "split_digest", "extract_fields", "fields_to_query", "queries_from_body", "FIELD_LABELS"]
+
+#: Field → the labels digests and boards use for it (lower case, single spaces).
+FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "summary": ("summary", "title", "subject", "headline", "request title", "query title", "topic",
+                "story", "request summary", "query summary", "opportunity", "request"),
+    "category": ("category", "categories", "section", "beat", "industry", "sector", "topic category",
+                 "query category", "request category"),
+    "journalist": ("name", "journalist", "reporter", "writer", "journalist name", "reporter name",
+                   "author", "from", "contact name", "posted by", "requested by", "editor", "producer",
+                   "journalist/writer", "writer name"),
+    "outlet": ("media outlet", "outlet", "publication", "media", "publisher", "outlet name",
+               "publication name", "media name", "news outlet", "station", "show", "podcast",
+               "magazine", "masthead", "media outlet name"),
+    "outlet_url": ("outlet url", "website", "url", "media url", "publication url", "site",
+                   "outlet website", "web", "media outlet url", "outlet link", "publication website"),
+    "deadline": ("deadline", "due", "due date", "respond by", "reply by", "closing date", "closes",
+                 "expires", "deadline date", "submission deadline", "response deadline", "needed by"),
+    "requirements": ("requirements", "requirement", "criteria", "must have", "looking for",
+                     "who we need", "expert requirements", "qualifications", "eligibility",
+                     "source requirements", "ideal source"),
+    "reply_to": ("email", "e-mail", "reply to", "reply-to", "respond to", "contact", "contact email",
+                 "submit", "pitch to", "send to", "reply", "apply", "respond", "how to respond",
+                 "responses to", "reply link", "submit at", "response email", "pitch", "send pitches to",
+                 "reply address", "respond here", "answer at"),
+    "details": ("query", "details", "description", "request details", "question", "questions", "body",
+                "pitch request", "brief", "the ask", "more info", "info", "message", "query details",
+                "full query", "background"),
+}
+_LABEL_TO_FIELD = {label: name for name, labels in FIELD_LABELS.items() for label in labels}
+#: Fields that make a labelled block a query rather than a header or a footer.
+_SUBSTANCE = ("deadline", "reply_to", "details", "requirements")
+
+_SEPARATOR = re.compile(r"^\s*(?:[-=_*~+#•·]\s*){3,}\s*$")
+_START = re.compile(
+    r"^\s*(?:"
+    r"(?:query|request|pitch|opportunity|journo\s*request|source\s*request)\s*(?:#|no\.?|number)?\s*\d{1,4}\b"
+    r"|\d{1,4}\s*[).]\s*(?:summary|title|subject|query|request|headline)\s*:"
+    r"|#\s?\d{1,4}\b(?!\s*[:/])"
+    r"|\[\s*\d{1,4}\s*\]"
+    r"|#journorequest\b"
+    r")", re.I)
+_LABEL_LINE = re.compile(
+    r"^\s*(?:[-*•]\s*)?(?:\d{1,4}\s*[).]\s*)?(?:\*\*)?(?P<label>[A-Za-z][A-Za-z /&'’-]{0,34}?)(?:\*\*)?\s*[:：]"
+    r"(?!//)\s*(?P<value>.*)$")
+_NUMBER_PREFIX = re.compile(
+    r"^\s*(?:(?:query|request|pitch|opportunity)\s*(?:#|no\.?|number)?\s*\d{1,4}\s*[:.)\-–—]?\s*"
+    r"|\d{1,4}\s*[).:\-–—]\s*|#\s?\d{1,4}\s*[:.)\-–—]?\s*|\[\s*\d{1,4}\s*\]\s*)", re.I)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_URL = re.compile(r"https?://[^\s<>()\"']+")
+_URGENT_MARK = re.compile(r"\burgent\b", re.I)
+_FOOTER = re.compile(r"\b(unsubscribe|manage (?:your )?(?:subscription|preferences)|you are receiving|"
+                     r"you're receiving|view (?:this email )?in (?:your )?browser)\b", re.I)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer",
+          "blockquote", "pre", "dl", "dt", "dd", "tbody", "thead", "center", "main", "aside", "form",
+          "h5", "h6", "address", "figure", "figcaption", "nav"}
+_HEADINGS = {"h1", "h2", "h3", "h4"}
+
+
+def normalise_text(text: str) -> str:
+    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Visible text with the structure a digest needs: block breaks, a separator before each
+    heading and <hr>, "label: value" for dt/dd and two-cell table rows, link targets kept."""
+    import lxml.html
+    from lxml import etree
+
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return normalise_text(re.sub(r"<[^>]+>", " ", html))
+    out: list[str] = []
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in ("script", "style", "head", "title", "noscript", "template") or not isinstance(el.tag, str):
+            if el.tail:
+                out.append(el.tail)
+            return
+        tag = tag.lower()
+        if tag == "hr":
+            out.append("\n-----\n")
+        elif tag in _HEADINGS:
+            out.append("\n-----\n")
+        elif tag in _BLOCK:
+            out.append("\n")
+        if tag == "tr":
+            cells = [c for c in el if isinstance(c.tag, str) and c.tag.lower() in ("th", "td")]
+            if len(cells) == 2:
+                label = " ".join(cells[0].text_content().split()).rstrip(":")
+                out.append(f"{label}: ")
+                walk_children(cells[1])
+                out.append("\n")
+                if el.tail:
+                    out.append(el.tail)
+                return
+        if el.text:
+            out.append(el.text)
+        walk_children(el)
+        if tag == "dt":
+            text = "".join(out[-1:]).rstrip()
+            out.append("" if text.endswith(":") else ": ")
+        elif tag == "a":
+            href = (el.get("href") or "").strip()
+            shown = el.text_content()
+            target = href[7:].split("?")[0] if href.lower().startswith("mailto:") else href
+            if target and not target.startswith("#") and target not in shown and \
+                    href.lower().startswith(("mailto:", "http://", "https://")):
+                out.append(f" <{target}>")
+        elif tag in _BLOCK or tag in _HEADINGS or tag in ("td", "th"):
+            out.append("\n" if tag not in ("td", "th") else " ")
+        if el.tail:
+            out.append(el.tail)
+
+    def walk_children(el) -> None:
+        for child in el:
+            walk(child)
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    # "dt" then "dd" on separate lines → join them into one "Label: value" line.
+    text = re.sub(r":[ \t]*\n+[ \t]*(?=[^\s=_*~-])", ": ", "".join(out).replace("\r", ""))
+    return normalise_text(text)
+
+
+def split_digest(text: str) -> list[str]:
+    """Cut a digest body into candidate blocks at separators and query starts."""
+    blocks: list[list[str]] = [[]]
+    for line in normalise_text(text).split("\n"):
+        if _SEPARATOR.match(line):
+            blocks.append([])
+            continue
+        if _START.match(line) and any(s.strip() for s in blocks[-1]):
+            blocks.append([])
+        blocks[-1].append(line)
+    return [b for b in ("\n".join(lines).strip() for lines in blocks) if b]
+
+
+def _label_field(label: str) -> str | None:
+    key = " ".join(label.lower().replace("’", "'").split())
+    return _LABEL_TO_FIELD.get(key)
+
+
+@dataclass
+class Block:
+    fields: dict[str, str] = field(default_factory=dict)
+    heading: str = ""             # the first line when it is not a label line
+    text: str = ""
+    number: int | None = None     # the digest's own number for this query, when it gives one
+
+
+def extract_fields(block: str) -> Block:
+    """Read "Label: value" lines (values run on until the next known label)."""
+    result = Block(text=block.strip())
+    current: str | None = None
+    lines = block.split("\n")
+    num = re.match(r"^\s*(?:(?:query|request|pitch|opportunity)\s*(?:#|no\.?|number)?\s*|#\s?|\[\s*)?(\d{1,4})\b",
+                   lines[0], re.I) if lines else None
+    if num:
+        result.number = int(num.group(1))
+    for i, line in enumerate(lines):
+        m = _LABEL_LINE.match(line)
+        name = _label_field(m.group("label")) if m else None
+        if m and name and name not in result.fields:
+            current = name
+            result.fields[name] = m.group("value").strip()
+            continue
+        if i == 0 and not result.heading:
+            heading = _NUMBER_PREFIX.sub("", line).strip(" -–—:")
+            if heading and not _SEPARATOR.match(heading):
+                result.heading = heading
+                continue
+        if current and line.strip():
+            result.fields[current] = (result.fields[current] + "\n" + line.strip()).strip()
+        elif current and not line.strip() and current in ("details", "requirements"):
+            result.fields[current] += "\n"
+    result.fields = {k: v.strip() for k, v in result.fields.items()}
+    return result
+
+
+def is_query(block: Block) -> bool:
+    known = [k for k, v in block.fields.items() if v]
+    if "#journorequest" in block.text.lower() and (_EMAIL.search(block.text) or len(block.text) > 40):
+        return True
+    if _FOOTER.search(block.text) and not any(k in block.fields for k in ("deadline", "details")):
+        return False
+    has_title = "summary" in block.fields or bool(block.heading)
+    return (len(known) >= 2 or (has_title and len(known) >= 1)) and any(k in known for k in _SUBSTANCE)
+
+
+def _reply_target(value: str, text: str) -> str:
+    """An address or link to answer at: from the labelled value, else the first one in the block."""
+    for source in (value, text):
+        if not source:
+            continue
+        m = _EMAIL.search(source)
+        if m:
+            return m.group(0).rstrip(".")
+        u = _URL.search(source)
+        if u:
+            return u.group(0).rstrip(".,;")
+    return " ".join(value.split())
+
+
+def fields_to_query(block: Block, *, source: str, origin: str, number: int, reference: datetime,
+                    now: datetime, default_tz: tzinfo | None = None) -> JournalistQuery:
+    f = block.fields
+    summary = f.get("summary") or block.heading
+    if not summary and "#journorequest" in block.text.lower():
+        summary = re.sub(r"#journorequest\b[:\s-]*", "", block.text, flags=re.I).split("\n")[0][:200]
+    deadline_text = f.get("deadline", "")
+    deadline = parse_deadline(deadline_text, reference, default_tz=default_tz) if deadline_text else None
+    if deadline is None:
+        m = re.search(r"\b(?:deadline|due|by|before|until)\b[:\s]+([^\n]{3,80})", block.text, re.I)
+        if m:
+            deadline = parse_deadline(m.group(1), reference, default_tz=default_tz)
+            deadline_text = deadline_text or (m.group(1).strip() if deadline else "")
+    outlet_url = f.get("outlet_url", "")
+    u = _URL.search(outlet_url)
+    outlet_url = u.group(0).rstrip(".,;") if u else outlet_url
+    outlet = f.get("outlet", "")
+    u = _URL.search(outlet)
+    if u:  # "TechWeekly (https://techweekly.example)"
+        outlet_url = outlet_url or u.group(0).rstrip(".,;)")
+        outlet = re.sub(r"[(<\[]?\s*" + re.escape(u.group(0)) + r"\s*[)>\]]?", " ", outlet).strip(" -–—,")
+    urgent_mark = bool(_URGENT_MARK.search(summary) or _URGENT_MARK.search(f.get("category", "")))
+    expired = is_expired(deadline, now)
+    return JournalistQuery(
+        source=source,
+        summary=" ".join(summary.split()),
+        category=" ".join(f.get("category", "").split()),
+        outlet=" ".join(outlet.split()),
+        journalist=" ".join(f.get("journalist", "").split()),
+        deadline=deadline,
+        requirements=f.get("requirements", "").strip(),
+        reply_to=_reply_target(f.get("reply_to", ""), block.text),
+        text=block.text,
+        outlet_url=outlet_url,
+        urgent=not expired and (is_urgent(deadline, now) or urgent_mark),
+        expired=expired,
+        origin=origin,
+        number=number,
+        received=reference,
+        deadline_text=" ".join(deadline_text.split()),
+        details=f.get("details", "").strip(),
+    )
+
+
+def queries_from_body(text: str, *, name: str, reference: datetime, now: datetime, origin: str = "mail",
+                      default_tz: tzinfo | None = None) -> list[JournalistQuery]:
+    """Every query in one digest body, numbered from 1 in order, sources "<name>#<n>"."""
+    out: list[JournalistQuery] = []
+    for raw in split_digest(text):
+        block = extract_fields(raw)
+        if not is_query(block):
+            continue
+        n = len(out) + 1
+        out.append(fields_to_query(block, source=f"{name}#{n}", origin=origin, number=n,
+                                   reference=reference, now=now, default_tz=default_tz))
+    return out
