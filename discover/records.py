@@ -227,3 +227,16 @@ class Candidate:
     found_by_types: tuple[str, ...] = ()     # prospect types of the footprints that found it
     found_by: tuple[str, ...] = ()           # "engine: query" strings
     link_checks: list[LinkCheck] = field(default_factory=list)
+
+
+@dataclass
+class FusedResult:
+    """One URL found by one or more (engine, query) searches, merged by reciprocal-rank fusion."""
+
+    url: str
+    title: str = ""
+    snippet: str = ""
+    score: float = 0.0
+    found_by: list[tuple[str, str, int]] = field(default_factory=list)   # (engine, query text, rank)
+    types: tuple[str, ...] = ()          # prospect types of the queries that found it
+    footprints: tuple[str, ...] = ()     # footprint ids of those queries
