@@ -1,4 +1,4 @@
-"""Core commands: run, doctor, serve, gen-web."""
+"""Core commands: doctor, serve, gen-web, run."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, EndpointOpt, JsonOpt, WebOpt, console, make_settings, print_json, print_table,
+    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
+    make_settings, print_json, print_table, progress, run_async,
 )
-from discover.errors import DiscoverError, InputError
+from discover.errors import DiscoverError, InputError, Interrupted
 
 
 def _version(dist: str) -> str:
@@ -133,3 +134,99 @@ def gen_web(
 
     summary = generate_world(out, sites=sites, pages_per_site=pages_per_site, seed=seed)
     console().print(f"wrote {summary['hosts']} hosts, {summary['pages']} pages to {out}")
+
+
+@app.command()
+def run(
+    keyword: Annotated[str, typer.Argument(help='The niche keyword, e.g. "maternity clothes".')] = "",
+    geo: GeoOpt = None,
+    types: TypesOpt = None,
+    engine: EngineOpt = None,
+    pages: Annotated[int | None, typer.Option("--pages", min=1, max=10, help="Result pages per query.")] = None,
+    max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Most pages fetched in the run.")] = None,
+    about: Annotated[list[str] | None, typer.Option(
+        "--about", help="A file of your own content to profile the niche (repeatable).")] = None,
+    terms: Annotated[str | None, typer.Option("--terms", help="Extra related terms, comma-separated.")] = None,
+    expand: Annotated[bool, typer.Option("--expand/--no-expand", help="Second round of queries from mined terms.")] = True,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows shown in the table.")] = 20,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the shortlist CSV here.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Finish the last interrupted run for this keyword.")] = False,
+    include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites flagged as spam.")] = False,
+    show_contacted: Annotated[bool, typer.Option("--show-contacted", help="Keep sites already in the outreach ledger.")] = False,
+    ignore_robots: Annotated[bool | None, typer.Option("--ignore-robots", help="Do not honour robots.txt.")] = None,
+    web: WebOpt = None,
+    db: DbOpt = None,
+    browser: BrowserOpt = None,
+    browser_endpoint: EndpointOpt = None,
+    headed: HeadedOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Discover prospects for a niche: search, read, classify, check and rank — then shortlist."""
+    from discover.pipeline import RunRequest, parse_types, run_discovery
+    from discover.runtime import Runtime
+    from discover.store import Store
+
+    settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
+                             engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots)
+    store = Store.open(settings.db_url())
+    if resume and not keyword:
+        last = store.find_resumable_run()
+        if last is None:
+            raise InputError("there is no interrupted run to resume")
+        keyword, geo = last.keyword, geo or last.geo or None
+        types = types or ",".join(last.types)
+    request = RunRequest(
+        keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
+        extra_terms=tuple(t.strip() for t in (terms or "").split(",") if t.strip()), expand=expand,
+        include_spam=include_spam, show_contacted=show_contacted, resume=resume)
+
+    async def go():
+        async with Runtime(settings) as runtime:
+            with progress() as bar:
+                tasks: dict[str, int] = {}
+
+                def tick(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(stage, total=total)
+                    bar.update(tasks[stage], completed=done, total=total)
+
+                return await run_discovery(runtime, request, store=store, on_progress=tick)
+
+    try:
+        result = run_async(go())
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; finish the run with `discover run --resume`") from None
+    finally:
+        store.close()
+    _report_run(result, top=top, out=out, as_json=as_json, settings=settings)
+
+
+def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) -> None:
+    from discover.export import write_prospects
+
+    prospects = result.prospects
+    target = out or settings.data_path() / "exports" / f"run-{result.run_id}.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_prospects(prospects, "csv", target)
+    if as_json:
+        print_json([p.to_json() for p in prospects])
+        return
+    s = result.summary
+    print_table(
+        f"Top {min(top, len(prospects))} of {len(prospects)} prospects for “{result.request.keyword}”"
+        + (f" near {result.request.geo}" if result.request.geo else ""),
+        ["#", "domain", "type", "score", "geo", "contact", "why"],
+        [(i, p.domain, p.type, f"{p.score:.2f}", p.geo_tier if result.request.geo else "-",
+          p.email or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)])
+    c = console()
+    outcomes = ", ".join(f"{e}: " + " ".join(f"{k}={v}" for k, v in sorted(o.items()))
+                         for e, o in s.get("query_outcomes", {}).items())
+    c.print(f"queries {s.get('queries', 0)} ({outcomes}) → results {s.get('results', 0)} → "
+            f"pages {s.get('pages', 0)} → prospects {s.get('prospects', 0)} in {s.get('elapsed_s', 0)} s")
+    if s.get("blocked_engines"):
+        c.print(f"[yellow]blocked engines:[/yellow] {', '.join(s['blocked_engines'])} (backed off; see `discover report`)")
+    hidden = s.get("hidden") or {}
+    if hidden:
+        c.print("hidden: " + ", ".join(f"{n} {why}" for why, n in hidden.items())
+                + " (--include-spam / --show-contacted to see them)")
+    c.print(f"run {result.run_id}; CSV written to {target}")

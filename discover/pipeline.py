@@ -1,0 +1,468 @@
+"""Compose the stages into one discovery run.
+
+    1. plan      footprint queries for the keyword, place and prospect types   (plan.py)
+    2. search    each query on each engine through the browser, typed outcomes  (search/)
+    3. fuse      merge results by normalised URL with reciprocal-rank fusion     (search/merge.py)
+    4. fetch     static first, browser when needed; typed outcomes, cached      (fetch.py)
+    5. extract   main text, metadata, links, contacts                            (extract.py, contacts.py)
+    6. classify  prospect type from fingerprints + a fitted model                (classify.py)
+    7. expand    related terms mined from round-1 pages feed a second round     (plan.expand_terms)
+    8. contacts  contact / about / write-for-us pages one hop away              (contacts.enrich_contacts)
+    9. links     outbound links of resource pages checked: broken-link prospects (linkcheck.py)
+   10. quality   per-site signals and link-graph authority                       (quality.py, authority.py)
+   11. score     topic relevance, geo tier, type fit, quality → explained score  (score.py)
+   12. store     one prospect per site, best page kept, ledger applied          (store/, ledger.py)
+
+Every stage writes to the store as it goes, so an interrupted run resumes (`--resume`)
+without fetching again what was already fetched and without duplicating prospects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from discover.errors import DiscoverError, InputError, Interrupted
+from discover.records import (
+    PROSPECT_TYPES, Candidate, Classification, Extraction, FetchResult, Prospect, QueryOutcome, Score,
+)
+
+if TYPE_CHECKING:
+    from discover.runtime import Runtime
+    from discover.store import Store
+
+#: Types a user can ask for (spam and other are never wanted).
+WANTED_TYPES: tuple[str, ...] = tuple(t for t in PROSPECT_TYPES if t not in ("spam", "other"))
+
+#: Page types whose outbound links are checked for broken-link prospects.
+LINKCHECK_TYPES = ("resource",)
+
+Progress = Callable[[str, int, int], None]   # (stage, done, total)
+
+
+@dataclass
+class RunRequest:
+    keyword: str
+    geo: str = ""
+    types: tuple[str, ...] = ()
+    engines: tuple[str, ...] = ()
+    about: tuple[str, ...] = ()               # files or URLs of the user's own content
+    extra_terms: tuple[str, ...] = ()
+    expand: bool = True
+    include_spam: bool = False
+    show_contacted: bool = False
+    resume: bool = False
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    request: RunRequest
+    prospects: list[Prospect] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    outcomes: list[QueryOutcome] = field(default_factory=list)
+    fetches: list[FetchResult] = field(default_factory=list)
+    hidden: dict[str, int] = field(default_factory=dict)   # why prospects were left out: spam, contacted...
+    summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_types(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return WANTED_TYPES
+    types = tuple(dict.fromkeys(t.strip().lower().replace("-", "_") for t in text.split(",") if t.strip()))
+    unknown = [t for t in types if t not in WANTED_TYPES]
+    if unknown:
+        raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
+                         hint="choose from " + ", ".join(WANTED_TYPES))
+    return types
+
+
+def _validate_keyword(keyword: str) -> str:
+    kw = " ".join((keyword or "").split())
+    if not kw:
+        raise InputError("the keyword is empty", hint='give the niche, e.g. discover run "maternity clothes"')
+    if len(kw) > 200:
+        raise InputError(f"the keyword is {len(kw)} characters long; keep it under 200")
+    if not any(ch.isalpha() for ch in kw):
+        raise InputError(f"the keyword {kw!r} has no letters")
+    return kw
+
+
+async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Store | None" = None,
+                        on_progress: Progress | None = None) -> RunResult:
+    """Run the whole pipeline; see the module docstring for the stages."""
+    from discover.geo import parse_place
+
+    settings = runtime.settings
+    keyword = _validate_keyword(request.keyword)
+    types = request.types or WANTED_TYPES
+    engines = list(request.engines or settings.engines())
+    target = parse_place(request.geo) if request.geo else None
+    progress = on_progress or (lambda stage, done, total: None)
+    result = RunResult(run_id=None, request=request)
+
+    run_id: int | None = None
+    if store is not None:
+        resumable = store.find_resumable_run(keyword, request.geo or "") if request.resume else None
+        if resumable is not None:
+            run_id = resumable.id
+            store.resume_run(run_id)
+            result.notes.append(f"resuming run {run_id}")
+        else:
+            run_id = store.start_run(keyword, request.geo or "", types,
+                                     {"engines": engines, "web": settings.web})
+    result.run_id = run_id
+    started = time.monotonic()
+    try:
+        await _run_stages(runtime, store, run_id, keyword, target, types, engines, request, result, progress)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if store is not None and run_id is not None:
+            store.finish_run(run_id, "interrupted", {"stage": result.summary.get("stage", "")})
+        raise Interrupted(f"run {run_id} interrupted; finish it with `discover run --resume`") from None
+    except DiscoverError:
+        if store is not None and run_id is not None:
+            store.finish_run(run_id, "failed", result.summary)
+        raise
+    result.summary["elapsed_s"] = round(time.monotonic() - started, 2)
+    if store is not None and run_id is not None:
+        store.finish_run(run_id, "finished", result.summary)
+    return result
+
+
+async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | None, keyword: str,
+                      target: Any, types: tuple[str, ...], engines: list[str], request: RunRequest,
+                      result: RunResult, progress: Progress) -> None:
+    from discover.fetch import Fetcher, MemoryPageCache
+    from discover.plan import expand_terms, plan_queries
+    from discover.search.cache import MemorySerpCache
+    from discover.search.merge import fuse
+    from discover.search.runner import region_for, search_all
+
+    settings = runtime.settings
+    summary = result.summary
+    stats = store.footprint_stats() if store is not None else None
+    serp_cache = store.serp_cache(settings.serp_cache_ttl) if store is not None else MemorySerpCache(settings.serp_cache_ttl)
+    page_cache = _StorePageCache(store, run_id) if store is not None else MemoryPageCache()
+    region = region_for(request.geo) if request.geo else None
+
+    async def search_round(queries) -> list[QueryOutcome]:
+        summary["stage"] = "search"
+        done = 0
+
+        def tick(*_: Any) -> None:
+            nonlocal done
+            done += 1
+            progress("search", done, len(queries) * len(engines))
+
+        outcomes = await search_all(runtime, queries, engines, pages=settings.pages, cache=serp_cache,
+                                    region=region, on_progress=tick)
+        if store is not None and run_id is not None:
+            for o in outcomes:
+                store.save_query_outcome(run_id, o)
+        return outcomes
+
+    # 1-3: plan, search, fuse ----------------------------------------------------------------
+    plan = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
+                        extra_terms=list(request.extra_terms), max_per_type=settings.max_queries_per_type,
+                        stats=stats)
+    result.notes.extend(plan.notes)
+    outcomes = await search_round(plan.queries)
+    fused = fuse(outcomes)
+
+    # 4-6: fetch, extract, classify -----------------------------------------------------------
+    candidates: dict[str, Candidate] = {}
+    fetches: list[FetchResult] = []
+    async with Fetcher(runtime, settings, cache=page_cache) as fetcher:
+        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary)
+
+        # 7: keyword expansion → round 2 ----------------------------------------------------
+        if request.expand and candidates:
+            texts = [c.extraction.title + " " + c.extraction.text for c in candidates.values()
+                     if c.classification.type not in ("spam", "other")]
+            terms = expand_terms(texts, keyword, n=4) if texts else []
+            if terms:
+                summary["expansion_terms"] = terms
+                plan2 = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
+                                     extra_terms=terms, max_per_type=2, stats=stats)
+                round2 = [q for q in plan2.queries if q.round == 2]
+                outcomes2 = await search_round(round2)
+                outcomes += outcomes2
+                fused = fuse(outcomes)
+                room = max(0, settings.max_pages - len(fetches))
+                new = [f for f in fused if f.url not in candidates and f.url not in {x.url for x in fetches}]
+                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary)
+        result.outcomes = outcomes
+        result.fetches = fetches
+
+        # 8: contacts one hop away --------------------------------------------------------------
+        summary["stage"] = "contacts"
+        await _enrich_contacts(fetcher, list(candidates.values()), progress)
+
+    # 9: broken links on resource pages -------------------------------------------------------
+    summary["stage"] = "links"
+    await _check_links(runtime, list(candidates.values()), store, progress)
+
+    # 10: site quality and authority --------------------------------------------------------
+    summary["stage"] = "quality"
+    _assess_quality(list(candidates.values()), fetches, store)
+
+    # 11: score -----------------------------------------------------------------------------
+    summary["stage"] = "score"
+    cands = list(candidates.values())
+    scores = _score(cands, keyword, target, types, settings, request, summary.get("expansion_terms", []))
+    result.candidates = cands
+
+    # 12: prospects, ledger, store ------------------------------------------------------------
+    summary["stage"] = "store"
+    prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "", types=types)
+    prospects = _apply_ledger(prospects, store, request, result)
+    if store is not None and run_id is not None:
+        store.save_prospects(run_id, prospects)
+        _record_footprint_yield(store, outcomes, prospects)
+    result.prospects = prospects
+    summary.update(_summarise(outcomes, fetches, prospects, result.hidden))
+    summary["stage"] = "done"
+
+
+class _StorePageCache:
+    """The store as the fetcher's page cache: a URL fetched within the TTL is not fetched again."""
+
+    def __init__(self, store: "Store", run_id: int | None) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def get(self, url: str, ttl: float) -> FetchResult | None:
+        return self.store.get_page(url, ttl)
+
+    def put(self, result: FetchResult) -> None:
+        pass  # the pipeline saves pages itself, with their extraction
+
+
+async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
+                          store, run_id, limit: int, progress: Progress, summary: dict) -> None:
+    from discover.classify import classify
+    from discover.extract import extract
+    from discover.store.urls import registrable_domain
+
+    summary["stage"] = "fetch"
+    by_url = {f.url: f for f in fused[:limit]}
+    urls = list(by_url)
+    done = 0
+    async for index, fr in fetcher.iter_fetch(urls):
+        done += 1
+        progress("fetch", done, len(urls))
+        fetches.append(fr)
+        hit = by_url[urls[index]]
+        if fr.outcome != "ok":
+            if store is not None and fr.path != "cache":
+                store.save_page(run_id, fr)
+            continue
+        extraction: Extraction | None = None
+        classification: Classification | None = None
+        if store is not None and fr.path == "cache":
+            extraction, classification = store.get_extraction(fr.url)
+        if extraction is None:
+            # CPU-bound: keep the event loop (and the other fetches) moving.
+            extraction = await asyncio.to_thread(extract, fr)
+        if classification is None:
+            classification = classify(extraction, fr.html, hint_types=tuple(hit.types))
+        if store is not None:
+            store.save_page(run_id, fr, extraction, classification)
+        url = fr.final_url or fr.url
+        candidates[url] = Candidate(
+            url=url, domain=registrable_domain(url), extraction=extraction, classification=classification,
+            html=fr.html, found_by_types=tuple(hit.types),
+            found_by=tuple(f"{engine}: {query}" for engine, query, _rank in hit.found_by))
+
+
+async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
+    from discover.contacts import enrich_contacts
+
+    todo = [c for c in candidates if c.classification.type not in ("spam", "other")]
+    # One contact crawl per site: the best page of a site shares its contacts with the others.
+    by_domain: dict[str, list[Candidate]] = defaultdict(list)
+    for c in todo:
+        by_domain[c.domain].append(c)
+    done = 0
+
+    async def one(group: list[Candidate]) -> None:
+        nonlocal done
+        lead = group[0]
+        contacts = await enrich_contacts(fetcher, lead.extraction)
+        for c in group:
+            seen = {(x.kind, x.value) for x in c.extraction.contacts}
+            c.extraction.contacts = c.extraction.contacts + [x for x in contacts if (x.kind, x.value) not in seen]
+        done += 1
+        progress("contacts", done, len(by_domain))
+
+    await asyncio.gather(*(one(g) for g in by_domain.values()))
+
+
+async def _check_links(runtime: "Runtime", candidates: list[Candidate], store, progress: Progress) -> None:
+    from discover.linkcheck import LinkChecker
+
+    pages = [c for c in candidates if c.classification.type in LINKCHECK_TYPES]
+    if not pages:
+        return
+    checker = LinkChecker(runtime, runtime.settings)
+    try:
+        for i, c in enumerate(pages, 1):
+            outbound = [link for link in c.extraction.links if not link.internal]
+            c.link_checks = await checker.check_links(c.url, outbound)
+            if store is not None:
+                store.save_links(c.url, c.link_checks)
+            progress("links", i, len(pages))
+    finally:
+        close = getattr(checker, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _assess_quality(candidates: list[Candidate], fetches: list[FetchResult], store) -> None:
+    from discover.authority import authority_scores
+    from discover.quality import assess_site
+
+    edges: list[tuple[str, str]] = []
+    for c in candidates:
+        edges.extend((c.url, link.url) for link in c.extraction.links if not link.internal)
+    if store is not None:
+        edges.extend(store.all_links_edges())
+    authority = authority_scores(edges) if edges else {}
+    fetch_by_url = {f.final_url or f.url: f for f in fetches}
+    by_domain: dict[str, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_domain[c.domain].append(c)
+    for domain, group in by_domain.items():
+        quality = assess_site(domain, [c.extraction for c in group],
+                              fetches=[fetch_by_url[c.url] for c in group if c.url in fetch_by_url],
+                              returned_by_search=True, authority=authority.get(domain, 0.0))
+        for c in group:
+            c.quality = quality
+        if store is not None:
+            store.save_site_quality(quality)
+
+
+def _load_about(about: tuple[str, ...]) -> list[str]:
+    texts = []
+    for item in about:
+        path = Path(item).expanduser()
+        if path.is_file():
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        elif item.startswith(("http://", "https://")):
+            continue  # fetched by the caller when online; see cli.run --about
+        else:
+            raise InputError(f"--about {item!r} is neither a readable file nor a URL")
+    return texts
+
+
+def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
+           request: RunRequest, expansions: list[str]) -> list[Score]:
+    from discover.score import score_candidates
+
+    return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
+                            about_texts=_load_about(request.about), expansions=expansions)
+
+
+def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
+                    types: tuple[str, ...]) -> list[Prospect]:
+    """One prospect per site: the best-scoring page kept, the site's other pages attached."""
+    from discover.contacts import best_email
+    from discover.shortlist import pitch_angle
+
+    best: dict[str, tuple[Candidate, Score]] = {}
+    others: dict[str, list[str]] = defaultdict(list)
+    for cand, score in sorted(zip(cands, scores), key=lambda cs: -cs[1].total):
+        if cand.domain in best:
+            others[cand.domain].append(cand.url)
+            continue
+        best[cand.domain] = (cand, score)
+    prospects = []
+    for domain, (cand, score) in best.items():
+        ex = cand.extraction
+        email = best_email(ex.contacts)
+        contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
+        broken = [lc.url for lc in cand.link_checks if lc.cls == "broken"]
+        ptype = cand.classification.type
+        p = Prospect(
+            url=cand.url, domain=domain, type=ptype, score=round(score.total, 4), title=ex.title,
+            relevance=round(score.relevance, 4), geo_tier=score.geo_tier,
+            quality=round(cand.quality.score, 4) if cand.quality else 0.0, why=score.explanation,
+            email=email.value if email else "", email_kind=email.label if email else "",
+            contact_page=contact_page, social=[c.value for c in ex.contacts if c.kind == "social"],
+            broken_links=broken, found_by=list(cand.found_by), other_urls=others.get(domain, []),
+            explanation={
+                "top_terms": score.top_terms, "geo_place": score.geo_place,
+                "geo_distance_km": score.geo_distance_km, "type_evidence": cand.classification.evidence,
+                "quality_reasons": cand.quality.reasons if cand.quality else [],
+                "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
+                               "quality": score.quality},
+            },
+            niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
+        )
+        p.pitch = pitch_angle(p)
+        prospects.append(p)
+    prospects.sort(key=lambda p: -p.score)
+    return prospects
+
+
+def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
+    hidden: dict[str, int] = defaultdict(int)
+    statuses: dict[str, str] = {}
+    if store is not None:
+        from discover.ledger import ledger_statuses, suppressed_emails
+
+        ledger = ledger_statuses(store)
+        emails = suppressed_emails(store)
+        statuses = {p.domain: ledger.get(p.domain) or ("do_not_contact" if p.email and p.email.lower() in emails else "")
+                    for p in prospects}
+    kept = []
+    for p in prospects:
+        p.ledger_status = statuses.get(p.domain, "")
+        if p.spam and not request.include_spam:
+            hidden["spam"] += 1
+            continue
+        if p.ledger_status and not request.show_contacted:
+            hidden[p.ledger_status] += 1
+            continue
+        kept.append(p)
+    result.hidden = dict(hidden)
+    return kept
+
+
+def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
+    good_urls = {p.url for p in prospects if p.score >= 0.5} | {u for p in prospects if p.score >= 0.5
+                                                               for u in p.other_urls}
+    for o in outcomes:
+        if o.cached or not o.query.footprint:
+            continue
+        good = sum(1 for r in o.results if r.url in good_urls)
+        store.record_footprint(o.query.footprint, o.engine, len(o.results), good)
+
+
+def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospects: list[Prospect],
+               hidden: dict[str, int]) -> dict[str, Any]:
+    per_engine: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for o in outcomes:
+        per_engine[o.engine][o.outcome] += 1
+    fetch_outcomes: dict[str, int] = defaultdict(int)
+    for f in fetches:
+        fetch_outcomes[f.outcome] += 1
+    by_type: dict[str, int] = defaultdict(int)
+    for p in prospects:
+        by_type[p.type] += 1
+    return {
+        "queries": len(outcomes),
+        "results": sum(len(o.results) for o in outcomes),
+        "query_outcomes": {e: dict(v) for e, v in per_engine.items()},
+        "pages": len(fetches),
+        "fetch_outcomes": dict(fetch_outcomes),
+        "prospects": len(prospects),
+        "prospects_by_type": dict(by_type),
+        "hidden": hidden,
+        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == "blocked"}),
+    }
