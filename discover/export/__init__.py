@@ -1,0 +1,65 @@
+"""Exporters, one module per format, behind one registry.
+
+    exporter = get_exporter("hubspot")(stream, bom=True)
+    exporter.start(); [exporter.export(p) for p in prospects]; exporter.finish()
+
+or simply `export_prospects(prospects, "hubspot", "out.csv")`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from discover.errors import ExportError, InputError
+from discover.export.base import CsvExporter, Exporter, safe_cell
+from discover.export.buzzstream import BuzzStreamExporter
+from discover.export.csv import CsvShortlistExporter
+from discover.export.hubspot import HubSpotExporter
+from discover.export.json import JsonExporter
+from discover.export.jsonl import JsonlExporter
+from discover.export.pipedrive import PipedriveExporter
+from discover.export.pitchbox import PitchboxExporter
+from discover.export.table import TableExporter
+from discover.records import Prospect
+
+EXPORTERS: dict[str, type[Exporter]] = {e.name: e for e in (
+    TableExporter, CsvShortlistExporter, JsonExporter, JsonlExporter, HubSpotExporter, PipedriveExporter,
+    BuzzStreamExporter, PitchboxExporter)}
+FORMATS = tuple(EXPORTERS)
+
+
+def get_exporter(name: str) -> type[Exporter]:
+    try:
+        return EXPORTERS[name]
+    except KeyError:
+        raise InputError(f"unknown format {name!r}", hint="one of " + ", ".join(FORMATS)) from None
+
+
+def export_prospects(prospects: Iterable[Prospect], fmt: str, out: str | Path | None = None) -> int:
+    """Write prospects in `fmt` to the file `out` (None or "-" = stdout); returns how many were written.
+
+    CSV files get a UTF-8 BOM (Excel needs it); stdout does not (it is for pipes).
+    """
+    cls = get_exporter(fmt)
+    to_stdout = out is None or str(out) == "-"
+    try:
+        stream = sys.stdout if to_stdout else open(Path(out), "w", encoding="utf-8", newline="")  # type: ignore[arg-type]
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror}") from None
+    try:
+        exporter = cls(stream, bom=issubclass(cls, CsvExporter) and not to_stdout)
+        exporter.start()
+        for p in prospects:
+            exporter.export(p)
+        exporter.finish()
+        return exporter.count
+    finally:
+        if not to_stdout:
+            stream.close()
+        else:
+            stream.flush()
+
+
+__all__ = ["EXPORTERS", "FORMATS", "CsvExporter", "Exporter", "export_prospects", "get_exporter", "safe_cell"]

@@ -1,0 +1,119 @@
+"""The shortlist: prospects chosen from the store, filtered by the ledger, each with a pitch angle.
+
+`pitch_angle(prospect)` writes the one-line outreach idea per prospect type (the pipeline
+stores it in `Prospect.pitch`); `select_prospects(...)` picks the rows of `discover
+shortlist`; `shortlist_row(prospect)` is the flat dict every exporter starts from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, Iterable
+
+from discover.errors import InputError
+from discover.records import Prospect
+
+if TYPE_CHECKING:
+    from discover.store import Store
+
+#: Column order of the shortlist (csv/json/table exports).
+COLUMNS = ("domain", "url", "type", "score", "relevance", "geo_tier", "quality", "why", "email", "email_kind",
+           "contact_page", "social", "broken_links", "pitch", "title", "deadline", "other_urls", "ledger_status",
+           "niche")
+#: Always hidden, even with --show-contacted.
+NEVER_SHOW = ("do_not_contact",)
+
+
+def _topic(p: Prospect) -> str:
+    title = (p.title or "").strip()
+    for sep in (" | ", " – ", " — ", " - "):   # drop the "| Site name" tail
+        if sep in title:
+            title = title.split(sep)[0].strip()
+    return title or p.domain
+
+
+def _terms(p: Prospect, n: int = 3) -> list[str]:
+    raw = p.explanation.get("top_terms") or []
+    terms = []
+    for t in raw:
+        term = t[0] if isinstance(t, (list, tuple)) and t else t
+        if isinstance(term, str) and term.strip():
+            terms.append(term.strip())
+    return terms[:n]
+
+
+def pitch_angle(p: Prospect) -> str:
+    """One concrete, personal outreach idea for this prospect, by type."""
+    topic = _topic(p)
+    terms = _terms(p)
+    about = f" ({', '.join(terms)})" if terms else ""
+    if p.type == "guest_post":
+        idea = f"a practical guide on {terms[0]}" if terms else f"a fresh angle on “{topic}”"
+        return f"Guest post idea: {idea} for readers of “{topic}”{about}; pitch it to the editor by name."
+    if p.type == "resource":
+        if p.broken_links:
+            dead = p.broken_links[0]
+            more = f" (+{len(p.broken_links) - 1} more dead)" if len(p.broken_links) > 1 else ""
+            return f"Offer your page as a replacement for the dead link {dead}{more} on “{topic}”."
+        return f"Suggest your page as a useful addition to the resource list “{topic}”{about}."
+    if p.type == "directory":
+        submit = p.explanation.get("submit_url") or p.contact_page or p.url
+        return f"Submit your listing at {submit} (check the category and the listing rules first)."
+    if p.type == "haro":
+        when = f" before {p.deadline}" if p.deadline else " before its deadline"
+        return f"Answer the journalist query “{topic}”{when} with a short, quotable expert reply."
+    if p.type == "forum":
+        return (f"Join and contribute to the thread “{topic}” ({p.url}): answer helpfully first, "
+                "link only where it truly helps.")
+    if p.type == "blog":
+        author = p.explanation.get("author") or ""
+        to = f" then email {author}" if author else " then reach out to the author"
+        return f"Leave a thoughtful comment on “{topic}”,{to} with something useful for their readers."
+    if p.type == "news":
+        return f"Pitch a local story or expert comment related to “{topic}” to the reporter who wrote it."
+    return ""
+
+
+def shortlist_row(p: Prospect) -> dict[str, Any]:
+    """The flat row of one prospect, in `COLUMNS` order (lists stay lists; exporters join them)."""
+    d = dataclasses.asdict(p)
+    row = {c: d.get(c) for c in COLUMNS}
+    if not row["pitch"]:
+        row["pitch"] = pitch_angle(p)
+    return row
+
+
+def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
+                     top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
+                     include_spam: bool = False, show_contacted: bool = False) -> list[Prospect]:
+    """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
+
+    Sites in the outreach ledger are hidden unless `show_contacted`; do-not-contact sites are always
+    hidden; a suppressed email address is removed from its prospect.
+    """
+    from discover.ledger import ledger_statuses, suppressed_emails
+
+    if run_id is None and niche is None:
+        last = store.last_run()
+        if last is None:
+            raise InputError("the database holds no run yet", hint="run `discover run KEYWORD` first, or pass --db")
+        run_id = last.id
+    elif run_id is not None and store.get_run(run_id) is None:
+        raise InputError(f"no run {run_id} in this database", hint="check --run and --db")
+    statuses = ledger_statuses(store)
+    emails = suppressed_emails(store)
+    out = []
+    for p in store.prospects(run_id=run_id, niche=niche, types=list(types) if types else None,
+                             min_score=min_score, include_spam=include_spam):
+        status = statuses.get(p.domain, "")
+        if status in NEVER_SHOW or (status and status != "email_suppressed" and not show_contacted):
+            continue
+        p.ledger_status = status
+        if p.email and p.email.lower() in emails:
+            p.email, p.email_kind = "", ""
+        if not p.pitch:
+            p.pitch = pitch_angle(p)
+        out.append(p)
+        if top is not None and len(out) >= top:
+            break
+    return out
