@@ -1,0 +1,444 @@
+"""Read a fetched page: main text and metadata (trafilatura), every link with its position, page meta.
+
+    extract(FetchResult) -> Extraction
+      trafilatura (recall-leaning) → text, title, author, date, language, site name, description
+      lxml tree → links (anchor, rel, position, internal, context sentence), meta (noindex,
+                  canonical, hreflang, JSON-LD, forms, generator, forum fingerprints, sizes),
+                  forum activity (newest post date, number of posts), contacts (contacts.py)
+
+The page is untrusted: huge or broken HTML is cut and parsed leniently; nothing here executes
+or fetches anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Iterable
+from urllib.parse import urljoin, urlsplit
+
+from discover.records import Extraction, FetchResult, Link
+
+log = logging.getLogger(__name__)
+
+#: HTML beyond this many characters is not parsed (the fetcher caps bytes already; this caps work).
+MAX_HTML_CHARS = 3_000_000
+
+# Forum software fingerprints: (name, markers searched in the lower-cased HTML).
+FORUM_FINGERPRINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("phpBB", ("phpbb", "viewtopic.php", "memberlist.php?mode=viewprofile")),
+    ("vBulletin", ("vbulletin", "showthread.php", "vb_postbit", "postbitlegacy")),
+    ("XenForo", ("xenforo", "data-xf-init", "xf-body", "message--post")),
+    ("Discourse", ("discourse", "topic-post", "data-discourse")),
+    ("Vanilla", ("vanilla forums", "vanillaforums", "vanilla-", "class=\"discussion\"")),
+    ("IPS Community", ("ips4", "ipsComment", "invisioncommunity", "ipb.")),
+    ("SMF", ("simple machines", "smf_", "index.php?topic=")),
+    ("MyBB", ("mybb", "showthread.php?tid=")),
+    ("Flarum", ("flarum",)),
+    ("NodeBB", ("nodebb",)),
+    ("bbPress", ("bbpress", "bbp-reply")),
+    ("phorum", ("phorum", "read.php?")),
+    ("punBB/FluxBB", ("punbb", "fluxbb", "viewtopic.php?id=")),
+    ("Forumotion", ("forumotion", "forumieren", "forumactif")),
+)
+
+_POSITION_TAGS = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}
+_POSITION_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("comments", re.compile(r"comment|respond|replies|disqus")),
+    ("footer", re.compile(r"footer|colophon|copyright")),
+    ("sidebar", re.compile(r"sidebar|widget|side-bar|aside")),
+    ("navigation", re.compile(r"(^|[-_])(nav|navbar|navigation|menu|breadcrumbs?|pagination|topbar|tabs)($|[-_])|^menu|menu$")),
+    ("header", re.compile(r"^(site-)?header$|masthead|^top-?bar$")),
+)
+_SKIP_TEXT_TAGS = {"script", "style", "noscript", "template", "svg", "head", "title"}
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“'])")
+_WS = re.compile(r"\s+")
+
+MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+MONTHS.update({"mär": 3, "mrz": 3, "mai": 5, "okt": 10, "dez": 12, "janv": 1, "févr": 2, "fév": 2,
+               "mars": 3, "avr": 4, "juin": 6, "juil": 7, "août": 8, "déc": 12, "sept": 9})
+_MONTH_RE = r"([A-Za-zäéû]{3,9})\.?"
+_DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})"), "ymd"),
+    (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), "ymd"),
+    (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), "dmy"),
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), "mdy_or_dmy"),
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.? " + _MONTH_RE + r",? (\d{4})\b"), "d_mon_y"),
+    (re.compile(_MONTH_RE + r" (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b"), "mon_d_y"),
+)
+_POST_CLASS = re.compile(r"(^|[-_ ])(post|message|reply|comment|entry|article|topic-post|postbit|postbody|"
+                         r"forumpost|messagelist|post-?container)s?($|[-_ \d])", re.I)
+
+
+@lru_cache(maxsize=1)
+def _tld():
+    import tldextract
+
+    # Offline only: the snapshot bundled with tldextract, never the network.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registrable_domain(url_or_host: str) -> str:
+    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
+    host = (host or "").lower().strip(".")
+    if not host:
+        return ""
+    ext = _tld()(host)
+    return ext.top_domain_under_public_suffix if hasattr(ext, "top_domain_under_public_suffix") and ext.top_domain_under_public_suffix \
+        else (ext.registered_domain or host)
+
+
+def parse_date(text: str) -> str:
+    """The first date in `text` as YYYY-MM-DD, or "" (day-first when ambiguous and day > 12)."""
+    for rx, kind in _DATE_PATTERNS:
+        for m in rx.finditer(text):
+            try:
+                if kind == "ymd":
+                    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                elif kind == "dmy":
+                    d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                elif kind == "mdy_or_dmy":
+                    a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                    mo, d = (a, b) if a <= 12 else (b, a)
+                elif kind == "d_mon_y":
+                    d, mo, y = int(m.group(1)), MONTHS.get(m.group(2).lower()[:4].rstrip("."), 0) or \
+                        MONTHS.get(m.group(2).lower()[:3], 0), int(m.group(3))
+                else:
+                    mo, d, y = MONTHS.get(m.group(1).lower()[:4], 0) or MONTHS.get(m.group(1).lower()[:3], 0), \
+                        int(m.group(2)), int(m.group(3))
+                if not (1990 <= y <= 2100):
+                    continue
+                return date(y, mo, d).isoformat()
+            except (ValueError, TypeError):
+                continue
+    return ""
+
+
+def _parse_tree(html: str):
+    import lxml.html
+    from lxml import etree
+
+    html = html[:MAX_HTML_CHARS]
+    # lxml refuses str input with an XML encoding declaration; drop it.
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
+    try:
+        root = lxml.html.fromstring(html or "<html></html>", parser=parser)
+    except (etree.ParserError, ValueError):
+        root = lxml.html.fromstring("<html><body></body></html>")
+    return root
+
+
+def _iter_text(el) -> Iterable[str]:
+    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
+        return
+    if el.text:
+        yield el.text
+    for child in el:
+        yield from _iter_text(child)
+        if child.tail:
+            yield child.tail
+
+
+def visible_text(el) -> str:
+    return _WS.sub(" ", " ".join(_iter_text(el))).strip()
+
+
+def _classes(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _position(a) -> str | None:
+    """The page region a link sits in, from its enclosing elements; None when nothing says."""
+    node = a.getparent()
+    while node is not None and isinstance(node.tag, str) and node.tag not in ("body", "html"):
+        tag = node.tag
+        if tag in _POSITION_TAGS:
+            return _POSITION_TAGS[tag]
+        if tag not in ("main", "article"):
+            tokens = _classes(node).split()
+            for pos, rx in _POSITION_CLASSES:
+                if any(rx.search(t) for t in tokens):
+                    return pos
+        if node.get("role") in ("navigation", "banner", "contentinfo", "complementary"):
+            return {"navigation": "navigation", "banner": "header", "contentinfo": "footer",
+                    "complementary": "sidebar"}[node.get("role")]
+        node = node.getparent()
+    return None
+
+
+def _context(a, anchor: str) -> str:
+    """The sentence around the link, from its nearest block-level ancestor."""
+    block = a.getparent()
+    while block is not None and block.tag in ("a", "span", "b", "strong", "em", "i", "u", "small", "code", "mark"):
+        block = block.getparent()
+    if block is None:
+        return anchor
+    text = visible_text(block)
+    if len(text) > 3000:
+        idx = text.find(anchor) if anchor else -1
+        text = text[max(0, idx - 600): idx + 600] if idx >= 0 else text[:600]
+    if not anchor:
+        return text[:300]
+    for sentence in _SENTENCE_SPLIT.split(text):
+        if anchor in sentence:
+            return sentence.strip()[:400]
+    return text[:300]
+
+
+def _meta_content(root, *names: str) -> str:
+    for name in names:
+        for m in root.iterfind(".//meta"):
+            key = (m.get("name") or m.get("property") or m.get("itemprop") or "").lower()
+            if key == name and m.get("content"):
+                return m.get("content").strip()
+    return ""
+
+
+def _json_ld(root) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for s in root.iterfind(".//script"):
+        if (s.get("type") or "").lower() != "application/ld+json" or not s.text:
+            continue
+        try:
+            data = json.loads(s.text.strip())
+        except (ValueError, RecursionError):
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack and len(out) < 50:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                if "@graph" in item and isinstance(item["@graph"], list):
+                    stack.extend(item["@graph"])
+                if "@type" in item:
+                    obj = {"@type": item.get("@type")}
+                    for key in ("name", "address", "author", "datePublished", "dateModified", "telephone",
+                                "email", "url", "headline"):
+                        if key in item:
+                            obj[key] = item[key]
+                    out.append(obj)
+    return out
+
+
+def _forms(root, base: str) -> list[dict[str, Any]]:
+    forms = []
+    for f in root.iterfind(".//form"):
+        names = " ".join(
+            f"{i.get('name') or ''} {i.get('type') or ''} {i.get('id') or ''} {i.get('placeholder') or ''}"
+            for i in f.iter("input", "textarea", "select")).lower()
+        action = (f.get("action") or "").lower()
+        label = f"{_classes(f)} {action} {visible_text(f)[:300].lower()}"
+        has_email = "email" in names or "e-mail" in names
+        has_text = any(True for _ in f.iter("textarea"))
+        if "comment" in label or "comment" in names or "respond" in label:
+            kind = "comment"
+        elif re.search(r"search|\bq\b|query|keyword", names) and not has_text and len(list(f.iter("input"))) <= 4:
+            kind = "search"
+        elif re.search(r"submit.?(your|a|site|link|listing|url)|add.?(your|a)?.?(site|listing|business|link)|"
+                       r"suggest|listing|site.?url|website|\burl\b", label + " " + names) and not re.search(
+                       r"log.?in|sign.?in|password", names):
+            kind = "submit"
+        elif has_email and has_text:
+            kind = "contact"
+        elif "password" in names:
+            kind = "login"
+        elif has_email:
+            kind = "subscribe"
+        else:
+            kind = "other"
+        forms.append({"kind": kind, "action": urljoin(base, f.get("action") or ""), "email_field": has_email,
+                      "textarea": has_text})
+    return forms[:30]
+
+
+def _forum_activity(root) -> tuple[str, int | None]:
+    """(newest post date, number of posts) from repeated post containers that carry dates."""
+    groups: dict[tuple[str, str], list] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("body", "html", "form", "a", "span", "time"):
+            continue
+        cls = _classes(el)
+        if not cls.strip() or not _POST_CLASS.search(cls):
+            continue
+        sig = (el.tag, re.sub(r"\d+", "#", el.get("class") or el.get("id") or ""))
+        groups.setdefault(sig, []).append(el)
+    best: list[str] = []
+    best_count = 0
+    for sig, els in groups.items():
+        if len(els) < 2:
+            continue
+        # Nested matches (post > post-body) would count twice: keep outermost only.
+        ids = {id(e) for e in els}
+        outer = [e for e in els if not any(id(p) in ids for p in e.iterancestors())]
+        dates = []
+        for e in outer:
+            d = _element_date(e)
+            if d:
+                dates.append(d)
+        if len(dates) >= 2 and len(dates) >= len(outer) * 0.5 and len(outer) > best_count:
+            best_count, best = len(outer), dates
+    if best_count:
+        return max(best), best_count
+    times = [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
+    dates = [d for d in (parse_date(t) for t in times) if d]
+    if len(dates) >= 3:
+        return max(dates), len(dates)
+    return "", None
+
+
+def _element_date(el) -> str:
+    for t in el.iter("time"):
+        d = parse_date(t.get("datetime") or "") or parse_date(visible_text(t))
+        if d:
+            return d
+    for sub in el.iter():
+        if not isinstance(sub.tag, str):
+            continue
+        if sub.get("itemprop") in ("datePublished", "dateCreated") and (sub.get("content") or sub.get("datetime")):
+            d = parse_date(sub.get("content") or sub.get("datetime") or "")
+            if d:
+                return d
+        if sub.get("data-time") and sub.get("data-time", "").isdigit():
+            try:
+                return datetime.utcfromtimestamp(int(sub.get("data-time"))).date().isoformat()
+            except (ValueError, OverflowError, OSError):
+                pass
+        if re.search(r"date|time|posted|postdetails|author|meta|byline", _classes(sub)):
+            d = parse_date(visible_text(sub)[:200])
+            if d:
+                return d
+    return parse_date(visible_text(el)[:400])
+
+
+def _trafilatura(html: str, url: str) -> dict[str, Any]:
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, favor_recall=True, include_comments=True, include_tables=True,
+            include_links=False, include_images=False, deduplicate=False, with_metadata=True)
+    except Exception as exc:  # trafilatura raises assorted errors on hostile markup
+        log.debug("trafilatura failed on %s: %s", url, exc)
+        return {}
+    if doc is None:
+        return {}
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = data.get("text") or ""
+    comments = data.get("comments") or ""
+    if comments:
+        text = f"{text}\n{comments}" if text else comments
+    data["text"] = text
+    return data
+
+
+def _links(root, base: str, page_domain: str, main_text: str) -> list[Link]:
+    links: list[Link] = []
+    seen: set[tuple[str, str, str]] = set()
+    main = main_text if len(main_text) > 200 else ""
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "data:")):
+            continue
+        try:
+            url = urljoin(base, href)
+        except ValueError:
+            continue
+        scheme = urlsplit(url).scheme
+        if scheme not in ("http", "https", "mailto", "tel"):
+            continue
+        anchor = _WS.sub(" ", a.text_content() or "").strip()[:300] or (a.get("title") or "").strip()
+        if not anchor:
+            img = a.find(".//img")
+            if img is not None:
+                anchor = (img.get("alt") or "").strip()
+        rel = tuple(sorted({r.lower() for r in (a.get("rel") or "").split() if r}))
+        pos = _position(a)
+        if pos is None:
+            if not main or not anchor or anchor in main:
+                pos = "content"
+            else:
+                parent = a.getparent()
+                block_text = visible_text(parent) if parent is not None else ""
+                link_text = sum(len(x.text_content() or "") for x in parent.iter("a")) if parent is not None else 0
+                pos = "navigation" if block_text and link_text / max(len(block_text), 1) > 0.7 else "content"
+        internal = scheme in ("http", "https") and registrable_domain(url) == page_domain
+        key = (url, anchor, pos)
+        if key in seen:
+            continue
+        seen.add(key)
+        links.append(Link(url=url, anchor=anchor, rel=rel, position=pos, internal=internal,
+                          context=_context(a, anchor) if pos in ("content", "comments") else ""))
+    return links
+
+
+def extract(result: FetchResult) -> Extraction:
+    """Extract one fetched page; a non-ok result gives an empty Extraction for its URL."""
+    url = result.final_url or result.url
+    ext = Extraction(url=url)
+    html = result.html or ""
+    if result.outcome != "ok" or not html.strip():
+        return ext
+    root = _parse_tree(html)
+    base = url
+    base_el = root.find(".//base")
+    if base_el is not None and base_el.get("href"):
+        base = urljoin(url, base_el.get("href"))
+    data = _trafilatura(html[:MAX_HTML_CHARS], url)
+    body = root.find(".//body")
+    full = visible_text(body if body is not None else root)
+    ext.text = data.get("text") or ""
+    ext.full_text = full[:500_000]
+    title_el = root.find(".//title")
+    ext.title = (data.get("title") or (visible_text(title_el) if title_el is not None else "")).strip()[:500]
+    ext.author = (data.get("author") or _meta_content(root, "author")).strip()[:200]
+    ext.date = str(data.get("date") or "")
+    ext.language = (data.get("language") or root.get("lang") or "").split("-")[0].lower()
+    ext.site_name = (data.get("sitename") or _meta_content(root, "og:site_name")).strip()[:200]
+    ext.description = (data.get("description") or _meta_content(root, "description", "og:description")).strip()[:1000]
+    page_domain = registrable_domain(url)
+    ext.links = _links(root, base, page_domain, ext.text)
+
+    low = html[:MAX_HTML_CHARS].lower()
+    robots = _meta_content(root, "robots", "googlebot").lower()
+    x_robots = (result.headers or {}).get("x-robots-tag", "").lower()
+    canonical = hreflang = None
+    hreflangs = []
+    for link_el in root.iterfind(".//link"):
+        rel = (link_el.get("rel") or "").lower().split()
+        if "canonical" in rel and canonical is None:
+            canonical = urljoin(base, link_el.get("href") or "")
+        if "alternate" in rel and link_el.get("hreflang"):
+            hreflangs.append({"lang": link_el.get("hreflang"), "url": urljoin(base, link_el.get("href") or "")})
+    fingerprints = [name for name, markers in FORUM_FINGERPRINTS if any(m.lower() in low for m in markers)]
+    generator = _meta_content(root, "generator")
+    ext.meta = {
+        "noindex": "noindex" in robots or "noindex" in x_robots,
+        "nofollow_page": "nofollow" in robots or "nofollow" in x_robots,
+        "viewport": bool(_meta_content(root, "viewport")),
+        "canonical": canonical or "",
+        "hreflang": hreflangs[:50],
+        "schema": _json_ld(root),
+        "og_site_name": _meta_content(root, "og:site_name"),
+        "og_type": _meta_content(root, "og:type"),
+        "forms": _forms(root, base),
+        "generator": generator,
+        "forum_software": fingerprints,
+        "script_count": low.count("<script"),
+        "visible_text_length": len(full),
+        "html_size": len(html),
+        "h1": [visible_text(h)[:200] for h in root.iter("h1")][:5],
+        "headings": [visible_text(h)[:200] for h in root.iter("h2", "h3")][:40],
+        "list_items": sum(1 for _ in root.iter("li")),
+        "language_attr": root.get("lang") or "",
+    }
+    last, count = _forum_activity(root)
+    ext.forum_last_post, ext.forum_posts = last, count
+
+    from discover.contacts import find_contacts
+
+    ext.contacts = find_contacts(html, url, full, root=root, author=ext.author)
+    return ext
