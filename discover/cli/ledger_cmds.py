@@ -1,1 +1,196 @@
-"""CLI commands (module owned by its stage; registered on discover.cli.app.app)."""
+"""Commands after a run: shortlist / export, push to a webhook, HTML report, and the outreach ledger."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from discover.cli.app import app
+from discover.cli.common import DbOpt, JsonOpt, console, make_settings, print_json, print_table
+
+if TYPE_CHECKING:
+    from discover.settings import Settings
+    from discover.store import Store
+
+outreach_app = typer.Typer(no_args_is_help=True, help="The outreach ledger: who was contacted, who is due the "
+                                                       "ONE polite follow-up, who must never be contacted.")
+app.add_typer(outreach_app, name="outreach")
+
+RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest run).", show_default=False)]
+
+
+def _open(db: str | None) -> tuple["Settings", "Store"]:
+    from discover.store import Store
+
+    settings = make_settings(db=db)
+    return settings, Store.open(settings.db_url())
+
+
+def _when(ts: float | None) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d", time.localtime(ts)) if ts else ""
+
+
+@app.command()
+def shortlist(
+    run: RunOpt = None,
+    niche: Annotated[str | None, typer.Option("--niche", help="All runs of this keyword instead of one run.",
+                                              show_default=False)] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Keep the best N.", show_default=False)] = None,
+    types: Annotated[str | None, typer.Option("--types", help="Only these types, comma-separated.",
+                                              show_default=False)] = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="Drop prospects scoring below this.",
+                                                    show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, json, jsonl, hubspot, pipedrive, "
+                                                            "buzzstream or pitchbox.")] = "table",
+    out: Annotated[str | None, typer.Option("--out", "-o", help="File to write; '-' or none prints to stdout.",
+                                            show_default=False)] = None,
+    include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites judged spammy.")] = False,
+    show_contacted: Annotated[bool, typer.Option("--show-contacted",
+                                                 help="Keep sites already in the outreach ledger (flagged).")] = False,
+    db: DbOpt = None,
+) -> None:
+    """The ranked, explained shortlist of a run, as a table or a CRM-ready file."""
+    from discover.export import export_prospects, get_exporter
+    from discover.shortlist import select_prospects
+
+    get_exporter(fmt)
+    _settings, store = _open(db)
+    with store:
+        prospects = select_prospects(
+            store, run_id=run, niche=niche, top=top, min_score=min_score, include_spam=include_spam,
+            show_contacted=show_contacted,
+            types=[t.strip() for t in types.split(",") if t.strip()] if types else None)
+        n = export_prospects(prospects, fmt, out)
+    if out not in (None, "-"):
+        console(stderr=True).print(f"wrote {n} prospect(s) to {out} ({fmt})")
+
+
+@app.command()
+def push(
+    webhook: Annotated[str, typer.Option("--webhook", help="URL that receives JSON batches (docs/webhook.md).")],
+    run: RunOpt = None,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=10_000, help="Prospects per request.")] = 100,
+    token_env: Annotated[str | None, typer.Option(
+        "--token-env", help="Environment variable holding a bearer token (never printed).", show_default=False)] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push."""
+    from discover.errors import ExportError, InputError
+    from discover.push import push as do_push
+
+    token = None
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise InputError(f"environment variable {token_env} is empty or not set",
+                             hint=f"export {token_env}=... before running push")
+    _settings, store = _open(db)
+    with store:
+        if run is not None and store.get_run(run) is None:
+            raise InputError(f"no run {run} in this database", hint="check --run and --db")
+        report = do_push(store, webhook, run_id=run, batch=batch, token=token)
+    data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
+            "failed_batches": report.failed_batches, "pending": report.pending, "errors": report.errors}
+    if as_json:
+        print_json(data)
+    else:
+        console().print(f"sent {report.sent} prospect(s) in {report.batches - report.failed_batches} batch(es); "
+                        f"{report.pending} pending in the outbox")
+    if report.failed_batches:
+        raise ExportError(f"push failed: {report.errors[-1]}; {report.pending} prospect(s) kept in the outbox",
+                          hint="run `discover push` again later: only what was not acknowledged is sent")
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
+    run: RunOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Prospects listed in the shortlist section.")] = 100,
+    db: DbOpt = None,
+) -> None:
+    """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist."""
+    from discover.report import write_report
+
+    _settings, store = _open(db)
+    with store:
+        write_report(store, out, run, top=top)
+    console(stderr=True).print(f"wrote {out}")
+
+
+StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost or "
+                                                         "do_not_contact.")]
+
+
+@outreach_app.command("mark")
+def outreach_mark(
+    domain: Annotated[str, typer.Argument(help="The site (domain, URL or an email address there).")],
+    status: StatusArg,
+    note: Annotated[str, typer.Option("--note", help="A note for yourself.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Record what happened with a site; refuses a second follow-up or a do-not-contact site."""
+    from discover.ledger import mark
+
+    settings, store = _open(db)
+    with store:
+        d = mark(store, domain, status, settings, note=note)
+    console().print(f"{d}: {status}")
+
+
+@outreach_app.command("import-suppression")
+def outreach_import_suppression(
+    file: Annotated[Path, typer.Argument(help="Text or CSV file of domains and/or email addresses.")],
+    db: DbOpt = None,
+) -> None:
+    """Never contact these: a domain suppresses the site, an email suppresses that address and flags its site."""
+    from discover.ledger import import_suppression
+
+    _settings, store = _open(db)
+    with store:
+        read, new = import_suppression(store, file)
+    console().print(f"read {read} entr(ies), {new} new")
+
+
+@outreach_app.command("list")
+def outreach_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Every site in the ledger with its latest status."""
+    from discover.ledger import entries
+
+    _settings, store = _open(db)
+    with store:
+        rows = sorted(entries(store).values(), key=lambda e: -e.last_event)
+        supp = store.suppressions()
+    if as_json:
+        print_json({"ledger": [vars(e) for e in rows], "suppression": supp})
+        return
+    print_table("outreach ledger", ["domain", "status", "touches", "follow-ups", "last touch", "note"],
+                [(e.domain, e.status, e.touches, e.follow_ups, _when(e.last_touch), e.note) for e in rows])
+    if supp:
+        console().print(f"{len(supp)} suppressed domain(s)/address(es)")
+
+
+@outreach_app.command("due")
+def outreach_due(
+    show_all: Annotated[bool, typer.Option("--all", help="Also list who is NOT due, and why.")] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who is due the ONE polite follow-up (contacted, no reply, within the touch limits)."""
+    from discover.ledger import follow_ups
+
+    settings, store = _open(db)
+    with store:
+        items = follow_ups(store, settings)
+    if not show_all:
+        items = [i for i in items if i.due]
+    if as_json:
+        print_json([vars(i) for i in items])
+        return
+    print_table("follow-ups" + (" (all)" if show_all else " due"), ["domain", "due", "status", "last touch", "why"],
+                [(i.domain, "yes" if i.due else "no", i.status, _when(i.last_touch), i.reason) for i in items])

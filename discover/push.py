@@ -1,0 +1,126 @@
+"""Push prospects to a webhook in JSON batches, through an outbox that loses nothing.
+
+Every prospect is first written to the store's outbox under its idempotency key
+(sha256 of "niche|domain|url"); a push then sends the pending entries in batches and marks
+them sent only on a 2xx answer. A batch that fails is retried with bounded exponential
+back-off; what still fails stays pending for the next push. The schema is in docs/webhook.md.
+A bearer token, if any, is read from an environment variable and never printed or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from discover.errors import ExportError
+from discover.records import Prospect
+from discover.shortlist import pitch_angle
+
+if TYPE_CHECKING:
+    from discover.store import Store
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "discover.prospects/1"
+RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+def idempotency_key(p: Prospect) -> str:
+    return hashlib.sha256(f"{p.niche}|{p.domain}|{p.url}".encode()).hexdigest()
+
+
+def payload(p: Prospect) -> dict[str, Any]:
+    d = p.to_json()
+    d["pitch"] = d["pitch"] or pitch_angle(p)
+    d["idempotency_key"] = idempotency_key(p)
+    return d
+
+
+@dataclass
+class PushReport:
+    queued: int = 0            # new or changed entries added to the outbox by this push
+    sent: int = 0              # prospects acknowledged in this push
+    batches: int = 0
+    failed_batches: int = 0
+    pending: int = 0           # still in the outbox after this push
+    errors: list[str] = field(default_factory=list)
+
+
+def enqueue(store: "Store", prospects: list[Prospect], run_id: int | None = None) -> int:
+    return store.outbox_enqueue([(idempotency_key(p), run_id, payload(p)) for p in prospects])
+
+
+def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list[Prospect] | None = None,
+         batch: int = 100, token: str | None = None, timeout: float = 10.0, max_attempts: int = 5,
+         backoff: float = 0.5, max_backoff: float = 8.0, sleep: Callable[[float], None] = time.sleep
+         ) -> PushReport:
+    """Queue `prospects` (default: the run's, or the latest run's) and send everything pending."""
+    import httpx
+
+    if batch <= 0:
+        raise ExportError("--batch must be positive")
+    report = PushReport()
+    if prospects is None:
+        if run_id is None:
+            last = store.last_run()
+            run_id = last.id if last else None
+        prospects = store.prospects(run_id=run_id) if run_id is not None else []
+    report.queued = enqueue(store, prospects, run_id)
+    headers = {"Content-Type": "application/json", "User-Agent": "discover-prospects/push"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        while True:
+            items = store.outbox_pending(limit=batch)
+            if not items:
+                break
+            keys = [k for k, _ in items]
+            batch_id = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
+            body = json.dumps({"schema": SCHEMA, "batch_id": batch_id, "sent_at": time.time(),
+                               "prospects": [p for _, p in items]}, ensure_ascii=False).encode()
+            report.batches += 1
+            error = _send(client, url, body, {**headers, "Idempotency-Key": batch_id}, max_attempts, backoff,
+                          max_backoff, sleep)
+            if error is None:
+                store.outbox_mark(keys, sent=True)
+                report.sent += len(keys)
+                continue
+            store.outbox_mark(keys, sent=False, error=error)
+            report.failed_batches += 1
+            report.errors.append(error)
+            break  # the endpoint is unwell: keep the rest for the next push, in order
+    report.pending = store.outbox_counts().get("pending", 0)
+    return report
+
+
+def _send(client: Any, url: str, body: bytes, headers: dict[str, str], max_attempts: int, backoff: float,
+          max_backoff: float, sleep: Callable[[float], None]) -> str | None:
+    """POST one batch with retries; None on a 2xx, else the last error (no secrets in it)."""
+    import httpx
+
+    error = ""
+    for attempt in range(max_attempts):
+        delay = min(max_backoff, backoff * (2 ** attempt))
+        try:
+            resp = client.post(url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            error = "timeout"
+        except httpx.TransportError as exc:
+            error = f"connection failed: {exc.__class__.__name__}"
+        else:
+            if 200 <= resp.status_code < 300:
+                return None
+            error = f"HTTP {resp.status_code}"
+            if resp.status_code not in RETRY_STATUS:
+                return error + " (not retried)"
+            retry_after = resp.headers.get("Retry-After", "")
+            if retry_after.isdigit():
+                delay = min(max_backoff, float(retry_after))
+        log.info("push attempt %d failed: %s", attempt + 1, error)
+        if attempt + 1 < max_attempts:
+            sleep(delay)
+    return f"{error} after {max_attempts} attempts"
