@@ -1,0 +1,192 @@
+"""Topic relevance: how close a prospect's main text is to the user's niche.
+
+A niche *profile* (the keyword, its expansions, optional examples of the user's own content)
+and the run's corpus fit one TF-IDF space per run (sublinear tf, word uni+bigrams, English
+stop words). The profile vector is then expanded by pseudo-relevance feedback (Rocchio: the
+centroid of the corpus documents that match the plain profile best), so pages on an adjacent
+topic that share the niche's vocabulary ("pregnancy", "bump", "nursing" for maternity clothes)
+score above zero while an unrelated page scores near zero. Cosine similarity is mapped to
+[0, 1] with a fixed saturating curve (not rescaled per run, so one page alone can still be
+judged irrelevant).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+#: Characters of a document's text used: the first screens of a page carry the topic, and a
+#: cap bounds the cost of a pathological 5 MB page.
+MAX_CHARS = 12_000
+
+# Small stop lists for the most common non-English pages in link-building results; a page in
+# another language is scored all the same (its words simply match nothing in an English profile).
+_EXTRA_STOP = frozenset("""
+der die das und ist ein eine nicht mit auf von den dem zu im sich auch als wie es le la les et des
+un une est pour dans que qui pas sur au aux du el los las y en por con para una es del al se lo
+il di che per non con una sono
+""".split())
+
+
+@dataclass(frozen=True)
+class TopicDoc:
+    """A page as the topic model reads it: title weighted above body."""
+
+    title: str = ""
+    text: str = ""
+    description: str = ""
+
+    def render(self, title_weight: int = 3) -> str:
+        return " ".join([(self.title + ". ") * title_weight, self.description, self.text[:MAX_CHARS]])
+
+
+def _variants(term: str) -> list[str]:
+    """Singular/plural forms so "dress" meets "dresses" without a stemmer."""
+    out = [term]
+    if term.endswith("ies") and len(term) > 4:
+        out.append(term[:-3] + "y")
+    elif term.endswith("es") and len(term) > 4:
+        out += [term[:-2], term[:-1]]
+    elif term.endswith("s") and len(term) > 3:
+        out.append(term[:-1])
+    elif term.endswith("y") and len(term) > 3:
+        out.append(term[:-1] + "ies")
+    else:
+        out += [term + "s", term + "es"] if term.endswith(("sh", "ch", "x")) else [term + "s"]
+    return out
+
+
+def profile_text(keyword: str, expansions: Sequence[str] = (), about: Sequence[str] = ()) -> list[str]:
+    """The profile documents for a niche: keyword forms first, then expansions and the user's texts."""
+    words = re.findall(r"\w+", keyword.lower())
+    forms = " ".join(v for w in words for v in _variants(w))
+    docs = [f"{keyword} {keyword} {forms}"]
+    docs += [e for e in expansions if e.strip()]
+    docs += [a[:MAX_CHARS] for a in about if a.strip()]
+    return docs
+
+
+class TopicModel:
+    """TF-IDF niche profile with Rocchio expansion (scikit-learn estimator conventions).
+
+    Parameters
+    ----------
+    ngram_range: word n-grams of the TF-IDF space.
+    feedback_docs: how many top corpus documents feed the profile expansion (0 = none).
+    feedback_weight: Rocchio beta; the plain profile has weight 1.
+    feedback_terms: only the centroid's strongest terms expand the profile (the tail is noise).
+    feedback_exclude: words never learned by feedback (the target place: every local page
+        shares it, so it would make any page from the right town look on-topic).
+    saturation: cosine at which the score reaches 1 - 1/e ≈ 0.63.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), *, feedback_docs: int = 5,
+                 feedback_weight: float = 0.5, feedback_terms: int = 40, saturation: float = 0.12,
+                 feedback_exclude: tuple[str, ...] = ()) -> None:
+        self.ngram_range = ngram_range
+        self.feedback_docs = feedback_docs
+        self.feedback_weight = feedback_weight
+        self.feedback_terms = feedback_terms
+        self.saturation = saturation
+        self.feedback_exclude = feedback_exclude
+
+    # --- fitting ---------------------------------------------------------------------------
+    def _vectorizer(self, n_docs: int) -> Any:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+        # min_df/max_df stay at 1 / 1.0: the corpus can be a single page, and the niche's own
+        # words appear on nearly every page of a good run, so a max_df cut would delete them.
+        return TfidfVectorizer(
+            ngram_range=self.ngram_range, sublinear_tf=True, min_df=1, max_df=1.0,
+            stop_words=sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP), strip_accents="unicode",
+            lowercase=True, dtype=np.float32, token_pattern=r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b|\b[^\W\d_]\b",
+        )
+
+    def fit(self, profile_texts: Sequence[str], corpus: Sequence[str] = ()) -> "TopicModel":
+        profile = [p for p in profile_texts if p and p.strip()]
+        if not profile:
+            raise ValueError("TopicModel.fit needs at least one non-empty profile text (the keyword)")
+        corpus = [c or "" for c in corpus]
+        vec = self._vectorizer(len(profile) + len(corpus))
+        try:
+            matrix = vec.fit_transform(list(profile) + corpus)
+        except ValueError as exc:   # only stop words in the profile
+            raise ValueError(f"the niche profile has no usable words: {exc}") from None
+        prof = matrix[: len(profile)]
+        docs = matrix[len(profile):]
+        q = np.asarray(prof.sum(axis=0)).ravel()
+        # the keyword document leads; the user's texts and expansions refine it
+        q[:] = q + np.asarray(prof[0].todense()).ravel()
+        q = q / (np.linalg.norm(q) or 1.0)
+        k = min(self.feedback_docs, max(0, docs.shape[0] // 3))
+        self.feedback_terms_: list[str] = []
+        if k and docs.shape[0]:
+            first = docs @ q
+            order = np.argsort(-first)[:k]
+            order = order[first[order] > 0]
+            if len(order):
+                centroid = np.asarray(docs[order].mean(axis=0)).ravel()
+                names = vec.get_feature_names_out()
+                excluded = {w.lower() for w in self.feedback_exclude}
+                keep = [i for i in np.argsort(-centroid)[: self.feedback_terms * 2]
+                        if centroid[i] > 0 and not excluded & set(str(names[i]).split())][: self.feedback_terms]
+                sparse_centroid = np.zeros_like(centroid)
+                sparse_centroid[keep] = centroid[keep]
+                sparse_centroid /= np.linalg.norm(sparse_centroid) or 1.0
+                q = q + self.feedback_weight * sparse_centroid
+                q /= np.linalg.norm(q) or 1.0
+                self.feedback_terms_ = [str(names[i]) for i in keep[:10]]
+        self.vectorizer_ = vec
+        self.profile_ = q.astype(np.float32)
+        self.n_corpus_ = docs.shape[0]
+        self.feature_names_ = vec.get_feature_names_out()
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "profile_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("this TopicModel is not fitted yet; call fit(profile_texts, corpus) first")
+
+    # --- scoring ---------------------------------------------------------------------------
+    def cosine(self, texts: Sequence[str]) -> np.ndarray:
+        self._check()
+        if not len(texts):
+            return np.zeros(0, dtype=np.float32)
+        m = self.vectorizer_.transform([t or "" for t in texts])
+        return np.clip(np.asarray(m @ self.profile_).ravel(), 0.0, 1.0)
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Relevance in [0, 1] for each text (a saturating map of cosine similarity)."""
+        cos = self.cosine(texts)
+        return (1.0 - np.exp(-cos / self.saturation)).astype(np.float64)
+
+    def top_terms(self, text: str, n: int = 5) -> list[tuple[str, float]]:
+        """The terms that contribute most to this text's match, with their share of the cosine."""
+        self._check()
+        row = self.vectorizer_.transform([text or ""])
+        if not row.nnz:
+            return []
+        idx = row.indices
+        contrib = row.data * self.profile_[idx]
+        total = float(contrib.sum())
+        if total <= 0:
+            return []
+        names = self.feature_names_
+        order = np.argsort(-contrib)
+        out: list[tuple[str, float]] = []
+        seen: set[str] = set()
+        for i in order:
+            if contrib[i] <= 0 or len(out) >= n:
+                break
+            term = str(names[idx[i]])
+            # a bigram and its words say the same thing: keep the first (strongest) mention
+            words = set(term.split())
+            if words <= seen:
+                continue
+            seen |= words
+            out.append((term, round(float(contrib[i]) / total, 3)))
+        return out

@@ -1,0 +1,144 @@
+"""Rank candidates: topic relevance, geography, type fit and site quality, with explanations.
+
+    base   = (w_rel·topic + gate·(w_type·type_fit + w_quality·quality)) / (w_rel + w_type + w_quality)
+    total  = base · geo_factor · spam_factor
+
+`gate` = min(1, topic / 0.5): type and quality only count in proportion to topical fit, so a
+clean, high-authority site about something else cannot climb above an on-topic forum.
+
+Geography is a multiplier, not a term: with a target place, geo_factor = 1 − γ·(1 − geo) with
+γ = min(1, 4·w_geo / Σw) (0.8 with the default weights), geo from discover.geo.GEO_SCORES.
+For an `elsewhere` page the quality term is dropped as well. Together these make a wrong-place
+page never outrank a right-place (same_city) page of the same type and equal topic fit: its
+base is ≤ the right-place page's base and its factor is < 1 (= 1 − γ). Without a target the
+factor is 1 (geo-neutral).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from discover.geo import GEO_SCORES, GeoMatch, Place, geo_tier, locate
+from discover.records import Candidate, Score
+from discover.relevance import TopicDoc, TopicModel, profile_text
+from discover.settings import Settings
+
+#: Types a user gets when they ask for none.
+DEFAULT_TYPES: tuple[str, ...] = ("forum", "directory", "haro", "resource", "guest_post", "blog", "news")
+#: A spam page (by type or by site quality) keeps this share of its score: visible, never on top.
+SPAM_FACTOR = 0.15
+#: Topic score at which type and quality count fully.
+GATE_AT = 0.5
+
+
+def type_fit(ptype: str, confidence: float, types: Sequence[str]) -> float:
+    """How well a page's type matches what the user asked for (0..1)."""
+    wanted = set(types) or set(DEFAULT_TYPES)
+    if ptype == "spam":
+        return 0.0
+    if ptype in wanted:
+        return 0.7 + 0.3 * max(0.0, min(1.0, confidence))
+    if ptype == "other":
+        return 0.15
+    return 0.35
+
+
+def geo_factor(match: GeoMatch, target: Place | None, settings: Settings) -> float:
+    if target is None:
+        return 1.0
+    total_w = settings.weights_relevance + settings.weights_geo + settings.weights_type + settings.weights_quality
+    gamma = min(1.0, 4.0 * settings.weights_geo / total_w) if total_w > 0 else 0.0
+    return 1.0 - gamma * (1.0 - match.score)
+
+
+def _doc(c: Candidate) -> str:
+    e = c.extraction
+    return TopicDoc(title=e.title, text=e.text or e.full_text, description=e.description).render()
+
+
+def _place_words(target: Place | None) -> tuple[str, ...]:
+    if target is None:
+        return ()
+    words: list[str] = []
+    for part in (target.city, target.region, target.region_code):
+        words += part.lower().replace("-", " ").split()
+    return tuple(w for w in words if len(w) > 1)
+
+
+def _type_evidence(c: Candidate) -> str:
+    cls = c.classification
+    ev = [e for e in cls.evidence if e][:1]
+    return f"{cls.type} ({ev[0]})" if ev else cls.type
+
+
+def _geo_phrase(m: GeoMatch, target: Place | None) -> str:
+    if target is None:
+        return "not local"
+    if m.tier == "unknown":
+        return "place unknown"
+    tier = m.tier.replace("_", " ")
+    dist = f", {m.distance_km:.0f} km" if m.distance_km and m.tier != "same_city" else ""
+    return f"{m.place.split(',')[0] or m.place}, {tier}{dist}"
+
+
+def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: Place | None,
+                     types: tuple[str, ...] = (), settings: Settings | None = None,
+                     about_texts: Sequence[str] = (), expansions: Sequence[str] = (),
+                     model: TopicModel | None = None) -> list[Score]:
+    """One Score per candidate, in the input order (sort by `.total` to rank).
+
+    `model`: an already fitted TopicModel to reuse (e.g. scoring one page against a stored run);
+    by default one is fitted on these candidates plus the niche profile.
+    """
+    settings = settings or Settings()
+    if not candidates:
+        return []
+    docs = [_doc(c) for c in candidates]
+    if model is None:
+        model = TopicModel(feedback_exclude=_place_words(target)).fit(
+            profile_text(keyword, expansions, about_texts), docs)
+    topic = model.score(docs)
+    wr, wt, wq = settings.weights_relevance, settings.weights_type, settings.weights_quality
+    denom = (wr + wt + wq) or 1.0
+    out: list[Score] = []
+    for c, doc, rel in zip(candidates, docs, topic.tolist()):
+        cls = c.classification
+        tfit = type_fit(cls.type, cls.confidence, types)
+        q = c.quality
+        quality = float(q.score) if q is not None else 0.5
+        spam = cls.type == "spam" or bool(q is not None and q.spam)
+        if target is not None:
+            match = geo_tier(target, locate(c.extraction, c.html, c.url), settings.nearby_km)
+        else:
+            match = GeoMatch("unknown", score=0.5)
+        gate = min(1.0, rel / GATE_AT)
+        q_term = 0.0 if (target is not None and match.tier == "elsewhere") else wq * quality
+        base = (wr * rel + gate * (wt * tfit + q_term)) / denom
+        total = base * geo_factor(match, target, settings) * (SPAM_FACTOR if spam else 1.0)
+        terms = model.top_terms(doc, 5) if rel > 0 else []
+        reasons = list(q.reasons[:2]) if q is not None else []
+        parts = [
+            f"topic {rel:.2f}" + (f" ({', '.join(t for t, _ in terms[:3])})" if terms else ""),
+            _geo_phrase(match, target),
+            _type_evidence(c),
+            (f"quality {quality:.1f}" + (f" ({', '.join(reasons)})" if reasons else "")) if q is not None
+            else "quality unknown",
+        ]
+        if spam:
+            parts.append("spam signals")
+        out.append(Score(
+            total=round(float(total), 4), relevance=round(float(rel), 4),
+            geo=round(match.score, 4), type_fit=round(tfit, 4), quality=round(quality, 4),
+            geo_tier=match.tier, geo_place=match.place, geo_distance_km=match.distance_km,
+            top_terms=terms, explanation=" · ".join(parts)))
+    return out
+
+
+def rank(candidates: Sequence[Candidate], scores: Sequence[Score]) -> list[tuple[Candidate, Score]]:
+    """Candidates with their scores, best first (ties broken by URL for a stable order)."""
+    pairs = list(zip(candidates, scores))
+    pairs.sort(key=lambda p: (-p[1].total, p[0].url))
+    return pairs
+
+
+__all__ = ["DEFAULT_TYPES", "GEO_SCORES", "geo_factor", "rank", "score_candidates", "type_fit"]
