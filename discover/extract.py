@@ -255,39 +255,66 @@ def _forms(root, base: str) -> list[dict[str, Any]]:
     return forms[:30]
 
 
-def _forum_activity(root) -> tuple[str, int | None]:
-    """(newest post date, number of posts) from repeated post containers that carry dates."""
+def _post_groups(root) -> list[list]:
+    """Groups of repeated post-like containers (same tag and class shape), outermost members only."""
     groups: dict[tuple[str, str], list] = {}
     for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("body", "html", "form", "a", "span", "time"):
+        if not isinstance(el.tag, str) or el.tag in ("body", "html", "form", "a", "span", "time", "img", "input"):
             continue
         cls = _classes(el)
         if not cls.strip() or not _POST_CLASS.search(cls):
             continue
         sig = (el.tag, re.sub(r"\d+", "#", el.get("class") or el.get("id") or ""))
         groups.setdefault(sig, []).append(el)
-    best: list[str] = []
-    best_count = 0
-    for sig, els in groups.items():
+    out = []
+    for els in groups.values():
         if len(els) < 2:
             continue
         # Nested matches (post > post-body) would count twice: keep outermost only.
         ids = {id(e) for e in els}
         outer = [e for e in els if not any(id(p) in ids for p in e.iterancestors())]
-        dates = []
-        for e in outer:
-            d = _element_date(e)
-            if d:
-                dates.append(d)
-        if len(dates) >= 2 and len(dates) >= len(outer) * 0.5 and len(outer) > best_count:
-            best_count, best = len(outer), dates
-    if best_count:
-        return max(best), best_count
+        if len(outer) >= 2:
+            out.append(outer)
+    return out
+
+
+def _forum_activity(root) -> tuple[str, int | None, list]:
+    """(newest post date, number of posts, the post elements) from repeated dated post containers."""
+    best: list[str] = []
+    best_els: list = []
+    undated: list = []
+    for outer in _post_groups(root):
+        dates = [d for d in (_element_date(e) for e in outer) if d]
+        if len(dates) >= 2 and len(dates) >= len(outer) * 0.5 and len(outer) > len(best_els):
+            best, best_els = dates, outer
+        elif len(outer) >= 3 and len(outer) > len(undated):
+            texts = [visible_text(e) for e in outer]
+            if sum(len(t) for t in texts) / len(texts) >= 80:
+                undated = outer
+    if best_els:
+        return max(best), len(best_els), best_els
     times = [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
     dates = [d for d in (parse_date(t) for t in times) if d]
     if len(dates) >= 3:
-        return max(dates), len(dates)
-    return "", None
+        return max(dates), len(dates), undated
+    return "", None, undated
+
+
+def _with_posts(text: str, posts: list) -> str:
+    """Main text plus the posts trafilatura left out (it often keeps only a thread's first post)."""
+    if not posts:
+        return text
+    have = _WS.sub(" ", text)
+    extra = []
+    for el in posts[:500]:
+        t = visible_text(el)
+        if len(t) < 20:
+            continue
+        probe = t[len(t) // 3: len(t) // 3 + 60]
+        if probe and probe in have:
+            continue
+        extra.append(t)
+    return text + ("\n" + "\n".join(extra) if extra else "")
 
 
 def _element_date(el) -> str:
@@ -435,8 +462,9 @@ def extract(result: FetchResult) -> Extraction:
         "list_items": sum(1 for _ in root.iter("li")),
         "language_attr": root.get("lang") or "",
     }
-    last, count = _forum_activity(root)
+    last, count, posts = _forum_activity(root)
     ext.forum_last_post, ext.forum_posts = last, count
+    ext.text = _with_posts(ext.text, posts)
 
     from discover.contacts import find_contacts
 
