@@ -102,18 +102,22 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
     if not queries:
         return []
     texts = [query_text(q) for q in queries]
-    if model is None:
-        from discover.relevance import TopicModel
+    from discover.relevance import TopicModel, profile_text
 
-        model = TopicModel()
-    fitted = model.fit([niche, *profile], texts)
+    if model is None:
+        # Every local query shares the town's name: feedback must not learn it as a topic word.
+        place_words = tuple(w for w in re.findall(r"[a-z]+", (getattr(target, "city", "") or "").lower()))
+        model = TopicModel(feedback_exclude=place_words)
+    fitted = model.fit(profile_text(niche, profile), texts)
     relevances = [float(s) for s in fitted.score(texts)]
 
     out: list[QueryMatch] = []
     for q, text, rel in zip(queries, texts, relevances):
         terms = [_term(t) for t in list(fitted.top_terms(text))[:4]] if rel > 0 else []
         if target is not None:
-            ex = Extraction(url=q.outlet_url or "", title=q.summary, text=q.text, full_text=q.text,
+            # The journalist's name stays out: "Ana Lima" is a person, not Lima, Peru.
+            about = "\n".join(p for p in (q.outlet, q.summary, q.details, q.requirements, q.category) if p)
+            ex = Extraction(url=q.outlet_url or "", title=q.summary, text=about, full_text=about,
                             site_name=q.outlet)
             gm = geo_tier(target, locate(ex, "", q.outlet_url or ""), nearby_km)
         else:
@@ -125,7 +129,7 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
             total = min(total, w_rel * rel)  # a local but off-topic query never outranks a relevant one
         why: list[str] = []
         why.append("terms: " + ", ".join(terms) if terms else "no niche terms")
-        if target is not None and gm.tier != "unknown":
+        if target is not None and gm.tier not in ("unknown", "elsewhere"):
             where = "outlet in " if gm.tier in ("same_city", "nearby") else ""
             why.append(f"{where}{gm.place} ({gm.tier.replace('_', ' ')})")
         if q.deadline is not None:
