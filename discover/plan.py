@@ -68,20 +68,30 @@ class FootprintStats(NamedTuple):
     queries: int = 0
 
 
-StatsMap = Mapping[tuple[str, str], "FootprintStats | tuple[int, int]"]
+StatsMap = Mapping[tuple[str, str], Any]
+
+
+def as_stats(value: Any) -> FootprintStats:
+    """FootprintStats from a FootprintStats, a (results, good[, queries]) tuple, a store row dict
+    ({"results", "good", "queries"}) or None."""
+    if value is None:
+        return FootprintStats()
+    if isinstance(value, Mapping):
+        return FootprintStats(int(value.get("results", 0)), int(value.get("good", 0)), int(value.get("queries", 0)))
+    return FootprintStats(*value)
 
 
 def record_yield(stats: dict, footprint_id: str, engine: str, results: int, good: int) -> dict:
     """Add one query's yield to `stats` (in place, and returned); pure otherwise."""
-    old = FootprintStats(*stats.get((footprint_id, engine), ()))
+    old = as_stats(stats.get((footprint_id, engine)))
     stats[(footprint_id, engine)] = FootprintStats(old.results + results, old.good + good, old.queries + 1)
     return stats
 
 
-def yield_score(stat: "FootprintStats | tuple[int, ...] | None") -> float:
+def yield_score(stat: Any) -> float:
     """Good prospects per query, smoothed toward one per query: an untried footprint scores 0.5,
     one that keeps producing nothing sinks toward 0, a productive one rises above 1."""
-    s = FootprintStats(*(stat or ()))
+    s = as_stats(stat)
     queries = s.queries or (1 if s.results else 0)
     return (s.good + 1.0) / (queries + 2.0)
 
@@ -96,7 +106,7 @@ def _combined(stats: StatsMap | None, fid: str, engines: Sequence[str]) -> Footp
         if s is None:
             continue
         found = True
-        fs = FootprintStats(*s)
+        fs = as_stats(s)
         total = [total[0] + fs.results, total[1] + fs.good,
                  total[2] + (fs.queries or (1 if fs.results else 0))]
     return FootprintStats(*total) if found else None
