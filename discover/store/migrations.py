@@ -26,7 +26,8 @@ def _m2_outbox(conn: sa.Connection) -> None:
 
 def _m3_links_url_index(conn: sa.Connection) -> None:
     # Broken-link lookups and PageRank go by target URL; added once link tables got large.
-    sa.Index("ix_links_url", s.links.c.url).create(conn)
+    # Plain DDL: an sa.Index object would attach itself to the shared Table for good.
+    conn.execute(sa.text("CREATE INDEX ix_links_url ON links (url)"))
 
 
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [

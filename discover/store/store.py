@@ -301,6 +301,9 @@ class Store:
             return None
         return _fetch_from_row(row)
 
+    def page_cache(self, run_id: int | None = None) -> "PageCache":
+        return PageCache(self, run_id)
+
     def get_extraction(self, url: str) -> tuple[Extraction | None, Classification | None]:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(s.pages.c.extraction, s.pages.c.classification)
