@@ -77,9 +77,9 @@ _TIME = re.compile(
     r"|\b(?P<h24>[01]?\d|2[0-3])[:h](?P<m24>[0-5]\d)\b"
     r"|\b(?P<word>noon|midday|midnight)\b", re.I)
 _ZONE_RE = re.compile(
-    r"(?<![A-Za-z])(?P<abbr>" + "|".join(sorted((k for k in _ZONES if len(k) > 1), key=len, reverse=True)) +
+    r"\b(?:UTC|GMT)\s*(?P<off>[+-]\s*\d{1,2}(?::?\d{2})?)"
+    r"|(?<![A-Za-z])(?P<abbr>" + "|".join(sorted((k for k in _ZONES if len(k) > 1), key=len, reverse=True)) +
     r")(?![A-Za-z])"
-    r"|\b(?:UTC|GMT)\s*(?P<off>[+-]\s*\d{1,2}(?::?\d{2})?)"
     r"|(?P<word>" + "|".join(_ZONE_WORDS) + r")(?:\s+time)?\b", re.I)
 _ASAP = re.compile(r"\b(asap|a\.s\.a\.p|as soon as possible|immediately|urgent(?:ly)?|rolling)\b", re.I)
 _EOD = re.compile(r"\b(eod|e\.o\.d|end of (?:the )?(?:business )?day|cob|close of business)\b", re.I)
