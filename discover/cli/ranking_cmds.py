@@ -1,1 +1,148 @@
-"""CLI commands (module owned by its stage; registered on discover.cli.app.app)."""
+"""Ranking commands: `eval` (measure the ranking on a labelled world) and `explain` (why one prospect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from discover.cli.app import app
+from discover.cli.common import (
+    BrowserOpt, DbOpt, GeoOpt, JsonOpt, TypesOpt, WebOpt, console, make_settings, print_json, print_table,
+    run_async,
+)
+from discover.errors import InputError
+
+
+@app.command("eval")
+def eval_cmd(
+    web: Annotated[Path, typer.Option("--web", help="A labelled web directory (with labels.csv).")],
+    niche: Annotated[list[str] | None, typer.Option(
+        "--niche", help="Only this niche (repeatable); default: every niche labels.csv judges.",
+        show_default=False)] = None,
+    floors: Annotated[Path | None, typer.Option(
+        "--floors", help="Fail (exit 1) when a metric is below these floors (JSON, see models/eval_floors.json).",
+        show_default=False)] = None,
+    browser: BrowserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the full pipeline per labelled niche and report nDCG@10/20, P@10, recall, type F1, geo accuracy."""
+    from discover.evaluate import METRICS, check_floors, evaluate_world
+
+    settings = make_settings(web=web, browser=browser)
+    report = run_async(evaluate_world(settings, web, niches=niche or None))
+    problems: list[str] = []
+    if floors is not None:
+        try:
+            spec = json.loads(floors.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read floors file {floors}: {exc}") from None
+        problems = check_floors(report, spec)
+        report["floor_failures"] = problems
+    if as_json:
+        print_json(report)
+    else:
+        rows = [[r["niche"], r["geo"] or "-", r["prospects"]] + ["-" if r.get(m) is None else f"{r[m]:.3f}"
+                                                                 for m in METRICS] for r in report["niches"]]
+        rows.append(["macro", "", ""] + ["-" if report["macro"][m] is None else f"{report['macro'][m]:.3f}"
+                                         for m in METRICS])
+        print_table(f"eval on {report['world']}", ["niche", "geo", "prospects", *METRICS], rows)
+        for p in problems:
+            console().print(f"[red]below floor:[/red] {p}")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def explain(
+    url: Annotated[str, typer.Argument(help="The prospect's URL.")],
+    run: Annotated[int | None, typer.Option("--run", help="Explain it as ranked in this run (default: latest).",
+                                            show_default=False)] = None,
+    niche: Annotated[str | None, typer.Option(
+        "--niche", help="Score the page live for this keyword (when it is not in the database).",
+        show_default=False)] = None,
+    geo: GeoOpt = None,
+    types: TypesOpt = None,
+    web: WebOpt = None,
+    db: DbOpt = None,
+    browser: BrowserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Why a prospect ranks where it does: topic terms, place and distance, type evidence, quality."""
+    settings = make_settings(web=web, db=db, browser=browser)
+    data: dict | None = None
+    if not niche:
+        from discover.store import Store
+
+        store = Store.open(settings.db_url())
+        try:
+            prospect = store.get_prospect(url, run_id=run)
+        finally:
+            store.close()
+        if prospect is None:
+            raise InputError(f"{url} is not a prospect of {'run ' + str(run) if run else 'any run'} in the database",
+                             hint="give --niche (and --geo) to score it live")
+        data = {"url": prospect.url, "score": prospect.score, "type": prospect.type,
+                "geo_tier": prospect.geo_tier, "why": prospect.why, "explanation": prospect.explanation,
+                "niche": prospect.niche, "geo": prospect.geo, "source": "database"}
+    else:
+        data = run_async(_explain_live(settings, url, niche, geo or "", types))
+    if as_json:
+        print_json(data)
+        return
+    c = console()
+    from rich.markup import escape
+
+    c.print(f"[bold]{escape(data['url'])}[/bold]  score {data['score']:.3f}  ({escape(data['niche'])}"
+            + (f" @ {escape(data['geo'])}" if data.get("geo") else "") + f", {data['source']})")
+    c.print(escape(data["why"]))
+    exp = data.get("explanation") or {}
+    if exp.get("top_terms"):
+        c.print("topic terms: " + ", ".join(f"{escape(str(t))} {w:.2f}" for t, w in exp["top_terms"]))
+    if exp.get("geo_place") or data.get("geo_tier"):
+        dist = exp.get("geo_distance_km")
+        c.print(f"place: {escape(exp.get('geo_place') or '-')} — {data.get('geo_tier')}"
+                + (f", {dist} km" if dist is not None else ""))
+    for key in ("type_evidence", "quality_reasons", "geo_evidence"):
+        if exp.get(key):
+            c.print(f"{key.replace('_', ' ')}: " + "; ".join(escape(str(x)) for x in exp[key]))
+
+
+async def _explain_live(settings, url: str, niche: str, geo: str, types: str | None) -> dict:
+    from discover.classify import classify
+    from discover.extract import extract, registrable_domain
+    from discover.fetch import Fetcher
+    from discover.geo import geo_tier, locate, parse_place
+    from discover.pipeline import parse_types
+    from discover.records import Candidate
+    from discover.runtime import Runtime
+    from discover.score import score_candidates
+
+    target = parse_place(geo) if geo else None
+    wanted = parse_types(types)
+    async with Runtime(settings) as runtime:
+        async with Fetcher(runtime, settings) as fetcher:
+            fetched = await fetcher.fetch(url)
+    if fetched.outcome != "ok":
+        from discover.errors import FetchError
+
+        raise FetchError(f"cannot fetch {url}: {fetched.outcome} {fetched.reason}".strip(), outcome=fetched.outcome)
+    ex = extract(fetched)
+    cls = classify(ex, fetched.html, hint_types=())
+    cand = Candidate(url=fetched.final_url or url, domain=registrable_domain(url), extraction=ex,
+                     classification=cls, html=fetched.html)
+    score = score_candidates([cand], keyword=niche, target=target, types=wanted, settings=settings)[0]
+    geo_ev = []
+    if target is not None:
+        geo_ev = list(geo_tier(target, locate(ex, fetched.html, cand.url), settings.nearby_km).evidence)
+    return {"url": cand.url, "score": score.total, "type": cls.type, "geo_tier": score.geo_tier,
+            "why": score.explanation, "niche": niche, "geo": geo, "source": "live (one page: topic judged alone)",
+            "explanation": {"top_terms": score.top_terms, "geo_place": score.geo_place,
+                            "geo_distance_km": score.geo_distance_km, "type_evidence": cls.evidence,
+                            "geo_evidence": geo_ev,
+                            "components": {"relevance": score.relevance, "geo": score.geo,
+                                           "type_fit": score.type_fit, "quality": score.quality}}}
+
+

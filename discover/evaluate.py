@@ -1,0 +1,261 @@
+"""Measure the ranking against a web world's labels.csv.
+
+    metric functions (pure):   ndcg_at_k, precision_at_k, recall_at_k, macro_f1, expected_tier
+    one niche:                 evaluate_ranking(prospects, labels, niche, geo, candidates=...)
+    a whole world:             await evaluate_world(settings, web, niches=None)  (runs the full pipeline)
+
+Conventions (written down because the numbers depend on them):
+- gains are exponential in the label's relevance, 2^rel − 1 (3 → 7, 2 → 3, 1 → 1, 0 → 0);
+  unlabeled pages gain 0; the ideal DCG sorts *all* labelled pages of the niche;
+- precision@k divides by k (a short list is penalised); "relevant" means relevance ≥ 2;
+- recall@k is over relevance-3 pages; with none labelled it is 1.0 (nothing to miss);
+- URLs are compared without scheme, "www.", fragment or trailing slash.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from discover.errors import InputError, WebWorldError
+from discover.records import Candidate, Prospect
+
+if TYPE_CHECKING:
+    from discover.settings import Settings
+
+
+@dataclass(frozen=True)
+class Label:
+    url: str
+    niche: str
+    type: str
+    relevance: int
+    geo: str = ""
+
+
+def norm_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme == "mail":
+        return url.strip()
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    if path.endswith("/index.html"):
+        path = path[: -len("/index.html")]
+    return host + path + ("?" + parts.query if parts.query else "")
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+
+def _gain(rel: float) -> float:
+    return 2.0 ** rel - 1.0
+
+
+def dcg(gains: Sequence[float]) -> float:
+    return sum(_gain(g) / math.log2(i + 2) for i, g in enumerate(gains))
+
+
+def ndcg_at_k(ranked_urls: Sequence[str], gains: Mapping[str, float], k: int) -> float:
+    """nDCG@k with graded relevance `gains` (url → relevance label); unknown URLs gain 0."""
+    ideal = dcg(sorted(gains.values(), reverse=True)[:k])
+    if ideal <= 0:
+        return 0.0
+    return dcg([gains.get(u, 0.0) for u in ranked_urls[:k]]) / ideal
+
+
+def precision_at_k(ranked_urls: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    rel = set(relevant)
+    return sum(1 for u in ranked_urls[:k] if u in rel) / k if k > 0 else 0.0
+
+
+def recall_at_k(ranked_urls: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    rel = set(relevant)
+    if not rel:
+        return 1.0
+    return len(rel & set(ranked_urls[:k])) / len(rel)
+
+
+def macro_f1(true: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> float:
+    """Unweighted mean of per-class F1 over the classes present in `true` (or `labels`)."""
+    if len(true) != len(pred):
+        raise ValueError("true and pred differ in length")
+    if not true:
+        return 0.0
+    classes = list(labels) if labels is not None else sorted(set(true))
+    f1s = []
+    for c in classes:
+        tp = sum(1 for t, p in zip(true, pred) if t == c and p == c)
+        fp = sum(1 for t, p in zip(true, pred) if t != c and p == c)
+        fn = sum(1 for t, p in zip(true, pred) if t == c and p != c)
+        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return sum(f1s) / len(f1s)
+
+
+def expected_tier(label_geo: str, target_geo: str, nearby_km: float = 60.0) -> set[str]:
+    """The geo tiers that count as right for a page labelled `label_geo` in a run for `target_geo`."""
+    if not target_geo:
+        return {"unknown"}
+    if not label_geo.strip():
+        # a page that is not about a place: "unknown" (or only its country known) is right
+        return {"unknown", "same_country"}
+    from discover.geo import _tier, parse_place
+
+    target = parse_place(target_geo)
+    try:
+        place = parse_place(label_geo)
+    except InputError:
+        return {"unknown"}
+    if label_geo.strip().lower() == target_geo.strip().lower():
+        return {"same_city"}
+    tier, _ = _tier(target, place, nearby_km)
+    return {tier}
+
+
+# --- one niche -------------------------------------------------------------------------------------
+
+def load_labels(path: str | Path) -> list[Label]:
+    path = Path(path)
+    if not path.exists():
+        raise WebWorldError(f"no labels.csv in {path.parent}", hint="eval needs a labelled world (docs/web-dir.md)")
+    out = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                rel = int(float(row.get("relevance") or 0))
+            except ValueError:
+                raise WebWorldError(f"{path}: bad relevance {row.get('relevance')!r} for {row.get('url')}") from None
+            out.append(Label(url=row["url"].strip(), niche=row["niche"].strip(), type=(row.get("type") or "").strip(),
+                             relevance=rel, geo=(row.get("geo") or "").strip()))
+    return out
+
+
+def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche: str, geo: str = "", *,
+                     candidates: Sequence[Candidate] = (), nearby_km: float = 60.0) -> dict[str, Any]:
+    """Metrics of one run's ranked prospects against the niche's labels."""
+    mine = [lb for lb in labels if lb.niche == niche and not lb.url.startswith("mail:")]
+    gains = {norm_url(lb.url): float(lb.relevance) for lb in mine}
+    urls = [norm_url(p.url) for p in ranked]
+    good = {u for u, g in gains.items() if g >= 2}
+    ideal = {u for u, g in gains.items() if g >= 3}
+    out: dict[str, Any] = {
+        "niche": niche, "geo": geo, "prospects": len(ranked), "labelled": len(mine),
+        "ndcg@10": round(ndcg_at_k(urls, gains, 10), 4),
+        "ndcg@20": round(ndcg_at_k(urls, gains, 20), 4),
+        "p@10": round(precision_at_k(urls, good, 10), 4),
+        "recall3@20": round(recall_at_k(urls, ideal, 20), 4),
+        "unlabelled_in_top10": sum(1 for u in urls[:10] if u not in gains),
+    }
+    by_url = {norm_url(lb.url): lb for lb in mine}
+    true_t, pred_t = [], []
+    geo_ok = geo_n = 0
+    target = None
+    if geo:
+        from discover.geo import parse_place
+
+        target = parse_place(geo)
+    for c in candidates:
+        lb = by_url.get(norm_url(c.url))
+        if lb is None or not lb.type:
+            continue
+        true_t.append(lb.type)
+        pred_t.append(c.classification.type)
+        if target is not None:
+            from discover.geo import geo_tier, locate
+
+            tier = geo_tier(target, locate(c.extraction, c.html, c.url), nearby_km).tier
+            geo_n += 1
+            geo_ok += tier in expected_tier(lb.geo, geo, nearby_km)
+    out["typed"] = len(true_t)
+    out["type_f1"] = round(macro_f1(true_t, pred_t), 4) if true_t else None
+    out["geo_checked"] = geo_n
+    out["geo_acc"] = round(geo_ok / geo_n, 4) if geo_n else None
+    return out
+
+
+# --- a whole world ---------------------------------------------------------------------------------
+
+def niche_requests(world: str | Path, labels: Sequence[Label] | None = None) -> list[tuple[str, str]]:
+    """(keyword, geo) for every niche labels.csv judges: from queries.toml, else inferred."""
+    root = Path(world)
+    labels = list(labels) if labels is not None else load_labels(root / "labels.csv")
+    niches = list(dict.fromkeys(lb.niche for lb in labels))
+    given: dict[str, str] = {}
+    qpath = root / "queries.toml"
+    if qpath.exists():
+        try:
+            data = tomllib.loads(qpath.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise WebWorldError(f"cannot read {qpath}: {exc}") from None
+        for entry in data.get("niche", []):
+            if entry.get("keyword"):
+                given[str(entry["keyword"])] = str(entry.get("geo", ""))
+    out = []
+    for n in niches:
+        if n in given:
+            out.append((n, given[n]))
+            continue
+        geos = Counter(lb.geo for lb in labels if lb.niche == n and lb.relevance >= 3 and lb.geo)
+        out.append((n, geos.most_common(1)[0][0] if geos else ""))
+    return out
+
+
+def _macro(rows: list[dict[str, Any]], key: str) -> float | None:
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    return round(sum(vals) / len(vals), 4) if vals else None
+
+
+METRICS = ("ndcg@10", "ndcg@20", "p@10", "recall3@20", "type_f1", "geo_acc")
+
+
+async def evaluate_world(settings: "Settings", web: str | Path, niches: Sequence[str] | None = None,
+                         on_progress: Any = None) -> dict[str, Any]:
+    """Run the full pipeline for each labelled niche of `web` and score the rankings."""
+    from discover.pipeline import RunRequest, run_discovery
+    from discover.runtime import Runtime
+
+    root = Path(web)
+    labels = load_labels(root / "labels.csv")
+    pairs = niche_requests(root, labels)
+    if niches:
+        unknown = [n for n in niches if n not in {p[0] for p in pairs}]
+        if unknown:
+            raise InputError(f"niche {unknown[0]!r} is not labelled in {root / 'labels.csv'}",
+                             hint="niches: " + ", ".join(p[0] for p in pairs))
+        pairs = [p for p in pairs if p[0] in niches]
+    settings = settings.replace(web=str(root))
+    rows = []
+    for keyword, geo in pairs:
+        started = time.monotonic()
+        async with Runtime(settings) as runtime:
+            result = await run_discovery(runtime, RunRequest(keyword=keyword, geo=geo), on_progress=on_progress)
+        row = evaluate_ranking(result.prospects, labels, keyword, geo, candidates=result.candidates,
+                               nearby_km=settings.nearby_km)
+        row["elapsed_s"] = round(time.monotonic() - started, 1)
+        row["top10"] = [p.url for p in result.prospects[:10]]
+        rows.append(row)
+    macro = {m: _macro(rows, m) for m in METRICS}
+    return {"world": str(root), "niches": rows, "macro": macro}
+
+
+def check_floors(report: Mapping[str, Any], floors: Mapping[str, Any]) -> list[str]:
+    """Failures of `report` against the floors file's {"macro": {...}, "niches": {name: {...}}}."""
+    problems = []
+    for metric, floor in (floors.get("macro") or {}).items():
+        got = (report.get("macro") or {}).get(metric)
+        if got is None or got + 1e-9 < float(floor):
+            problems.append(f"macro {metric} = {got} < floor {floor}")
+    per = {r["niche"]: r for r in report.get("niches", [])}
+    for niche, mfloors in (floors.get("niches") or {}).items():
+        row = per.get(niche)
+        for metric, floor in mfloors.items():
+            got = row.get(metric) if row else None
+            if got is None or got + 1e-9 < float(floor):
+                problems.append(f"{niche} {metric} = {got} < floor {floor}")
+    return problems
+
