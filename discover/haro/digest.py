@@ -115,6 +115,8 @@ def html_to_text(html: str) -> str:
             if len(cells) == 2:
                 label = " ".join(cells[0].text_content().split()).rstrip(":")
                 out.append(f"{label}: ")
+                if cells[1].text:
+                    out.append(cells[1].text)
                 walk_children(cells[1])
                 out.append("\n")
                 if el.tail:

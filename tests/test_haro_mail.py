@@ -1,0 +1,255 @@
+"""Digest emails: every body encoding, digest shapes, field extraction, malformed messages, mbox."""
+
+from __future__ import annotations
+
+import base64
+import quopri
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from discover.errors import InputError
+from discover.haro import MailProblem
+from discover.haro.digest import html_to_text, split_digest
+from discover.haro.mail import parse_mail, read_mail
+
+DATA = Path(__file__).parent / "data" / "haro"
+NOW = datetime(2026, 11, 19, 9, 0, tzinfo=timezone.utc)
+
+DIGEST = """\
+Today's queries from Café Press Requests
+
+1) Summary: Maternity clothes that last beyond pregnancy — “bump” style
+Name: Jane Holloway
+Category: Lifestyle
+Email: query-1a2b@press.example
+Media Outlet: Des Moines Register
+Deadline: 5:00 PM EST - 23 November
+Query:
+Looking for boutique owners in Des Moines.
+
+2) Summary: Budget laptops for students
+Name: Tom Reyes
+Category: Technology
+Email: query-3c4d@press.example
+Media Outlet: TechWeekly
+Deadline: Nov 21, 2026 12:00 ET
+Query:
+Which laptops under $500 are worth it?
+"""
+
+
+def headers(ctype: str, cte: str = "8bit", extra: str = "") -> str:
+    return (f"From: Requests <digest@press.example>\nTo: me@example.com\nSubject: Daily digest\n"
+            f"Date: Wed, 18 Nov 2026 06:35:00 -0500\nMIME-Version: 1.0\n{extra}"
+            f"Content-Type: {ctype}\nContent-Transfer-Encoding: {cte}\n\n")
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def check_digest(queries, name: str, expect_accents: bool = True) -> None:
+    assert [q.source for q in queries] == [f"{name}#1", f"{name}#2"]
+    q1, q2 = queries
+    assert q1.summary.startswith("Maternity clothes that last beyond pregnancy")
+    if expect_accents:
+        assert "“bump”" in q1.summary
+    assert (q1.journalist, q1.category, q1.outlet) == ("Jane Holloway", "Lifestyle", "Des Moines Register")
+    assert q1.reply_to == "query-1a2b@press.example"
+    assert q1.deadline == datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)
+    assert q1.details == "Looking for boutique owners in Des Moines."
+    assert q2.reply_to == "query-3c4d@press.example" and q2.outlet == "TechWeekly"
+    assert q2.deadline.isoformat() == "2026-11-21T12:00:00-05:00"
+
+
+def test_plain_utf8_8bit(tmp_path):
+    p = write(tmp_path, "plain.eml", (headers('text/plain; charset="utf-8"') + DIGEST).encode("utf-8"))
+    check_digest(parse_mail(p, now=NOW), "plain.eml")
+
+
+def test_quoted_printable(tmp_path):
+    body = quopri.encodestring(DIGEST.encode("utf-8")).decode("ascii")
+    assert "=E2=80" in body
+    p = write(tmp_path, "qp.eml", (headers('text/plain; charset=utf-8', "quoted-printable") + body).encode())
+    check_digest(parse_mail(p, now=NOW), "qp.eml")
+
+
+def test_base64(tmp_path):
+    body = base64.encodebytes(DIGEST.encode("utf-8")).decode("ascii")
+    p = write(tmp_path, "b64.eml", (headers('text/plain; charset="UTF-8"', "base64") + body).encode())
+    check_digest(parse_mail(p, now=NOW), "b64.eml")
+
+
+def test_windows_1252_and_latin1_label(tmp_path):
+    raw = DIGEST.encode("cp1252")
+    assert b"\x93bump\x94" in raw
+    p1 = write(tmp_path, "cp1252.eml", headers("text/plain; charset=windows-1252").encode() + raw)
+    # labelled ISO-8859-1 but really windows-1252 (curly quotes in 0x80-0x9F), as mail clients send it
+    p2 = write(tmp_path, "latin1.eml", headers("text/plain; charset=iso-8859-1").encode() + raw)
+    check_digest(parse_mail(p1, now=NOW), "cp1252.eml")
+    check_digest(parse_mail(p2, now=NOW), "latin1.eml")
+
+
+def test_mislabelled_charsets(tmp_path):
+    # UTF-8 bytes labelled Latin-1, and Latin-1 bytes labelled UTF-8, and an unknown label
+    p1 = write(tmp_path, "a.eml", headers("text/plain; charset=iso-8859-1").encode() + DIGEST.encode("utf-8"))
+    p2 = write(tmp_path, "b.eml", headers("text/plain; charset=utf-8").encode()
+               + DIGEST.replace("“", '"').replace("”", '"').replace("—", "-").encode("latin-1"))
+    p3 = write(tmp_path, "c.eml", headers("text/plain; charset=x-no-such-charset").encode() + DIGEST.encode("utf-8"))
+    check_digest(parse_mail(p1, now=NOW), "a.eml")
+    q = parse_mail(p2, now=NOW)
+    check_digest(q, "b.eml", expect_accents=False)
+    assert "Café" not in q[0].summary  # the header line is not a query
+    check_digest(parse_mail(p3, now=NOW), "c.eml")
+
+
+def html_digest() -> str:
+    return """<html><head><style>h2{color:red}</style></head><body>
+    <p>Good morning! Here are today&#8217;s requests.</p>
+    <h2>Maternity clothes that last beyond pregnancy — &ldquo;bump&rdquo; style</h2>
+    <dl><dt>Name</dt><dd>Jane Holloway</dd><dt>Category</dt><dd>Lifestyle</dd>
+    <dt>Media Outlet</dt><dd>Des Moines Register</dd><dt>Deadline</dt><dd>5:00 PM EST - 23 November</dd></dl>
+    <p><b>Query:</b> Looking for boutique owners in Des Moines.</p>
+    <p><a href="mailto:query-1a2b@press.example">Reply to this query</a></p>
+    <h2>Budget laptops for students</h2>
+    <table><tr><th>Name</th><td>Tom Reyes</td></tr><tr><th>Media Outlet</th><td>TechWeekly</td></tr>
+    <tr><th>Deadline:</th><td>Nov 21, 2026 12:00 ET</td></tr>
+    <tr><th>Email</th><td><a href="mailto:query-3c4d@press.example">query-3c4d@press.example</a></td></tr></table>
+    <p>Query: Which laptops under $500 are worth it?</p>
+    <hr><p>You are receiving this because you subscribed. <a href="https://press.example/u">Unsubscribe</a></p>
+    </body></html>"""
+
+
+def test_html_only_with_headings(tmp_path):
+    p = write(tmp_path, "html.eml", (headers('text/html; charset="utf-8"') + html_digest()).encode("utf-8"))
+    queries = parse_mail(p, now=NOW)
+    assert [q.source for q in queries] == ["html.eml#1", "html.eml#2"]
+    q1, q2 = queries
+    assert q1.summary == "Maternity clothes that last beyond pregnancy — “bump” style"
+    assert (q1.journalist, q1.outlet, q1.reply_to) == ("Jane Holloway", "Des Moines Register", "query-1a2b@press.example")
+    assert q1.deadline == datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)
+    assert q2.journalist == "Tom Reyes" and q2.reply_to == "query-3c4d@press.example"
+    assert q2.details == "Which laptops under $500 are worth it?"
+
+
+def multipart(plain: str, html: str) -> bytes:
+    return (headers('multipart/alternative; boundary="BOUND"', "7bit") +
+            "--BOUND\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n" +
+            quopri.encodestring(plain.encode()).decode() + "\n--BOUND\n"
+            "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n" +
+            base64.encodebytes(html.encode()).decode() + "\n--BOUND--\n").encode()
+
+
+def test_multipart_alternative_prefers_plain(tmp_path):
+    p = write(tmp_path, "alt.eml", multipart(DIGEST, html_digest().replace("Tom Reyes", "HTML Person")))
+    queries = parse_mail(p, now=NOW)
+    check_digest(queries, "alt.eml")
+    assert queries[1].journalist == "Tom Reyes"  # from text/plain
+
+
+def test_multipart_falls_back_to_html_when_plain_is_a_stub(tmp_path):
+    p = write(tmp_path, "stub.eml", multipart("View this email in your browser.", html_digest()))
+    queries = parse_mail(p, now=NOW)
+    assert [q.journalist for q in queries] == ["Jane Holloway", "Tom Reyes"]
+
+
+def test_query_number_and_separator_styles(tmp_path):
+    text = """Query #1
+Title: Vegan baking swaps
+Outlet: Plant Based Weekly (https://plantbased.example)
+Journalist: Ana Lima
+Deadline: 23/11/2026 12:00 GMT
+Respond to: ana@plantbased.example
+Details: Bakers who replace eggs.
+Query #2
+Title: URGENT: dog grooming in winter
+Outlet: Yorkshire Evening Post
+Deadline: Friday 5pm BST
+Respond to: https://yep.example/respond/88
+Details: Groomers in Leeds.
+=====================
+Title: old one
+Deadline: 2026-11-10T17:00:00-05:00
+Respond to: g@garden.example
+*****
+#journorequest looking for a Leeds dog groomer to talk winter paws, DMs open or email kate@paper.example by Friday 5pm GMT
+"""
+    p = write(tmp_path, "sos.eml", (headers("text/plain; charset=utf-8") + text).encode())
+    queries = parse_mail(p, now=NOW, include_expired=True)
+    assert [q.source for q in queries] == ["sos.eml#1", "sos.eml#2", "sos.eml#3", "sos.eml#4"]
+    a, b, c, d = queries
+    assert (a.outlet, a.outlet_url, a.journalist) == ("Plant Based Weekly", "https://plantbased.example", "Ana Lima")
+    assert b.reply_to == "https://yep.example/respond/88" and b.urgent
+    assert b.deadline.isoformat() == "2026-11-20T17:00:00+01:00"
+    assert c.expired and not c.urgent
+    assert d.reply_to == "kate@paper.example" and "Leeds dog groomer" in d.summary
+    assert d.deadline == datetime(2026, 11, 20, 17, 0, tzinfo=timezone.utc)
+    # expired ones are dropped by default
+    assert [q.source for q in parse_mail(p, now=NOW)] == ["sos.eml#1", "sos.eml#2", "sos.eml#4"]
+
+
+def test_index_and_footer_are_not_queries():
+    blocks = split_digest("INDEX\n1) One (Outlet)\n2) Two (Outlet)\n-----\n1) Summary: One\nEmail: a@b.example\n"
+                          "Deadline: Friday\n-----\nTo unsubscribe email leave@b.example\n")
+    assert len(blocks) == 3
+    from discover.haro.digest import extract_fields, is_query
+
+    assert [is_query(extract_fields(b)) for b in blocks] == [False, True, False]
+
+
+def test_html_to_text_escapes_nothing_and_keeps_links():
+    text = html_to_text('<p>Reply <a href="https://x.example/r/1">here</a> &lt;b&gt;</p><script>evil()</script>')
+    assert text == "Reply here <https://x.example/r/1> <b>"
+
+
+def test_malformed_messages_are_reported_and_the_rest_processed(tmp_path):
+    write(tmp_path, "01-good.eml", (headers("text/plain; charset=utf-8") + DIGEST).encode())
+    write(tmp_path, "02-empty.eml", b"")
+    write(tmp_path, "03-binary.eml", bytes(range(256)) * 4)
+    write(tmp_path, "04-attachment-only.eml", (headers('multipart/mixed; boundary="B"', "7bit") +
+          "--B\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--B--\n").encode())
+    write(tmp_path, "05-newsletter.eml", (headers("text/plain") + "Hello, no queries today.\n").encode())
+    write(tmp_path, "06-bad-base64.eml", (headers("text/plain; charset=utf-8", "base64") + "!!!not base64 at all@@@\n").encode())
+    batch = read_mail(tmp_path, now=NOW)
+    assert [q.source for q in batch.queries] == ["01-good.eml#1", "01-good.eml#2"]
+    problems = {p.source: p.message for p in batch.problems}
+    assert set(problems) == {"02-empty.eml", "03-binary.eml", "04-attachment-only.eml", "05-newsletter.eml",
+                             "06-bad-base64.eml"}
+    assert problems["02-empty.eml"] == "empty file"
+    assert "only image/png" in problems["04-attachment-only.eml"]
+    assert "no journalist queries" in problems["05-newsletter.eml"]
+    collected: list[MailProblem] = []
+    assert len(parse_mail(tmp_path, now=NOW, problems=collected)) == 2 and len(collected) == 5
+
+
+def test_nothing_readable_is_an_input_error(tmp_path):
+    write(tmp_path, "x.eml", b"")
+    with pytest.raises(InputError, match="no message"):
+        parse_mail(tmp_path, now=NOW)
+    with pytest.raises(InputError, match="not found"):
+        parse_mail(tmp_path / "missing", now=NOW)
+
+
+def test_mbox(tmp_path):
+    one = (headers("text/plain; charset=utf-8") + DIGEST).encode()
+    two = (DATA / "sos-qp.eml").read_bytes()
+    box = b"From digest@press.example Wed Nov 18 06:35:00 2026\n" + one + b"\n" + \
+          b"From sos@example Thu Nov 19 08:00:00 2026\n" + two + b"\n"
+    p = write(tmp_path, "inbox.mbox", box)
+    queries = parse_mail(p, now=NOW)
+    assert [q.source for q in queries] == ["inbox.mbox:1#1", "inbox.mbox:1#2", "inbox.mbox:2#1", "inbox.mbox:2#2"]
+    assert queries[2].summary == "Vegan baking swaps for holiday cookies — café owners wanted"
+
+
+def test_bundled_test_files():
+    queries = parse_mail(DATA, now=NOW)
+    by = {q.source: q for q in queries}
+    assert set(by) == {"haro-plain.eml#1", "haro-plain.eml#2", "sos-qp.eml#1", "sos-qp.eml#2"}
+    assert by["haro-plain.eml#1"].requirements == "Local Iowa businesses only. Please include your website."
+    assert by["haro-plain.eml#2"].outlet_url == "https://techweekly.example"
+    assert by["haro-plain.eml#2"].urgent  # due 19 Nov 12:00 ET, 8 h after NOW
+    assert by["haro-plain.eml#1"].to_json()["deadline"] == "2026-11-23T17:00:00-05:00"
