@@ -233,7 +233,11 @@ def translate(query_text: str, engine_name: str) -> tuple[str, tuple[str, ...]]:
     from discover.search.engines import canonical_name, get_engine
 
     supported = frozenset(getattr(get_engine(engine_name), "SUPPORTED_OPERATORS", frozenset()))
-    name = canonical_name(engine_name)
+    return rewrite(query_text, supported, canonical_name(engine_name))
+
+
+def rewrite(query_text: str, supported: frozenset[str], name: str) -> tuple[str, tuple[str, ...]]:
+    """`translate` for an explicit set of supported operator names (see engines.OPERATORS)."""
     toks = _QTOKEN.findall(query_text)
     notes: list[str] = []
 
@@ -281,7 +285,17 @@ def translate(query_text: str, engine_name: str) -> tuple[str, tuple[str, ...]]:
         else:
             tok = prefix + (f'"{value}"' if quoted else value)
         out.append(tok)
-    return " ".join(out), tuple(notes)
+    return _join(out), tuple(notes)
+
+
+def _join(toks: list[str]) -> str:
+    text = ""
+    for tok in toks:
+        if not text or text.endswith("(") or tok == ")":
+            text += tok
+        else:
+            text += " " + tok
+    return text
 
 
 # ── the plan ─────────────────────────────────────────────────────────────────────────────
