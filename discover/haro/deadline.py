@@ -77,7 +77,7 @@ _TIME = re.compile(
     r"|\b(?P<h24>[01]?\d|2[0-3])[:h](?P<m24>[0-5]\d)\b"
     r"|\b(?P<word>noon|midday|midnight)\b", re.I)
 _ZONE_RE = re.compile(
-    r"\b(?:UTC|GMT)\s*(?P<off>[+-]\s*\d{1,2}(?::?\d{2})?)"
+    r"\b(?:UTC|GMT) ?(?P<off>[+-]\d{1,2}(?::?\d{2})?)(?!\d)"
     r"|(?<![A-Za-z])(?P<abbr>" + "|".join(sorted((k for k in _ZONES if len(k) > 1), key=len, reverse=True)) +
     r")(?![A-Za-z])"
     r"|(?P<word>" + "|".join(_ZONE_WORDS) + r")(?:\s+time)?\b", re.I)
@@ -107,11 +107,13 @@ def _find_zone(text: str) -> tzinfo | None:
                 continue
             return _ZONES[abbr.upper()]
         if m.group("off"):
-            raw = m.group("off").replace(" ", "")
+            raw = m.group("off")
             sign = -1 if raw[0] == "-" else 1
             digits = raw[1:].replace(":", "")
             hours = int(digits[:-2] or 0) if len(digits) > 2 else int(digits)
             minutes = int(digits[-2:]) if len(digits) > 2 else 0
+            if hours > 14 or minutes > 59:  # "GMT-26" is a date range, not an offset
+                return _ZONES[m.group(0)[:3].upper()]
             return timezone(sign * timedelta(hours=hours, minutes=minutes))
         if m.group("word"):
             return _ZONES[_ZONE_WORDS[m.group("word").lower()]]

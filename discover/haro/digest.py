@@ -41,11 +41,13 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
                  "submit", "pitch to", "send to", "reply", "apply", "respond", "how to respond",
                  "responses to", "reply link", "submit at", "response email", "pitch", "send pitches to",
                  "reply address", "respond here", "answer at"),
-    "details": ("query", "details", "description", "request details", "question", "questions", "body",
+    "details": ("query", "details", "description", "what i need", "what we need", "what i'm looking for", "request details", "question", "questions", "body",
                 "pitch request", "brief", "the ask", "more info", "info", "message", "query details",
                 "full query", "background"),
 }
 _LABEL_TO_FIELD = {label: name for name, labels in FIELD_LABELS.items() for label in labels}
+#: Fields whose value may run over several lines; after any other, unlabelled lines are body text.
+_MULTILINE = ("details", "requirements", "summary")
 #: Fields that make a labelled block a query rather than a header or a footer.
 _SUBSTANCE = ("deadline", "reply_to", "details", "requirements")
 
@@ -53,7 +55,7 @@ _SEPARATOR = re.compile(r"^\s*(?:[-=_*~+#•·]\s*){3,}\s*$")
 _START = re.compile(
     r"^\s*(?:"
     r"(?:query|request|pitch|opportunity|journo\s*request|source\s*request)\s*(?:#|no\.?|number)?\s*\d{1,4}\b"
-    r"|\d{1,4}\s*[).]\s*(?:summary|title|subject|query|request|headline)\s*:"
+    r"|\d{1,4}\s*[).]\s*(?:(?:summary|title|subject|query|request|headline)\s*:|#journorequest\b)"
     r"|#\s?\d{1,4}\b(?!\s*[:/])"
     r"|\[\s*\d{1,4}\s*\]"
     r"|#journorequest\b"
@@ -66,6 +68,8 @@ _NUMBER_PREFIX = re.compile(
     r"|\d{1,4}\s*[).:\-–—]\s*|#\s?\d{1,4}\s*[:.)\-–—]?\s*|\[\s*\d{1,4}\s*\]\s*)", re.I)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _URL = re.compile(r"https?://[^\s<>()\"']+")
+_OUTLET_BYLINE = re.compile(r"^(.+?)\s*\((\p{Lu}[\w'’-]+(?:\s+\p{Lu}[\w'’-]+){1,3})\)\s*$".replace(
+    r"\p{Lu}", "[A-Z\u00c0-\u00de]"))
 _URGENT_MARK = re.compile(r"\burgent\b", re.I)
 _FOOTER = re.compile(r"\b(unsubscribe|manage (?:your )?(?:subscription|preferences)|you are receiving|"
                      r"you're receiving|view (?:this email )?in (?:your )?browser)\b", re.I)
@@ -177,16 +181,29 @@ class Block:
     number: int | None = None     # the digest's own number for this query, when it gives one
 
 
+def _split_piped(lines: list[str]) -> list[str]:
+    """"Publication: X | Writer: Y" → two label lines (only when every piece is a known label)."""
+    out: list[str] = []
+    for line in lines:
+        pieces = [p.strip() for p in line.split(" | ")] if " | " in line else []
+        if len(pieces) > 1 and all((m := _LABEL_LINE.match(p)) and _label_field(m.group("label")) for p in pieces):
+            out.extend(pieces)
+        else:
+            out.append(line)
+    return out
+
+
 def extract_fields(block: str) -> Block:
     """Read "Label: value" lines (values run on until the next known label)."""
     result = Block(text=block.strip())
     current: str | None = None
+    body: list[str] = []
     lines = block.split("\n")
     num = re.match(r"^\s*(?:(?:query|request|pitch|opportunity)\s*(?:#|no\.?|number)?\s*|#\s?|\[\s*)?(\d{1,4})\b",
                    lines[0], re.I) if lines else None
     if num:
         result.number = int(num.group(1))
-    for i, line in enumerate(lines):
+    for i, line in enumerate(_split_piped(lines)):
         m = _LABEL_LINE.match(line)
         name = _label_field(m.group("label")) if m else None
         if m and name and name not in result.fields:
@@ -194,15 +211,20 @@ def extract_fields(block: str) -> Block:
             result.fields[name] = m.group("value").strip()
             continue
         if i == 0 and not result.heading:
-            heading = _NUMBER_PREFIX.sub("", line).strip(" -–—:")
+            heading = re.sub(r"^#journorequest\b[:\s-]*", "", _NUMBER_PREFIX.sub("", line).strip(" -–—:"), flags=re.I)
             if heading and not _SEPARATOR.match(heading):
                 result.heading = heading
                 continue
-        if current and line.strip():
+        if current in _MULTILINE and line.strip():
             result.fields[current] = (result.fields[current] + "\n" + line.strip()).strip()
-        elif current and not line.strip() and current in ("details", "requirements"):
+        elif current in _MULTILINE and not line.strip():
             result.fields[current] += "\n"
+        elif current and line.strip():
+            # Unlabelled text after a one-line field (outlet, deadline ...) is the query's body.
+            body.append(line.strip())
     result.fields = {k: v.strip() for k, v in result.fields.items()}
+    if body and not result.fields.get("details"):
+        result.fields["details"] = "\n".join(body)
     return result
 
 
@@ -230,6 +252,13 @@ def _reply_target(value: str, text: str) -> str:
     return " ".join(value.split())
 
 
+def _deadline(text: str, reference: datetime, default_tz: tzinfo | None) -> datetime | None:
+    try:
+        return parse_deadline(text, reference, default_tz=default_tz)
+    except (ValueError, OverflowError):  # an impossible date is no deadline, not a broken message
+        return None
+
+
 def fields_to_query(block: Block, *, source: str, origin: str, number: int, reference: datetime,
                     now: datetime, default_tz: tzinfo | None = None) -> JournalistQuery:
     f = block.fields
@@ -237,16 +266,20 @@ def fields_to_query(block: Block, *, source: str, origin: str, number: int, refe
     if not summary and "#journorequest" in block.text.lower():
         summary = re.sub(r"#journorequest\b[:\s-]*", "", block.text, flags=re.I).split("\n")[0][:200]
     deadline_text = f.get("deadline", "")
-    deadline = parse_deadline(deadline_text, reference, default_tz=default_tz) if deadline_text else None
+    deadline = _deadline(deadline_text, reference, default_tz) if deadline_text else None
     if deadline is None:
         m = re.search(r"\b(?:deadline|due|by|before|until)\b[:\s]+([^\n]{3,80})", block.text, re.I)
         if m:
-            deadline = parse_deadline(m.group(1), reference, default_tz=default_tz)
+            deadline = _deadline(m.group(1), reference, default_tz)
             deadline_text = deadline_text or (m.group(1).strip() if deadline else "")
     outlet_url = f.get("outlet_url", "")
     u = _URL.search(outlet_url)
     outlet_url = u.group(0).rstrip(".,;") if u else outlet_url
     outlet = f.get("outlet", "")
+    journalist = f.get("journalist", "")
+    byline = _OUTLET_BYLINE.match(outlet)
+    if byline and not journalist:  # "Yorkshire Evening Post Online (Sophie Brennan)"
+        outlet, journalist = byline.group(1), byline.group(2)
     u = _URL.search(outlet)
     if u:  # "TechWeekly (https://techweekly.example)"
         outlet_url = outlet_url or u.group(0).rstrip(".,;)")
@@ -258,7 +291,7 @@ def fields_to_query(block: Block, *, source: str, origin: str, number: int, refe
         summary=" ".join(summary.split()),
         category=" ".join(f.get("category", "").split()),
         outlet=" ".join(outlet.split()),
-        journalist=" ".join(f.get("journalist", "").split()),
+        journalist=" ".join(journalist.split()),
         deadline=deadline,
         requirements=f.get("requirements", "").strip(),
         reply_to=_reply_target(f.get("reply_to", ""), block.text),

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["QueryMatch", "match_queries", "to_prospect", "query_text", "MIN_RELEVANCE"]
 
 #: Below this relevance a query does not match the niche (still listed with --all).
-MIN_RELEVANCE = 0.08
+MIN_RELEVANCE = 0.15
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
 
 
