@@ -1,0 +1,253 @@
+"""What kind of page is this? forum, directory, haro, resource, guest_post, blog, news, spam or other.
+
+Two parts, combined:
+  rules   markup and text fingerprints a person would cite (forum software, dated posts, listing
+          entries + submit form, deadline/outlet fields, "write for us" with guidelines, outbound
+          link profile, spam anchors); each fired rule adds to its type and leaves an evidence line;
+  model   a logistic regression over the hand-made features (discover/features.py), the rule
+          scores and TF-IDF of URL/title/heading words, fitted by models/build_page_type.py and
+          stored as plain JSON (models/page_type.json) — no pickle, loads in milliseconds.
+
+The footprint that found a page (`hint_types`) never decides its label: the page must show it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from discover.errors import ModelError
+from discover.features import CUES, page_features, page_tokens
+from discover.records import PROSPECT_TYPES, Classification, Extraction
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "page_type.json"
+MODEL_FORMAT = "discover-page-type/1"
+#: Weight of the rules against the model in the final vote.
+RULE_WEIGHT = 0.35
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")   # the TfidfVectorizer default, so build and use agree
+_LISTING_CLASS = re.compile(r"listing|business|company|directory|vcard|result|entry|card|item", re.I)
+
+
+def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None = None
+                ) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Per-type rule score (0 = no sign) and the evidence lines behind it."""
+    f = feats if feats is not None else page_features(ext, html)
+    meta = ext.meta or {}
+    score: dict[str, float] = {t: 0.0 for t in PROSPECT_TYPES}
+    why: dict[str, list[str]] = {t: [] for t in PROSPECT_TYPES}
+    full = (ext.full_text or ext.text)[:20_000]
+    title_blob = " ".join([ext.title, *meta.get("h1", [])])
+
+    def add(t: str, points: float, reason: str) -> None:
+        score[t] += points
+        why[t].append(reason)
+
+    # forum
+    software = meta.get("forum_software") or []
+    if software:
+        add("forum", 1.5, f"{'/'.join(software[:2])} signature")
+    posts = ext.forum_posts or 0
+    if posts >= 2 and ext.forum_last_post:
+        add("forum", 1.5 if posts >= 3 else 0.8, f"{posts} dated posts (newest {ext.forum_last_post})")
+    elif posts >= 3:
+        add("forum", 0.7, f"{posts} repeated post blocks")
+    if f.get("url_forum") and f.get("cue_forum", 0) > 1.5:
+        add("forum", 0.7, "forum URL and thread vocabulary (reply/quote/joined)")
+
+    # haro: journalist query fields
+    fields = {m.lower().strip(" :") for m in re.findall(r"(?im)^\s*(deadline|outlet|media outlet|requirements)\s*:",
+                                                         ext.full_text[:50_000] or full)}
+    if not fields:
+        fields = {m.lower() for m in re.findall(r"(?i)\b(deadline|outlet|requirements)\s*:", full)}
+    if {"deadline"} <= fields and (fields & {"outlet", "media outlet"}):
+        add("haro", 3.0, "deadline and outlet fields")
+    elif "deadline" in fields and f.get("cue_haro", 0) > 1.0:
+        add("haro", 1.5, "deadline field and journalist wording")
+    elif f.get("cue_haro", 0) > 1.6 and f.get("url_haro"):
+        add("haro", 1.0, "journalist source-request wording")
+
+    # guest post: an invitation with guidelines, not a "write for us" menu link
+    wfu_title = bool(CUES["write_for_us"].search(title_blob)) or bool(f.get("url_guest"))
+    guidelines = len(CUES["guidelines"].findall(full))
+    if wfu_title and guidelines >= 2:
+        add("guest_post", 3.0, f"'write for us' with guidelines ({guidelines} guideline cues)")
+    elif wfu_title and guidelines == 1:
+        add("guest_post", 1.2, "'write for us' page with thin guidelines")
+    elif wfu_title:
+        why["guest_post"].append("'write for us' in title/URL but no guidelines")
+    elif f.get("cue_write_for_us", 0) > 0 and guidelines >= 3:
+        add("guest_post", 1.0, "guest contributions invited in the text")
+
+    # directory: many listing entries, a submit form
+    listings = _listing_entries(html) if html else 0
+    submit = bool(f.get("form_submit"))
+    if listings >= 5 and submit:
+        add("directory", 3.0, f"{listings} listing entries + submit form")
+    elif listings >= 5 and f.get("cue_directory", 0) > 0.6:
+        add("directory", 1.8, f"{listings} listing entries + 'add your listing' wording")
+    elif submit and f.get("cue_directory", 0) > 0.6:
+        add("directory", 1.5, "submit-your-site form")
+    elif f.get("schema_business") and (f.get("phones", 0) > 0 or f.get("addresses", 0) > 0) and f.get("url_directory"):
+        add("directory", 1.0, "business listing markup with phone/address")
+
+    # resource: a curated list of outbound links
+    content_ext = [lk for lk in ext.links if lk.position == "content" and not lk.internal and lk.url.startswith("http")]
+    domains = {urlsplit(lk.url).hostname for lk in content_ext}
+    res_title = bool(CUES["resource"].search(title_blob)) or bool(f.get("url_resource"))
+    if res_title and len(domains) >= 8:
+        add("resource", 3.0, f"resources page with {len(content_ext)} outbound links to {len(domains)} sites")
+    elif res_title and len(domains) >= 5:
+        add("resource", 1.5, f"resources page with {len(domains)} outbound sites")
+    elif res_title:
+        why["resource"].append(f"'resources' in title but only {len(domains)} outbound sites")
+    elif len(domains) >= 15 and f.get("content_external_ratio", 0) > 0.4 and not f.get("spam_anchors"):
+        add("resource", 1.0, f"{len(domains)} outbound sites linked from the content")
+
+    # spam: casino/pill anchors, paid-link offers, keyword stuffing
+    anchors = Counter(w.lower() for lk in ext.links if not lk.internal for w in CUES["spam"].findall(lk.anchor))
+    if sum(anchors.values()) >= 3:
+        top = ", ".join(a for a, _ in anchors.most_common(2))
+        share = len([lk for lk in ext.links if not lk.internal]) / max(1, len(ext.links))
+        add("spam", 3.0, f"{share:.0%} outbound links, {top} anchors")
+    paid = len(CUES["paid"].findall(full))
+    if paid >= 2:
+        add("spam", 1.5, f"paid-link offers ({paid} mentions)")
+    if f.get("top_word_share", 0) > 0.08 and f.get("text_len", 0) > 5:
+        add("spam", 1.0, f"keyword stuffing (top word {f['top_word_share']:.0%} of text)")
+    if f.get("unique_word_ratio", 1) < 0.12 and f.get("text_len", 0) > 6:
+        add("spam", 1.0, "repetitive generated text")
+
+    # blog vs news
+    if f.get("schema_blog"):
+        add("blog", 1.5, "schema.org BlogPosting")
+    if f.get("form_comment") and (ext.author or ext.date):
+        add("blog", 1.0, "comment form under a dated/authored post")
+    if f.get("url_blog") and not f.get("url_news"):
+        add("blog", 0.5, "/blog/ URL")
+    if f.get("wordpress") and ext.date:
+        add("blog", 0.3, "WordPress post")
+    if f.get("schema_article"):
+        add("news", 1.5, "schema.org NewsArticle")
+    if f.get("url_news") and ext.date:
+        add("news", 0.6, "dated article under a news URL")
+    if f.get("og_article") and f.get("text_len", 0) > 7 and not f.get("form_comment"):
+        add("news", 0.4, "og:type article without comment form")
+    if ext.date and ext.author and f.get("cue_news", 0) > 1.0:
+        add("news", 0.5, "bylined, dated report")
+    return score, why
+
+
+def _listing_entries(html: str) -> int:
+    """Size of the largest group of repeated listing-like blocks (class shape repeated ≥ 5 times)."""
+    counts = Counter(
+        re.sub(r"\d+", "#", m.group(2).strip().lower())
+        for m in re.finditer(r"<(li|div|article|tr|section)\b[^>]*class=[\"']([^\"']+)[\"']", html[:2_000_000], re.I)
+        if _LISTING_CLASS.search(m.group(2)))
+    return max(counts.values(), default=0)
+
+
+@dataclass
+class PageTypeModel:
+    """The fitted model, as stored in models/page_type.json."""
+
+    classes: list[str]
+    feature_names: list[str]
+    mean: list[float]
+    scale: list[float]
+    vocab: dict[str, int]
+    idf: list[float]
+    coef: list[list[float]]
+    intercept: list[float]
+    info: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: str | Path = MODEL_PATH) -> "PageTypeModel":
+        path = Path(path)
+        if not path.is_file():
+            raise ModelError(f"page-type model not found at {path}",
+                             hint="rebuild it: python models/build_page_type.py")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != MODEL_FORMAT:
+                raise ValueError(f"format {data.get('format')!r}")
+            model = cls(classes=list(data["classes"]), feature_names=list(data["feature_names"]),
+                        mean=[float(x) for x in data["mean"]], scale=[float(x) or 1.0 for x in data["scale"]],
+                        vocab={str(k): int(v) for k, v in data["vocab"].items()},
+                        idf=[float(x) for x in data["idf"]],
+                        coef=[[float(x) for x in row] for row in data["coef"]],
+                        intercept=[float(x) for x in data["intercept"]], info=data.get("info", {}))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"page-type model at {path} is corrupt: {exc}",
+                             hint="rebuild it: python models/build_page_type.py") from None
+        width = len(model.feature_names) + len(model.vocab)
+        if (len(model.coef) != len(model.classes) or any(len(r) != width for r in model.coef)
+                or len(model.mean) != len(model.feature_names) or len(model.idf) != len(model.vocab)):
+            raise ModelError(f"page-type model at {path} is corrupt: shapes do not match",
+                             hint="rebuild it: python models/build_page_type.py")
+        return model
+
+    def vector(self, feats: dict[str, float], tokens: str) -> list[float]:
+        dense = [(feats.get(n, 0.0) - m) / s for n, m, s in zip(self.feature_names, self.mean, self.scale)]
+        sparse = [0.0] * len(self.vocab)
+        for tok, n in Counter(_TOKEN.findall(tokens.lower())).items():
+            j = self.vocab.get(tok)
+            if j is not None:
+                sparse[j] = (1.0 + math.log(n)) * self.idf[j]
+        norm = math.sqrt(sum(x * x for x in sparse)) or 1.0
+        return dense + [x / norm for x in sparse]
+
+    def predict_proba(self, feats: dict[str, float], tokens: str) -> dict[str, float]:
+        x = self.vector(feats, tokens)
+        logits = [b + sum(w * v for w, v in zip(row, x) if v) for row, b in zip(self.coef, self.intercept)]
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps)}
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str = str(MODEL_PATH)) -> PageTypeModel:
+    return PageTypeModel.load(path)
+
+
+def model_inputs(ext: Extraction, html: str = "") -> tuple[dict[str, float], str]:
+    """The model's input for one page: features (with rule scores) and its token text."""
+    feats = page_features(ext, html)
+    scores, _ = rule_scores(ext, html, feats)
+    feats.update({f"rule_{t}": s for t, s in scores.items()})
+    return feats, page_tokens(ext)
+
+
+def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, ...] = (),
+             model: PageTypeModel | None = None) -> Classification:
+    """The page's type with a confidence and the evidence for it; `hint_types` only annotates."""
+    model = model or load_model()
+    feats = page_features(extraction, html)
+    scores, why = rule_scores(extraction, html, feats)
+    feats.update({f"rule_{t}": s for t, s in scores.items()})
+    proba = model.predict_proba(feats, page_tokens(extraction))
+    # Rules as a distribution: a type with no rule support keeps a small floor.
+    rule_total = sum(scores.values())
+    combined: dict[str, float] = {}
+    for t in PROSPECT_TYPES:
+        rule_p = scores[t] / rule_total if rule_total > 0 else 0.0
+        weight = RULE_WEIGHT * min(1.0, rule_total / 3.0)
+        combined[t] = (1 - weight) * proba.get(t, 0.0) + weight * rule_p
+    label = max(combined, key=combined.get)
+    evidence = list(why[label])
+    evidence.append(f"model: {label} {proba.get(label, 0.0):.0%}")
+    for hint in hint_types:
+        if hint == label:
+            evidence.append(f"confirms the '{hint}' footprint that found it")
+        elif hint in PROSPECT_TYPES:
+            neg = [w for w in why.get(hint, []) if "but" in w or "only" in w]
+            evidence.append(f"found by a '{hint}' footprint, but the page is not one"
+                            + (f" ({neg[0]})" if neg else ""))
+    return Classification(type=label, confidence=round(combined[label], 3), evidence=evidence)
