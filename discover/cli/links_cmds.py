@@ -1,1 +1,112 @@
-"""CLI commands (module owned by its stage; registered on discover.cli.app.app)."""
+"""Link commands: `discover links` (check a page's outbound links) and `discover audit` (your own site)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+
+from discover.cli.app import app
+from discover.cli.common import JsonOpt, WebOpt, console, make_settings, print_json, print_jsonl, print_table, run_async
+
+#: Table order: what needs action first.
+_CLASS_ORDER = ("broken", "soft_404", "parked", "redirect_loop", "too_many_redirects", "redirect", "unknown", "ok")
+
+TimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", help="Seconds before a request counts as timed out (the link is then 'unknown').",
+    show_default=False)]
+
+
+@app.command()
+def links(
+    urls: Annotated[list[str], typer.Argument(help="Pages whose links to check.", show_default=False)],
+    web: WebOpt = None,
+    as_json: JsonOpt = False,
+    internal: Annotated[bool, typer.Option("--internal", help="Also check links to the page's own site.")] = False,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Check every outbound link of pages: ok, broken, redirect (with the chain), soft 404, parked, unknown.
+
+    Only 404/410, unknown hosts, refused connections and TLS failures count as broken; 401/403/429 and
+    timeouts are 'unknown'. Broken links come with their anchor text, sentence and a Wayback Machine link.
+    """
+    from discover.errors import FetchError
+
+    settings = make_settings(web=web, timeout=timeout)
+    checks, failures = run_async(_check_pages(settings, urls, internal))
+    from rich.markup import escape
+
+    for page, reason in failures:
+        console(stderr=True).print(f"[yellow]skipped[/yellow] {escape(page)}: {escape(reason)}", highlight=False)
+    if failures and len(failures) == len(urls):
+        raise FetchError(f"none of the {len(urls)} page(s) could be fetched", hint=failures[0][1])
+    if as_json:
+        print_jsonl(c.to_json() for c in checks)
+        return
+    order = {c: i for i, c in enumerate(_CLASS_ORDER)}
+    rows = sorted(checks, key=lambda c: (order.get(c.cls, 99), c.page, c.url))
+    print_table("links", ["class", "status", "url", "anchor", "page", "detail"],
+                [(c.cls, c.status or "", c.url, c.anchor[:60], c.page,
+                  c.reason + (f" — {c.wayback}" if c.wayback else "")) for c in rows])
+    counts = Counter(c.cls for c in checks)
+    summary = ", ".join(f"{counts[k]} {k}" for k in _CLASS_ORDER if counts[k]) or "no links"
+    console().print(f"{len(checks)} link(s) on {len(urls) - len(failures)} page(s): {summary}", highlight=False)
+
+
+async def _check_pages(settings, urls: list[str], internal: bool):
+    from discover.extract import extract
+    from discover.fetch import Fetcher
+    from discover.linkcheck import LinkChecker
+    from discover.runtime import Runtime
+
+    failures: list[tuple[str, str]] = []
+    checks = []
+    async with Runtime(settings) as runtime:
+        async with Fetcher(runtime, settings) as fetcher, \
+                LinkChecker(runtime, settings, include_internal=internal) as checker:
+            for res in await fetcher.fetch_many(urls):
+                if res.outcome != "ok":
+                    failures.append((res.url, f"{res.outcome}: {res.reason}".rstrip(": ")))
+                    continue
+                ext = extract(res)
+                checks += await checker.check_links(res.final_url or res.url, ext.links)
+    return checks, failures
+
+
+@app.command()
+def audit(
+    url: Annotated[str, typer.Argument(help="Your site's home page, e.g. https://my-site.example", show_default=False)],
+    web: WebOpt = None,
+    max_pages: Annotated[int, typer.Option("--max-pages", min=1, max=100_000, help="Pages to crawl at most.")] = 200,
+    slow: Annotated[float, typer.Option("--slow", min=0.0, help="Seconds above which a page is reported slow.")] = 3.0,
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Audit your own site for what wastes backlinks: broken links, redirect chains and loops, linked 404s,
+    canonical problems, www/https variants, duplicate pages, slow and non-mobile pages.
+
+    Exits 1 when an error-level problem is found (so it can run in CI), 0 otherwise.
+    """
+    from discover.audit import audit_site
+    from discover.runtime import Runtime
+
+    settings = make_settings(web=web, timeout=timeout)
+
+    async def go():
+        async with Runtime(settings) as runtime:
+            return await audit_site(runtime, settings, url, max_pages, slow_s=slow)
+
+    report = run_async(go())
+    if as_json:
+        print_json(report.to_json())
+    else:
+        print_table(f"audit of {report.start_url}", ["severity", "problem", "url", "detail", "seen on"],
+                    [(i.severity, i.kind, i.url, i.detail, ", ".join(i.pages[:3]) + (" …" if len(i.pages) > 3 else ""))
+                     for i in report.issues])
+        counts = report.counts()
+        console().print(f"{len(report.pages)} page(s) crawled, {report.links_checked} link(s) checked: "
+                        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
+                        highlight=False)
+    if report.has_errors:
+        raise typer.Exit(1)
