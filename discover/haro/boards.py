@@ -48,6 +48,7 @@ _NEXT_TEXT = re.compile(r"^(?:next(?:\s+page)?|older(?:\s+(?:requests|queries|po
                         r"load more|[›»→>]+|next\s*[›»→>]+|page\s+\d+|\d{1,3})$", re.I)
 _PAGE_PARAM = re.compile(r"[?&](?:page|pg|paged|offset|start)=\d+", re.I)
 _PAGE_PATH = re.compile(r"/page/\d+/?$", re.I)
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _REPLY_TEXT = re.compile(r"\b(respond|reply|pitch|apply|submit|answer|send (?:your )?(?:pitch|response))\b", re.I)
 # Class / itemprop / data-field tokens that name a field. Curated: generic words such as
 # "title", "name", "body" or "media" name other things on most pages.
@@ -68,7 +69,7 @@ _CLASS_FIELDS.update({
     "reply-to": "reply_to", "reply_to": "reply_to", "replyto": "reply_to", "reply-link": "reply_to",
     "respond": "reply_to", "email": "reply_to",
     "description": "details", "details": "details", "query-body": "details", "request-body": "details",
-    "query-details": "details", "request-details": "details",
+    "query-details": "details", "request-details": "details", "brief": "details", "request-brief": "details",
 })
 
 
@@ -235,11 +236,16 @@ def parse_request_page(html: str, url: str) -> Block:
 def _link_aware_text(el, name: str | None, url: str) -> str:
     """Text of a field element; for reply/outlet-url fields, the link target when there is one."""
     if name in ("reply_to", "outlet_url"):
-        for a in el.iter("a"):
-            href = (a.get("href") or "").strip()
+        links = [(a.get("href") or "").strip() for a in el.iter("a")]
+        for href in links:
             if href.lower().startswith("mailto:"):
                 return href[7:].split("?")[0]
-            if href:
+        # an address written out beats a link that merely sits beside it (a social profile)
+        email = _EMAIL_IN_TEXT.search(el.text_content()) if name == "reply_to" else None
+        if email:
+            return email.group(0).rstrip(".")
+        for href in links:
+            if href and not href.startswith(("#", "javascript:")):
                 return urljoin(url, href)
     if name in ("details", "requirements"):
         return html_to_text(_outer(el))

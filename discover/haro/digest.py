@@ -288,7 +288,7 @@ def fields_to_query(block: Block, *, source: str, origin: str, number: int, refe
     expired = is_expired(deadline, now)
     return JournalistQuery(
         source=source,
-        summary=" ".join(summary.split()),
+        summary=re.sub(r"^#journorequest\b[:\s-]*", "", " ".join(summary.split()), flags=re.I),
         category=" ".join(f.get("category", "").split()),
         outlet=" ".join(outlet.split()),
         journalist=" ".join(journalist.split()),
