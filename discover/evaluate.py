@@ -74,6 +74,11 @@ def precision_at_k(ranked_urls: Sequence[str], relevant: Iterable[str], k: int) 
     return sum(1 for u in ranked_urls[:k] if u in rel) / k if k > 0 else 0.0
 
 
+def _ndcg_sites(keys: Sequence[str], got: Mapping[str, float], ideal: Mapping[str, float], k: int) -> float:
+    best = dcg(sorted(ideal.values(), reverse=True)[:k])
+    return dcg([got.get(key, 0.0) for key in keys[:k]]) / best if best > 0 else 0.0
+
+
 def recall_at_k(ranked_urls: Sequence[str], relevant: Iterable[str], k: int) -> float:
     rel = set(relevant)
     if not rel:
@@ -135,42 +140,62 @@ def load_labels(path: str | Path) -> list[Label]:
     return out
 
 
+def _site(url_key: str) -> str:
+    return url_key.split("/", 1)[0]
+
+
 def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche: str, geo: str = "", *,
                      candidates: Sequence[Candidate] = (), nearby_km: float = 60.0) -> dict[str, Any]:
-    """Metrics of one run's ranked prospects against the niche's labels."""
+    """Metrics of one run's ranked prospects against the niche's labels.
+
+    The tool lists one prospect per site (its best page, the others attached), so the headline
+    metrics are per site: a prospect gains the best label among its pages, and the ideal ranking
+    sorts each labelled site's best label. `ndcg@20_pages` is the strict page-level variant
+    (ideal from every labelled page), which one-prospect-per-site output cannot reach.
+    """
     mine = [lb for lb in labels if lb.niche == niche and not lb.url.startswith("mail:")]
     gains = {norm_url(lb.url): float(lb.relevance) for lb in mine}
+    site_gain: dict[str, float] = {}
+    for u, g in gains.items():
+        site_gain[_site(u)] = max(g, site_gain.get(_site(u), 0.0))
+    keys = [_site(norm_url(p.url)) for p in ranked]
+    prospect_gain = {}
+    for p, key in zip(ranked, keys):
+        pages = [norm_url(p.url)] + [norm_url(u) for u in p.other_urls]
+        prospect_gain[key] = max(gains.get(u, 0.0) for u in pages)
+    good = {k for k, g in prospect_gain.items() if g >= 2}
+    ideal_sites = {k for k, g in site_gain.items() if g >= 3}
+    found3 = {k for k, g in prospect_gain.items() if g >= 3}
     urls = [norm_url(p.url) for p in ranked]
-    good = {u for u, g in gains.items() if g >= 2}
-    ideal = {u for u, g in gains.items() if g >= 3}
     out: dict[str, Any] = {
         "niche": niche, "geo": geo, "prospects": len(ranked), "labelled": len(mine),
-        "ndcg@10": round(ndcg_at_k(urls, gains, 10), 4),
-        "ndcg@20": round(ndcg_at_k(urls, gains, 20), 4),
-        "p@10": round(precision_at_k(urls, good, 10), 4),
-        "recall3@20": round(recall_at_k(urls, ideal, 20), 4),
-        "unlabelled_in_top10": sum(1 for u in urls[:10] if u not in gains),
+        "labelled_sites": len(site_gain),
+        "ndcg@10": round(_ndcg_sites(keys, prospect_gain, site_gain, 10), 4),
+        "ndcg@20": round(_ndcg_sites(keys, prospect_gain, site_gain, 20), 4),
+        "ndcg@20_pages": round(ndcg_at_k(urls, gains, 20), 4),
+        "p@10": round(precision_at_k(keys, good, 10), 4),
+        "recall3@20": round(recall_at_k([k for k in keys[:20] if k in found3], ideal_sites, 20), 4),
+        "unlabelled_in_top10": sum(1 for k in keys[:10] if k not in site_gain),
     }
     by_url = {norm_url(lb.url): lb for lb in mine}
     true_t, pred_t = [], []
     geo_ok = geo_n = 0
-    target = None
-    if geo:
-        from discover.geo import parse_place
-
-        target = parse_place(geo)
-    for c in candidates:
-        lb = by_url.get(norm_url(c.url))
-        if lb is None or not lb.type:
-            continue
-        true_t.append(lb.type)
+    labelled = [c for c in candidates if (lb := by_url.get(norm_url(c.url))) is not None and lb.type]
+    for c in labelled:
+        true_t.append(by_url[norm_url(c.url)].type)
         pred_t.append(c.classification.type)
-        if target is not None:
-            from discover.geo import geo_tier, locate
+    if geo and candidates:
+        from discover.geo import parse_place
+        from discover.score import candidate_geo
 
-            tier = geo_tier(target, locate(c.extraction, c.html, c.url), nearby_km).tier
+        # site evidence is shared between pages, so the geo of all candidates is computed together
+        matches = candidate_geo(candidates, parse_place(geo), nearby_km)
+        for c, m in zip(candidates, matches):
+            lb = by_url.get(norm_url(c.url))
+            if lb is None:
+                continue
             geo_n += 1
-            geo_ok += tier in expected_tier(lb.geo, geo, nearby_km)
+            geo_ok += m.tier in expected_tier(lb.geo, geo, nearby_km)
     out["typed"] = len(true_t)
     out["type_f1"] = round(macro_f1(true_t, pred_t), 4) if true_t else None
     out["geo_checked"] = geo_n
@@ -259,3 +284,52 @@ def check_floors(report: Mapping[str, Any], floors: Mapping[str, Any]) -> list[s
                 problems.append(f"{niche} {metric} = {got} < floor {floor}")
     return problems
 
+
+
+def world_candidates(web: str | Path) -> list[Candidate]:
+    """Every HTML page of a world, extracted and classified, as if search had found them all.
+
+    Used by `discover eval --ranking-only`: it measures ranking alone, apart from search recall
+    and fetch behaviour (no server, no browser).
+    """
+    from discover.classify import classify
+    from discover.extract import extract, registrable_domain
+    from discover.records import FetchResult
+
+    root = Path(web)
+    cands = []
+    for f in sorted((root / "sites").glob("*/**/*.html")):
+        host = f.relative_to(root / "sites").parts[0]
+        rel = f.relative_to(root / "sites" / host).as_posix()
+        path = "/" if rel == "index.html" else "/" + rel.removesuffix("index.html")
+        url = f"http://{host}{path}"
+        html = f.read_text(encoding="utf-8", errors="replace")
+        fr = FetchResult(url=url, final_url=url, outcome="ok", status=200, content_type="text/html", html=html)
+        ex = extract(fr)
+        cands.append(Candidate(url=url, domain=registrable_domain(url), extraction=ex,
+                               classification=classify(ex, html), html=html))
+    return cands
+
+
+def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequence[str] | None = None,
+                          candidates: Sequence[Candidate] | None = None) -> dict[str, Any]:
+    """Score every page of the world per niche (no search) and report the same metrics."""
+    from discover.geo import parse_place
+    from discover.pipeline import WANTED_TYPES, build_prospects
+    from discover.score import score_candidates
+
+    root = Path(web)
+    labels = load_labels(root / "labels.csv")
+    pairs = [p for p in niche_requests(root, labels) if not niches or p[0] in niches]
+    cands = list(candidates) if candidates is not None else world_candidates(root)
+    rows = []
+    for keyword, geo in pairs:
+        target = parse_place(geo) if geo else None
+        scores = score_candidates(cands, keyword=keyword, target=target, types=WANTED_TYPES, settings=settings)
+        prospects = [p for p in build_prospects(cands, scores, keyword=keyword, geo=geo, types=WANTED_TYPES)
+                     if not p.spam]
+        row = evaluate_ranking(prospects, labels, keyword, geo, candidates=cands, nearby_km=settings.nearby_km)
+        row["top10"] = [f"{p.url} {p.score:.3f}" for p in prospects[:10]]
+        rows.append(row)
+    return {"world": str(root), "mode": "ranking-only", "niches": rows,
+            "macro": {m: _macro(rows, m) for m in METRICS}}

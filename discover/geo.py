@@ -45,7 +45,10 @@ _COMMON_WORD_CITIES = {
     "born", "most", "bar", "la", "sandy", "pleasant", "harlow", "dover", "crawley", "washington",
     "chester", "lancaster", "buckingham", "windsor", "kent", "essex", "vienna",
     "moscow", "phoenix", "surprise", "ontario", "chase", "early", "gay", "young", "white", "page",
-    "carmel", "eden", "ely", "rugby", "poole", "corby", "sandwich", "nelson",
+    "carmel", "eden", "ely", "rugby", "poole", "corby", "sandwich", "nelson", "best", "bolton", "green",
+    "home", "hospital", "lakes", "central", "ocean", "river", "gold", "grand", "royal", "north", "south",
+    "east", "west", "mission", "paradise", "garden", "city", "center", "centre", "park", "market",
+    "hub", "alliance", "beauty", "fashion", "pet", "dog", "why", "welcome", "opportunity", "progress",
 }
 
 _UK_AREAS: dict[str, str] = {
@@ -424,7 +427,32 @@ def _resolve(city: str, region: str = "", country: str = "") -> Place | None:
 _WORD = re.compile(r"[^\W\d_][\w'.-]*")
 
 
-def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], cap: int = 40) -> None:
+def _best_candidate(cands: list[dict[str, Any]], near: Place | None) -> dict[str, Any] | None:
+    """The town a name most likely means: the one near the target when there is one, else the biggest.
+
+    A small foreign town (under 100,000) named in passing is more likely a word or a namesake
+    ("Best", NL; "Ames" elsewhere) than the page's location: it is dropped when a target is known.
+    """
+    best = max(cands, key=lambda c: c.get("population", 0))
+    if near is not None and near.lat is not None and near.lon is not None:
+        local = [c for c in cands if c["countrycode"] == near.country_code
+                 and haversine_km(near.lat, near.lon, c["latitude"], c["longitude"]) < 150]
+        if local:
+            return max(local, key=lambda c: c.get("population", 0))
+    if near is not None and best["countrycode"] != near.country_code and best.get("population", 0) < 100_000:
+        return None
+    return best
+
+
+def _is_local(cands: list[dict[str, Any]], near: Place) -> bool:
+    if near.lat is None or near.lon is None:
+        return any(c["countrycode"] == near.country_code for c in cands)
+    return any(c["countrycode"] == near.country_code
+               and haversine_km(near.lat, near.lon, c["latitude"], c["longitude"]) < 150 for c in cands)
+
+
+def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], cap: int = 40,
+               near: Place | None = None) -> None:
     """Capitalised gazetteer names in `text` (up to 4 words: "Newcastle upon Tyne"), by dict lookup."""
     g = gazetteer()
     if not text:
@@ -448,7 +476,10 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
             cands = g.by_name.get(name)
             if not cands or max(c["population"] for c in cands) < _TEXT_MIN_POP or len(name) < 3:
                 continue
-            if name in _COMMON_WORD_CITIES and source != "title":
+            if n == 1 and near is not None and i > 0 and words[i - 1][0][:1].isupper() \
+                    and not text[words[i - 1][2]:start].strip() and not _is_local(cands, near):
+                continue   # "Iowa Maternity Alliance", "Pregnancy Resource Hub": an organisation's name
+            if name in _COMMON_WORD_CITIES:
                 # a guarded name counts in prose only when a region or country follows it
                 tail = text[span[-1][2]:span[-1][2] + 40]
                 rm = re.match(r",\s*([A-Za-z .]{2,30})", tail)
@@ -462,12 +493,18 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
             break
         i += hit or 1
     for low, n in counts.items():
-        best = max(g.by_name[low], key=lambda c: c.get("population", 0))
+        best = _best_candidate(g.by_name[low], near)
+        if best is None:
+            continue
         out.append(GeoEvidence(_city_place(best), source, weight * (1 + math.log(n)), best["name"]))
 
 
-def locate(extraction: Extraction, html: str, url: str) -> list[GeoEvidence]:
-    """Every clue to where this page's site is, each weighted by how much it says."""
+def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = None) -> list[GeoEvidence]:
+    """Every clue to where this page's site is, each weighted by how much it says.
+
+    `near`: the run's target place, used only to read ambiguous town names in its favour
+    ("East Village" near Des Moines is the Des Moines neighbourhood, not New York's).
+    """
     ev: list[GeoEvidence] = []
     # schema.org PostalAddress / LocalBusiness: the strongest signal
     for node in _walk_json(_schema_nodes(extraction, html)):
@@ -493,14 +530,17 @@ def locate(extraction: Extraction, html: str, url: str) -> list[GeoEvidence]:
     title = extraction.title or ""
     body = extraction.text or extraction.full_text or ""
     full = extraction.full_text or body
-    _city_hits(title, 3.0, "title", ev)
+    _city_hits(title, 3.0, "title", ev, near=near)
     headings = " · ".join(_TAG.sub(" ", h) for h in _HEADINGS.findall(html or "")[:20])
-    _city_hits(headings, 2.0, "heading", ev)
-    _city_hits(body[:20000], 1.0, "text", ev)
+    _city_hits(headings, 2.0, "heading", ev, near=near)
+    _city_hits(body[:20000], 1.0, "text", ev, near=near)
     # postal addresses (usually in the footer: full text, not only main text)
     for m in _US_ADDRESS.finditer(full[:50000]):
-        place = _resolve(m.group(1).split(" ")[-1] if not gazetteer().by_name.get(m.group(1).lower()) else m.group(1),
-                         m.group(2))
+        words = m.group(1).split(" ")
+        # the capture may start with the street ("Locust St Des Moines"): try the longest town name
+        names = [" ".join(words[i:]) for i in range(len(words))]
+        town = next((n for n in names if n.lower() in gazetteer().by_name), "")
+        place = _resolve(town, m.group(2)) if town else _resolve("", m.group(2))
         if place and place.kind == "city":
             ev.append(GeoEvidence(replace(place, postcode=m.group(3)), "address", 4.0, m.group(0)))
         elif place:
@@ -621,6 +661,12 @@ def _tier(target: Place, place: Place, nearby_km: float) -> tuple[str, float | N
     return "elsewhere", dist
 
 
+#: A place backed by at least this share of the top place's weight competes for the tier
+#: ("Daycare in West Des Moines – Des Moines Area Moms" is a Des Moines page).
+_CONTENDER_SHARE = 0.5
+
+_WEAK_SOURCES = {"tld", "lang"}
+
 _TIER_RANK = {t: i for i, t in enumerate(("same_city", "nearby", "same_region", "same_country", "elsewhere"))}
 
 
@@ -643,6 +689,14 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
     city_keys = [k for k in totals if k[0]]
     region_keys = [k for k in totals if not k[0] and k[1]]
     pool = city_keys or region_keys or list(totals)
+    if not city_keys and not region_keys and all(e.source in _WEAK_SOURCES for e in evidence):
+        # a ccTLD or an html lang attribute (often a CMS default) can confirm the country,
+        # never make a page foreign
+        same = any(e.place.country_code == target.country_code for e in evidence)
+        if same:
+            return GeoMatch("same_country", target.country_code, None, GEO_SCORES["same_country"],
+                            tuple(sorted({f"{e.source}: {e.snippet}" for e in evidence}))[:4])
+        return GeoMatch("unknown", score=GEO_SCORES["unknown"])
     scored = []
     for key in pool:
         tier, dist = _tier(target, sample[key].place, nearby_km)
@@ -650,7 +704,7 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
     scored.sort(key=lambda s: (s[0], s[1]))
     top_w = -scored[0][0]
     # a page mentioning the target city as strongly as its best-supported place counts as local
-    contenders = [s for s in scored if -s[0] >= 0.999 * top_w]
+    contenders = [s for s in scored if -s[0] >= _CONTENDER_SHARE * top_w]
     _, _, tier, dist, key = min(contenders, key=lambda s: s[1])
     if tier in ("same_country", "elsewhere") and city_keys:
         # a country/city disagreement: country-level hints never make a foreign page local

@@ -16,9 +16,11 @@ factor is 1 (geo-neutral).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import replace
 from typing import Sequence
 
-from discover.geo import GEO_SCORES, GeoMatch, Place, geo_tier, locate
+from discover.geo import GEO_SCORES, GeoEvidence, GeoMatch, Place, geo_tier, locate
 from discover.records import Candidate, Score
 from discover.relevance import TopicDoc, TopicModel, profile_text
 from discover.settings import Settings
@@ -49,6 +51,31 @@ def geo_factor(match: GeoMatch, target: Place | None, settings: Settings) -> flo
     total_w = settings.weights_relevance + settings.weights_geo + settings.weights_type + settings.weights_quality
     gamma = min(1.0, 4.0 * settings.weights_geo / total_w) if total_w > 0 else 0.0
     return 1.0 - gamma * (1.0 - match.score)
+
+
+#: Share of a site's other pages' evidence lent to a page that names no town itself
+#: (a forum's member list is as local as the forum).
+SITE_EVIDENCE_SHARE = 0.5
+_IDENTITY_SOURCES = {"address", "phone", "schema"}
+
+
+def candidate_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float = 60.0) -> list[GeoMatch]:
+    """The geo match of each candidate; a page without town-level clues borrows its site's."""
+    if target is None:
+        return [GeoMatch("unknown", score=0.5) for _ in candidates]
+    own = [locate(c.extraction, c.html, c.url, near=target) for c in candidates]
+    by_site: dict[str, list[GeoEvidence]] = defaultdict(list)
+    for c, ev in zip(candidates, own):
+        # only identity signals travel: an address or phone number is the site's, a town named
+        # in one thread is that thread's
+        by_site[c.domain].extend(e for e in ev if e.place.city and e.source in _IDENTITY_SOURCES)
+    out = []
+    for c, ev in zip(candidates, own):
+        if not any(e.place.city for e in ev):
+            ev = ev + [replace(e, weight=e.weight * SITE_EVIDENCE_SHARE, source="site")
+                       for e in by_site.get(c.domain, [])]
+        out.append(geo_tier(target, ev, nearby_km))
+    return out
 
 
 def _doc(c: Candidate) -> str:
@@ -100,17 +127,14 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
     topic = model.score(docs)
     wr, wt, wq = settings.weights_relevance, settings.weights_type, settings.weights_quality
     denom = (wr + wt + wq) or 1.0
+    matches = candidate_geo(candidates, target, settings.nearby_km)
     out: list[Score] = []
-    for c, doc, rel in zip(candidates, docs, topic.tolist()):
+    for c, doc, rel, match in zip(candidates, docs, topic.tolist(), matches):
         cls = c.classification
         tfit = type_fit(cls.type, cls.confidence, types)
         q = c.quality
         quality = float(q.score) if q is not None else 0.5
         spam = cls.type == "spam" or bool(q is not None and q.spam)
-        if target is not None:
-            match = geo_tier(target, locate(c.extraction, c.html, c.url), settings.nearby_km)
-        else:
-            match = GeoMatch("unknown", score=0.5)
         gate = min(1.0, rel / GATE_AT)
         q_term = 0.0 if (target is not None and match.tier == "elsewhere") else wq * quality
         base = (wr * rel + gate * (wt * tfit + q_term)) / denom
@@ -141,4 +165,4 @@ def rank(candidates: Sequence[Candidate], scores: Sequence[Score]) -> list[tuple
     return pairs
 
 
-__all__ = ["DEFAULT_TYPES", "GEO_SCORES", "geo_factor", "rank", "score_candidates", "type_fit"]
+__all__ = ["DEFAULT_TYPES", "GEO_SCORES", "candidate_geo", "geo_factor", "rank", "score_candidates", "type_fit"]
