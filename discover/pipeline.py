@@ -327,12 +327,14 @@ def _assess_quality(candidates: list[Candidate], fetches: list[FetchResult], sto
     from discover.authority import authority_scores
     from discover.quality import assess_site
 
-    edges: list[tuple[str, str]] = []
+    # The link graph: this run's pages plus every link the store has seen in earlier runs.
+    links_by_page: dict[str, list[str]] = defaultdict(list)
     for c in candidates:
-        edges.extend((c.url, link.url) for link in c.extraction.links if not link.internal)
+        links_by_page[c.url].extend(link.url for link in c.extraction.links if not link.internal)
     if store is not None:
-        edges.extend(store.all_links_edges())
-    authority = authority_scores(edges) if edges else {}
+        for page, url in store.all_links_edges():
+            links_by_page[page].append(url)
+    authority = authority_scores(links_by_page) if links_by_page else {}
     fetch_by_url = {f.final_url or f.url: f for f in fetches}
     by_domain: dict[str, list[Candidate]] = defaultdict(list)
     for c in candidates:

@@ -7,6 +7,7 @@ heavy libraries (Playwright, scikit-learn, SQLAlchemy) inside the commands, so t
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -30,3 +31,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:  # a bug: one line for the user, the traceback only on request
+        if os.environ.get("DISCOVER_DEBUG"):
+            raise
+        typer.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo("hint: this is a bug in discover; rerun with DISCOVER_DEBUG=1 for the traceback "
+                   "and report it", err=True)
+        sys.exit(70)

@@ -50,7 +50,10 @@ def run_async(coro: Awaitable[T]) -> T:
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output (a file, CI log) has no terminal width: use a wide one rather than 80 columns.
+    width = None if stream.isatty() else 160
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 def print_json(data: Any) -> None:

@@ -202,12 +202,12 @@ def run(
 
 
 def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) -> None:
-    from discover.export import write_prospects
+    from discover.export import export_prospects
 
     prospects = result.prospects
     target = out or settings.data_path() / "exports" / f"run-{result.run_id}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_prospects(prospects, "csv", target)
+    export_prospects(prospects, "csv", target)
     if as_json:
         print_json([p.to_json() for p in prospects])
         return
