@@ -233,6 +233,24 @@ def gazetteer() -> _Gazetteer:
         phone=phone, tld=tld, county_of=county_of)
 
 
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Lower-case words of town (≥ 15,000 people), US state and country names.
+
+    The topic model keeps them out of its feedback terms: a place shared by the top pages is
+    geography, which score.py weighs separately, not topic.
+    """
+    g = gazetteer()
+    words: set[str] = set()
+    for name, cands in g.by_name.items():
+        if any(c["population"] >= _TEXT_MIN_POP for c in cands):
+            words.update(name.replace("-", " ").split())
+    for name in list(g.states.values()) + [c["name"] for c in g.countries.values()]:
+        words.update(name.lower().split())
+    words.update(code.lower() for code in g.states)
+    return frozenset(w for w in words if len(w) > 1)
+
+
 def _city_place(c: dict[str, Any], kind: str = "city", postcode: str = "", region_text: str = "") -> Place:
     g = gazetteer()
     cc = c["countrycode"]

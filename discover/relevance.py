@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 #: Characters of a document's text used: the first screens of a page carry the topic, and a
 #: cap bounds the cost of a pathological 5 MB page.
@@ -69,7 +70,7 @@ def profile_text(keyword: str, expansions: Sequence[str] = (), about: Sequence[s
     return docs
 
 
-class TopicModel:
+class TopicModel(BaseEstimator):
     """TF-IDF niche profile with Rocchio expansion (scikit-learn estimator conventions).
 
     Parameters
@@ -85,7 +86,7 @@ class TopicModel:
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), *, feedback_docs: int = 5,
                  feedback_weight: float = 0.5, feedback_terms: int = 40, saturation: float = 0.12,
-                 feedback_exclude: tuple[str, ...] = ()) -> None:
+                 feedback_exclude: Collection[str] = ()) -> None:
         self.ngram_range = ngram_range
         self.feedback_docs = feedback_docs
         self.feedback_weight = feedback_weight
@@ -120,7 +121,9 @@ class TopicModel:
         q = np.asarray(prof.sum(axis=0)).ravel()
         # the keyword document leads; the user's texts and expansions refine it
         q[:] = q + np.asarray(prof[0].todense()).ravel()
-        q = q / (np.linalg.norm(q) or 1.0)
+        if not np.linalg.norm(q):
+            raise ValueError("the niche profile has no usable words (only stop words?)")
+        q = q / np.linalg.norm(q)
         k = min(self.feedback_docs, max(0, docs.shape[0] // 3))
         self.feedback_terms_: list[str] = []
         if k and docs.shape[0]:
@@ -130,9 +133,10 @@ class TopicModel:
             if len(order):
                 centroid = np.asarray(docs[order].mean(axis=0)).ravel()
                 names = vec.get_feature_names_out()
-                excluded = {w.lower() for w in self.feedback_exclude}
-                keep = [i for i in np.argsort(-centroid)[: self.feedback_terms * 2]
-                        if centroid[i] > 0 and not excluded & set(str(names[i]).split())][: self.feedback_terms]
+                excluded = self.feedback_exclude
+                keep = [i for i in np.argsort(-centroid)[: self.feedback_terms * 3]
+                        if centroid[i] > 0 and not any(w in excluded for w in str(names[i]).split())
+                        ][: self.feedback_terms]
                 sparse_centroid = np.zeros_like(centroid)
                 sparse_centroid[keep] = centroid[keep]
                 sparse_centroid /= np.linalg.norm(sparse_centroid) or 1.0

@@ -83,13 +83,14 @@ def _doc(c: Candidate) -> str:
     return TopicDoc(title=e.title, text=e.text or e.full_text, description=e.description).render()
 
 
-def _place_words(target: Place | None) -> tuple[str, ...]:
-    if target is None:
-        return ()
-    words: list[str] = []
-    for part in (target.city, target.region, target.region_code):
-        words += part.lower().replace("-", " ").split()
-    return tuple(w for w in words if len(w) > 1)
+def _place_words(target: Place | None) -> frozenset[str]:
+    from discover.geo import place_words
+
+    words = set(place_words())
+    if target is not None:
+        for part in (target.city, target.region, target.region_code):
+            words.update(part.lower().replace("-", " ").split())
+    return frozenset(words)
 
 
 def _type_evidence(c: Candidate) -> str:

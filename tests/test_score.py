@@ -1,0 +1,103 @@
+"""score_candidates: geography as a strict penalty, explanations, tiny corpora, spam and types."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from discover.geo import parse_place
+from discover.records import Candidate, Classification, Extraction, SiteQuality
+from discover.score import rank, score_candidates
+from discover.settings import Settings
+
+TOPIC = ("Maternity clothes guide: where moms find maternity jeans, maternity dresses and nursing tops. "
+         "Our forum members swap maternity clothes every month.")
+
+
+def cand(url: str, title: str, text: str, *, ptype: str = "forum", quality: float | None = None,
+         spam: bool = False, html: str = "", evidence: tuple[str, ...] = ("phpBB",)) -> Candidate:
+    host = url.split("/")[2]
+    q = None if quality is None else SiteQuality(domain=host, score=quality, spam=spam,
+                                                 reasons=["byline", "about page"])
+    return Candidate(url=url, domain=host, extraction=Extraction(url=url, title=title, text=text, full_text=text),
+                     classification=Classification(ptype, 0.9, list(evidence)), html=html, quality=q)
+
+
+def test_wrong_place_never_outranks_right_place_at_equal_topic():
+    target = parse_place("Des Moines, IA, US")
+    rng = random.Random(7)
+    settings = Settings()
+    for trial in range(40):
+        q_right, q_wrong = rng.random(), rng.random()
+        ptype = rng.choice(["forum", "blog", "directory", "other"])
+        right = cand("http://dsm.example/t/1", "Des Moines moms forum", TOPIC + " Des Moines, IA 50309.",
+                     ptype=ptype, quality=q_right)
+        wrong = cand("http://omaha.example/t/1", "Omaha moms forum", TOPIC + " Omaha, NE 68102.",
+                     ptype=ptype, quality=q_wrong)
+        filler = [cand(f"http://f{i}.example/", f"page {i}", rng.choice(
+            ["Used cars in Omaha", "Stock market news", "Pregnancy and baby care", TOPIC]), quality=rng.random())
+            for i in range(rng.randint(0, 4))]
+        scores = score_candidates([right, wrong, *filler], keyword="maternity clothes", target=target,
+                                  types=("forum", "blog"), settings=settings)
+        assert scores[0].relevance == pytest.approx(scores[1].relevance, abs=0.05)
+        assert scores[0].geo_tier == "same_city" and scores[1].geo_tier == "elsewhere"
+        assert scores[0].total > scores[1].total, (trial, q_right, q_wrong, scores[:2])
+
+
+def test_explanation_has_terms_place_type_and_quality():
+    target = parse_place("Des Moines, IA, US")
+    s = score_candidates([cand("http://dsm.example/", "Des Moines maternity swap", TOPIC + " Des Moines, IA 50309",
+                               quality=0.7)],
+                         keyword="maternity clothes", target=target, types=("forum",), settings=Settings())[0]
+    assert s.top_terms and s.top_terms[0][1] > 0
+    assert s.geo_place.startswith("Des Moines") and s.geo_tier == "same_city"
+    text = s.explanation
+    assert text.startswith("topic ") and "maternity" in text
+    assert "Des Moines, same city" in text
+    assert "forum (phpBB)" in text
+    assert "quality 0.7 (byline, about page)" in text
+
+
+def test_empty_and_one_page_corpus():
+    assert score_candidates([], keyword="vegan baking", target=None, settings=Settings()) == []
+    one = score_candidates([cand("http://a.example/", "Vegan baking forum", "Eggless vegan baking recipes")],
+                           keyword="vegan baking", target=None, settings=Settings())
+    assert len(one) == 1 and one[0].relevance > 0.5 and one[0].geo_tier == "unknown"
+    assert "not local" in one[0].explanation and "quality unknown" in one[0].explanation
+
+
+def test_no_target_is_geo_neutral():
+    a = cand("http://a.example/", "Vegan baking", "Vegan baking tips. Leeds, LS1 4AP")
+    b = cand("http://b.example/", "Vegan baking", "Vegan baking tips. Omaha, NE 68102")
+    sa, sb = score_candidates([a, b], keyword="vegan baking", target=None, settings=Settings())
+    assert sa.total == pytest.approx(sb.total)
+
+
+def test_spam_and_unwanted_types_rank_lower():
+    pages = [cand("http://good.example/", "Maternity forum", TOPIC, ptype="forum", quality=0.6),
+             cand("http://spam.example/", "Maternity clothes maternity clothes", TOPIC, ptype="spam", quality=0.6),
+             cand("http://flag.example/", "Maternity forum", TOPIC, ptype="forum", quality=0.6, spam=True),
+             cand("http://shop.example/", "Maternity forum", TOPIC, ptype="other", quality=0.6)]
+    scores = score_candidates(pages, keyword="maternity clothes", target=None, types=("forum",), settings=Settings())
+    ranked = [c.url for c, _ in rank(pages, scores)]
+    assert ranked[0] == "http://good.example/"
+    assert set(ranked[-2:]) == {"http://spam.example/", "http://flag.example/"}
+    assert "spam signals" in scores[1].explanation
+
+
+def test_off_topic_quality_cannot_buy_rank():
+    pages = [cand("http://ontopic.example/", "Maternity clothes", TOPIC, quality=0.1),
+             cand("http://cars.example/", "Used cars", "Used cars for sale, low mileage sedans.", quality=1.0)]
+    s = score_candidates(pages, keyword="maternity clothes", target=None, types=("forum",), settings=Settings())
+    assert s[0].total > 3 * s[1].total
+
+
+def test_weights_come_from_settings():
+    pages = [cand("http://hq.example/", "Maternity clothes", TOPIC, quality=1.0),
+             cand("http://lq.example/", "Maternity clothes", TOPIC, quality=0.0)]
+    no_quality = score_candidates(pages, keyword="maternity clothes", target=None,
+                                  settings=Settings(weights_quality=0.0))
+    assert no_quality[0].total == pytest.approx(no_quality[1].total)
+    with_quality = score_candidates(pages, keyword="maternity clothes", target=None, settings=Settings())
+    assert with_quality[0].total > with_quality[1].total
