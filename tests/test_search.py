@@ -322,3 +322,38 @@ def test_cli_serp_parse(world_dir, tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["kind"] == "results" and {x["url"] for x in data["results"]} >= {FORUM, RESOURCES}
+
+
+def test_politeness_spacing_for_real_engines_none_for_local():
+    from types import SimpleNamespace
+
+    from discover.search.runner import _Engine, _Runner
+
+    settings = Settings(query_delay=0.2, queries_per_minute=3)
+    runner = _Runner(SimpleNamespace(settings=settings), pages=1, cache=None, region=None, on_progress=None,
+                     max_retries=0, backoff_base=1, max_backoff=1, captcha_wait=0)
+
+    async def go():
+        polite, local = _Engine("bing", None), _Engine("local", None)
+        t = time.monotonic()
+        for _ in range(3):
+            await runner.wait_turn(polite)
+        spaced = time.monotonic() - t
+        t = time.monotonic()
+        for _ in range(5):
+            await runner.wait_turn(local)
+        return spaced, time.monotonic() - t, len(polite.recent)
+
+    spaced, local_s, recent = asyncio.run(go())
+    assert 0.4 <= spaced < 1.5        # two gaps of 0.2–0.26 s; the first query goes at once
+    assert local_s < 0.05 and recent == 3
+
+
+def test_progress_callback_sees_every_outcome(world_dir, tmp_path):
+    seen: list[QueryOutcome] = []
+
+    async def body(rt, eng):
+        return await search_all(rt, [q("maternity"), q("xylophonequartz")], ["local"], on_progress=seen.append)
+
+    outcomes = run(world_dir, tmp_path, body)
+    assert [o.outcome for o in seen] == ["ok", "no_results"] and seen == outcomes
