@@ -19,8 +19,10 @@ Classes (records.LINK_CLASSES):
                         only looked dead to us
 
 Each distinct URL is checked once per LinkChecker (per run) however many pages link to it.
-HEAD is tried first; GET confirms anything HEAD says is wrong (servers lie on HEAD) and reads
-the start of 2xx HTML bodies for the soft-404 and parking checks.
+Files (PDF, images, archives ...) get HEAD first, and GET only to confirm what HEAD says is wrong
+(servers refuse or lie on HEAD: 405, 403, even 404 for a live page). Pages get one streamed GET
+capped at BODY_LIMIT bytes, since the start of their body is needed anyway for the soft-404 and
+parking checks; `head_first=True` makes every URL go HEAD → GET.
 """
 
 from __future__ import annotations
@@ -216,8 +218,11 @@ class LinkChecker:
 
     def __init__(self, runtime: "Runtime", settings: Settings | None = None, *,
                  include_internal: bool = True, retries: int = 2, retry_backoff: float = 0.25,
-                 probe_soft_404: bool = True) -> None:
+                 probe_soft_404: bool = True, head_first: bool | None = None) -> None:
         self.runtime = runtime
+        # None = HEAD first for files (PDFs, images, archives ...), one capped GET for pages, whose
+        # start we must read anyway for the soft-404 and parking checks; True = HEAD first always.
+        self.head_first = head_first
         self.settings = settings or runtime.settings
         self.include_internal = include_internal
         self.retries = retries
@@ -366,14 +371,16 @@ class LinkChecker:
         return sem
 
     async def _hop(self, url: str, need_body: bool) -> _Hop:
-        hop = await self._request("HEAD", url)
-        if hop.error in ("dns", "refused", "tls", "timeout"):
-            return hop  # GET would fail the same way; a timeout would only double the wait
-        status = hop.status or 0
-        verify = (hop.error != "" or status in _HEAD_DOUBT or status >= 500
-                  or (need_body and 200 <= status < 300 and _is_html(hop)))
-        if not verify:
-            return hop
+        head = self.head_first if self.head_first is not None else not _looks_like_page(url)
+        if head:
+            hop = await self._request("HEAD", url)
+            if hop.error in ("dns", "refused", "tls", "timeout"):
+                return hop  # GET would fail the same way; a timeout would only double the wait
+            status = hop.status or 0
+            verify = (hop.error != "" or status in _HEAD_DOUBT or status >= 500
+                      or (need_body and 200 <= status < 300 and _is_html(hop)))
+            if not verify:
+                return hop
         attempt = 0
         while True:
             hop = await self._request("GET", url)
@@ -442,6 +449,15 @@ class LinkChecker:
                 continue
             return _Probe(hop.status, current, _fingerprint(hop.body))
         return _Probe(None, current, "")
+
+
+_FILE_EXT = re.compile(r"\.(?:pdf|jpe?g|png|gif|webp|svg|ico|bmp|tiff?|mp[34]|m4[av]|mov|avi|webm|ogg|wav|flac|"
+                       r"zip|gz|tgz|bz2|xz|7z|rar|tar|exe|dmg|msi|apk|iso|docx?|xlsx?|pptx?|odt|csv|epub|"
+                       r"woff2?|ttf|otf|css|js|json|xml|rss|atom)$", re.I)
+
+
+def _looks_like_page(url: str) -> bool:
+    return not _FILE_EXT.search(urlsplit(url).path)
 
 
 def _fingerprint(html: str) -> str:

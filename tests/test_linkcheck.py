@@ -220,12 +220,20 @@ def test_check_links_keeps_anchor_context_skips_non_http_and_dedupes(rt):
 
 def test_five_hundreds_are_retried_then_unknown(rt):
     async def go():
-        async with LinkChecker(rt, rt.settings, retries=2, retry_backoff=0.01) as lc:
+        async with LinkChecker(rt, rt.settings, retries=2, retry_backoff=0.01, head_first=True) as lc:
             res = await lc.check_urls(["http://walls.example/error"])
-            return res, lc.requests_made
-    res, made = asyncio.run(go())
+            head_first = lc.requests_made
+        async with LinkChecker(rt, rt.settings, retries=2, retry_backoff=0.01) as lc:
+            await lc.check_urls(["http://walls.example/error"])
+            auto = lc.requests_made
+        async with LinkChecker(rt, rt.settings) as lc:
+            pdf = await lc.check_urls(["http://ok.example/file.pdf"])
+            return res, head_first, auto, pdf, lc.requests_made
+    res, head_first, auto, pdf, pdf_requests = asyncio.run(go())
     assert res[0].cls == "unknown"
-    assert made == 1 + 3  # HEAD, then GET + two retries
+    assert head_first == 1 + 3  # HEAD, then GET + two retries
+    assert auto == 3            # a page goes straight to GET
+    assert pdf[0].cls == "ok" and pdf_requests == 1  # a file needs only HEAD
 
 
 # --------------------------------------------------------------------------- custom servers
@@ -298,7 +306,7 @@ def _closed_port() -> int:
 
 def test_head_lies_are_verified_with_get(tiny):
     rt = Runtime(Settings(timeout=2.0))
-    got, _ = check(rt, [tiny + "/liar", tiny + "/nohead"])
+    got, _ = check(rt, [tiny + "/liar", tiny + "/nohead"], head_first=True)
     assert got[tiny + "/liar"].cls == "ok"
     assert got[tiny + "/nohead"].cls == "ok"
     assert _Tiny.counts[("GET", "/liar")] >= 1
@@ -352,17 +360,31 @@ TRUTH = REPO / "fixtures" / "web" / "links_truth.csv"
 
 @pytest.mark.skipif(not TRUTH.exists(), reason="fixtures/web/links_truth.csv not written yet")
 def test_bundled_world_broken_set_matches_truth():
-    rows = list(csv.DictReader(TRUTH.open(encoding="utf-8")))
-    assert rows, "links_truth.csv is empty"
-    with world_runtime(REPO / "fixtures" / "web", timeout=3.0) as rt:
-        got, _ = check(rt, sorted({r["url"] for r in rows}))
+    """The real flow: fetch each resource page, extract its links, check the outbound ones."""
+    from discover.extract import extract
+    from discover.fetch import Fetcher
     from discover.linkcheck import normalise_url
 
-    truth = {normalise_url(r["url"]): r["class"] for r in rows}
-    found_broken = {u for u, c in got.items() if c.cls == "broken"}
-    true_broken = {u for u, c in truth.items() if c == "broken"}
+    rows = list(csv.DictReader(TRUTH.open(encoding="utf-8")))
+    assert rows, "links_truth.csv is empty"
+    truth = {(r["page"], normalise_url(r["url"])): r["class"] for r in rows}
+
+    async def go():
+        with world_runtime(REPO / "fixtures" / "web", timeout=3.0) as rt:
+            async with Fetcher(rt, rt.settings) as fetcher, LinkChecker(rt, rt.settings) as lc:
+                found = {}
+                for res in await fetcher.fetch_many(sorted({r["page"] for r in rows})):
+                    assert res.outcome == "ok", (res.url, res.reason)
+                    for c in await lc.check_links(res.url, extract(res).links, include_internal=False):
+                        found[(c.page, c.url)] = c
+                return found
+    found = asyncio.run(go())
+    found_broken = {k for k, c in found.items() if c.cls == "broken"}
+    true_broken = {k for k, cls in truth.items() if cls == "broken"}
     assert found_broken == true_broken
-    # 403/429/slow hosts must never be reported as broken.
-    for u, c in truth.items():
-        if c == "unknown":
-            assert got[u].cls == "unknown", (u, got[u].reason)
+    missing = set(truth) - set(found)
+    assert not missing, f"outbound links not extracted: {sorted(missing)[:5]}"
+    wrong = {k: (cls, found[k].cls, found[k].reason) for k, cls in truth.items() if found[k].cls != cls}
+    assert not wrong, wrong
+    # 403/429/slow hosts are never reported as broken.
+    assert all(found[k].cls == "unknown" for k, cls in truth.items() if cls == "unknown")
