@@ -32,7 +32,9 @@ MODEL_FORMAT = "discover-page-type/1"
 #: Weight of the rules against the model in the final vote.
 RULE_WEIGHT = 0.35
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")   # the TfidfVectorizer default, so build and use agree
-_LISTING_CLASS = re.compile(r"listing|business|company|directory|vcard|result|entry|card|item", re.I)
+_LISTING_CLASS = re.compile(r"listing|business|company|directory|vcard|\bbiz|\bplace|search-result", re.I)
+# Menus and post lists repeat too; they are not listings.
+_NOT_LISTING = re.compile(r"menu|nav|post|comment|widget|footer|social|share", re.I)
 
 
 def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None = None
@@ -66,6 +68,11 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
                                                          ext.full_text[:50_000] or full)}
     if not fields:
         fields = {m.lower() for m in re.findall(r"(?i)\b(deadline|outlet|requirements)\s*:", full)}
+    if html:
+        # Field labels in table headers / definition terms / bold labels: <th>Deadline</th>
+        fields |= {m.lower().replace("media ", "") for m in re.findall(
+            r"(?i)<(?:th|dt|strong|b|label|span|td)\b[^>]*>\s*(deadline|media outlet|outlet|requirements)\s*:?\s*</",
+            html[:300_000])}
     if {"deadline"} <= fields and (fields & {"outlet", "media outlet"}):
         add("haro", 3.0, "deadline and outlet fields")
     elif "deadline" in fields and f.get("cue_haro", 0) > 1.0:
@@ -149,7 +156,7 @@ def _listing_entries(html: str) -> int:
     counts = Counter(
         re.sub(r"\d+", "#", m.group(2).strip().lower())
         for m in re.finditer(r"<(li|div|article|tr|section)\b[^>]*class=[\"']([^\"']+)[\"']", html[:2_000_000], re.I)
-        if _LISTING_CLASS.search(m.group(2)))
+        if _LISTING_CLASS.search(m.group(2)) and not _NOT_LISTING.search(m.group(2)))
     return max(counts.values(), default=0)
 
 

@@ -70,8 +70,8 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.? " + _MONTH_RE + r",? (\d{4})\b"), "d_mon_y"),
     (re.compile(_MONTH_RE + r" (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b"), "mon_d_y"),
 )
-_POST_CLASS = re.compile(r"(^|[-_ ])(post|message|reply|comment|entry|article|topic-post|postbit|postbody|"
-                         r"forumpost|messagelist|post-?container)s?($|[-_ \d])", re.I)
+_POST_CLASS = re.compile(r"(^|[-_ ])(post|message|msg|reply|comment|entry|article|topic-post|postbit|postbody|"
+                         r"forumpost|messagelist|post-?container|postrow|bbpost|tpost|thread-?item)s?($|[-_ \d])", re.I)
 
 
 @lru_cache(maxsize=1)

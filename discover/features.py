@@ -53,11 +53,13 @@ URL_CUES: dict[str, re.Pattern[str]] = {
     "url_haro": re.compile(r"quer(y|ies)|request|sources|journalist|haro|press-?req", re.I),
     "url_resource": re.compile(r"resource|links|useful|helpful|recommended", re.I),
     "url_guest": re.compile(r"write-?for-?us|guest|contribut|submission", re.I),
-    "url_blog": re.compile(r"blog|/\d{4}/\d{2}/|post", re.I),
+    "url_blog": re.compile(r"blog|/\d{4}/\d{2}/", re.I),
     "url_news": re.compile(r"news|article|story|/\d{4}/\d{2}/\d{2}/|press", re.I),
 }
 
-_WORD = re.compile(r"[a-zà-ÿ]{2,}")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Phone numbers as written for people: (515) 555-0134, +44 113 496 0000, 0113 496 0000.
+_PHONE = re.compile(r"(?:\+\d{1,3}[\s-]?)?(?:\(\d{2,5}\)[\s-]?|\b\d{3,5}[\s-])\d{3,4}[\s-]\d{3,4}\b")
 
 
 def _log(x: float) -> float:
@@ -129,7 +131,7 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
         f["top_word_share"] = counts.most_common(1)[0][1] / len(words)
     else:
         f["unique_word_ratio"] = f["top_word_share"] = 0.0
-    f["phones"] = _log(len(re.findall(r"(?:\+?\d[\d\s().-]{7,}\d)", head)))
+    f["phones"] = _log(len(_PHONE.findall(head)))
     f["addresses"] = _log(len(re.findall(r"\b\d{1,5}\s+[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Lane|"
                                           r"Ln|Dr|Drive|Way|Court|Ct)\b", head)))
     f["emails"] = _log(sum(1 for c in ext.contacts if c.kind == "email"))

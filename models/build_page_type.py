@@ -36,7 +36,8 @@ from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
 
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
 DEFAULT_REALDATA = Path("/work/shared/realdata")
-PARAMS = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True}
+PARAMS = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True,
+          "realdata_weight_cap": 3.0}
 
 
 def _page(url: str, html: str) -> tuple:
@@ -127,7 +128,11 @@ def fit(rows: list[dict]):
     x = np.hstack([scaler.transform(dense), sparse])
     y = [r["label"] for r in rows]
     clf = LogisticRegression(C=PARAMS["C"], max_iter=PARAMS["max_iter"], class_weight=PARAMS["class_weight"])
-    clf.fit(x, y)
+    # Both sources count alike: the few real pages would otherwise be drowned by the world's.
+    n_real = sum(1 for r in rows if r["source"] == "realdata")
+    n_world = len(rows) - n_real
+    boost = min(PARAMS["realdata_weight_cap"], n_world / n_real) if n_real and n_world else 1.0
+    clf.fit(x, y, sample_weight=[boost if r["source"] == "realdata" else 1.0 for r in rows])
     classes = list(clf.classes_)
     coef, intercept = clf.coef_, clf.intercept_
     if len(classes) == 2:  # binary LR stores one row; expand so every class has its own
