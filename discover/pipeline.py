@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -71,6 +71,15 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
 
 
+def request_from_run(settings: dict[str, Any], **overrides: Any) -> RunRequest:
+    """The request a stored run was started with (for --resume), with explicit overrides."""
+    saved = dict(settings.get("request") or {})
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+              if k in RunRequest.__dataclass_fields__}
+    fields.update({k: v for k, v in overrides.items() if v is not None})
+    return RunRequest(**fields)
+
+
 def parse_types(text: str | None) -> tuple[str, ...]:
     if not text:
         return WANTED_TYPES
@@ -115,7 +124,7 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
             result.notes.append(f"resuming run {run_id}")
         else:
             run_id = store.start_run(keyword, request.geo or "", types,
-                                     {"engines": engines, "web": settings.web})
+                                     {"engines": engines, "web": settings.web, "request": asdict(request)})
     result.run_id = run_id
     started = time.monotonic()
     try:
@@ -220,10 +229,11 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     # 12: prospects, ledger, store ------------------------------------------------------------
     summary["stage"] = "store"
     prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "", types=types)
-    prospects = _apply_ledger(prospects, store, request, result)
     if store is not None and run_id is not None:
+        # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
         store.save_prospects(run_id, prospects)
         _record_footprint_yield(store, outcomes, prospects)
+    prospects = _apply_ledger(prospects, store, request, result)
     result.prospects = prospects
     summary.update(_summarise(outcomes, fetches, prospects, result.hidden))
     summary["stage"] = "done"
@@ -452,8 +462,10 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
     for o in outcomes:
         per_engine[o.engine][o.outcome] += 1
     fetch_outcomes: dict[str, int] = defaultdict(int)
+    fetch_paths: dict[str, int] = defaultdict(int)
     for f in fetches:
         fetch_outcomes[f.outcome] += 1
+        fetch_paths[f.path] += 1
     by_type: dict[str, int] = defaultdict(int)
     for p in prospects:
         by_type[p.type] += 1
@@ -463,6 +475,7 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
         "query_outcomes": {e: dict(v) for e, v in per_engine.items()},
         "pages": len(fetches),
         "fetch_outcomes": dict(fetch_outcomes),
+        "fetch_paths": dict(fetch_paths),
         "prospects": len(prospects),
         "prospects_by_type": dict(by_type),
         "hidden": hidden,

@@ -162,23 +162,25 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Discover prospects for a niche: search, read, classify, check and rank — then shortlist."""
-    from discover.pipeline import RunRequest, parse_types, run_discovery
+    from discover.pipeline import RunRequest, parse_types, request_from_run, run_discovery
     from discover.runtime import Runtime
     from discover.store import Store
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots)
     store = Store.open(settings.db_url())
-    if resume and not keyword:
-        last = store.find_resumable_run()
-        if last is None:
-            raise InputError("there is no interrupted run to resume")
-        keyword, geo = last.keyword, geo or last.geo or None
-        types = types or ",".join(last.types)
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
         extra_terms=tuple(t.strip() for t in (terms or "").split(",") if t.strip()), expand=expand,
         include_spam=include_spam, show_contacted=show_contacted, resume=resume)
+    if resume:
+        last = store.find_resumable_run(keyword or None, geo if keyword else None)
+        if last is None:
+            store.close()
+            raise InputError("there is no interrupted run to resume" + (f" for {keyword!r}" if keyword else ""))
+        # The interrupted run's own request; only the view flags may change.
+        request = request_from_run(last.settings, keyword=last.keyword, geo=last.geo, resume=True,
+                                   include_spam=include_spam, show_contacted=show_contacted)
 
     async def go():
         async with Runtime(settings) as runtime:
