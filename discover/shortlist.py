@@ -7,7 +7,6 @@ shortlist`; `shortlist_row(prospect)` is the flat dict every exporter starts fro
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
@@ -76,8 +75,7 @@ def pitch_angle(p: Prospect) -> str:
 
 def shortlist_row(p: Prospect) -> dict[str, Any]:
     """The flat row of one prospect, in `COLUMNS` order (lists stay lists; exporters join them)."""
-    d = dataclasses.asdict(p)
-    row = {c: d.get(c) for c in COLUMNS}
+    row = {c: getattr(p, c) for c in COLUMNS}
     if not row["pitch"]:
         row["pitch"] = pitch_angle(p)
     return row

@@ -10,7 +10,9 @@ from discover.shortlist import pitch_angle
 
 
 def record(prospect: Prospect) -> dict:
-    d = prospect.to_json()
+    from discover.store.store import prospect_dict
+
+    d = prospect_dict(prospect)
     d["pitch"] = d["pitch"] or pitch_angle(prospect)
     return d
 

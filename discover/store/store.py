@@ -85,9 +85,19 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+_PROSPECT_FIELDS = tuple(f.name for f in dataclasses.fields(Prospect))
+_PROSPECT_NAMES = frozenset(_PROSPECT_FIELDS)
+
+
 def _prospect_from_row(data: dict[str, Any]) -> Prospect:
-    names = {f.name for f in dataclasses.fields(Prospect)}
-    return Prospect(**{k: v for k, v in data.items() if k in names})
+    if _PROSPECT_NAMES.issuperset(data):
+        return Prospect(**data)
+    return Prospect(**{k: v for k, v in data.items() if k in _PROSPECT_NAMES})
+
+
+def prospect_dict(p: Prospect) -> dict[str, Any]:
+    """A shallow dict of the record: dataclasses.asdict deep-copies and is 10x slower at 100k rows."""
+    return {name: getattr(p, name) for name in _PROSPECT_FIELDS}
 
 
 def _fetch_from_row(row: Any) -> FetchResult:
@@ -494,7 +504,7 @@ class Store:
         found_by = list(dict.fromkeys(fb for p in group for fb in p.found_by))
         merged = dataclasses.replace(best, domain=domain, niche=niche, other_urls=list(others.values()),
                                      found_by=found_by)
-        data = _json_safe(dataclasses.asdict(merged))
+        data = prospect_dict(merged)
         return dict(run_id=run_id, niche=niche, domain=domain, url=merged.url, canonical_url=best_key,
                     type=merged.type, score=float(merged.score), relevance=float(merged.relevance),
                     geo_tier=merged.geo_tier, quality=float(merged.quality), spam=bool(merged.spam),
