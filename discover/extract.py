@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
@@ -92,8 +92,9 @@ def registrable_domain(url_or_host: str) -> str:
         else (ext.registered_domain or host)
 
 
-def parse_date(text: str) -> str:
-    """The first date in `text` as YYYY-MM-DD, or "" (day-first when ambiguous and day > 12)."""
+def parse_date(text: str, dayfirst: bool = False) -> str:
+    """The first date in `text` as YYYY-MM-DD, or "". "04/07/2026" is read day-first when
+    `dayfirst` (the page's locale writes dates that way) or when the first number is over 12."""
     for rx, kind in _DATE_PATTERNS:
         for m in rx.finditer(text):
             try:
@@ -103,7 +104,7 @@ def parse_date(text: str) -> str:
                     d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
                 elif kind == "mdy_or_dmy":
                     a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-                    mo, d = (a, b) if a <= 12 else (b, a)
+                    mo, d = (b, a) if (dayfirst or a > 12) and b <= 12 else (a, b)
                 elif kind == "d_mon_y":
                     d, mo, y = int(m.group(1)), MONTHS.get(m.group(2).lower()[:4].rstrip("."), 0) or \
                         MONTHS.get(m.group(2).lower()[:3], 0), int(m.group(3))
@@ -278,13 +279,26 @@ def _post_groups(root) -> list[list]:
     return out
 
 
-def _forum_activity(root) -> tuple[str, int | None, list]:
+def dayfirst_locale(root, url: str) -> bool:
+    """Whether numeric dates on this page are day/month: everywhere but US English pages."""
+    lang = (root.get("lang") or "").lower()
+    if lang.startswith("en-us"):
+        return False
+    if lang and not lang.startswith("en"):
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    if lang.startswith("en-") or host.endswith((".uk", ".au", ".nz", ".ie", ".in", ".za")):
+        return not lang.startswith("en-us") and (lang != "en" or not host.endswith((".com", ".us", ".org", ".net")))
+    return not host.endswith((".com", ".us", ".org", ".net", ".edu", ".gov"))
+
+
+def _forum_activity(root, dayfirst: bool = False) -> tuple[str, int | None, list]:
     """(newest post date, number of posts, the post elements) from repeated dated post containers."""
     best: list[str] = []
     best_els: list = []
     undated: list = []
     for outer in _post_groups(root):
-        dates = [d for d in (_element_date(e) for e in outer) if d]
+        dates = [d for d in (_element_date(e, dayfirst) for e in outer) if d]
         if len(dates) >= 2 and len(dates) >= len(outer) * 0.5 and len(outer) > len(best_els):
             best, best_els = dates, outer
         elif len(outer) >= 3 and len(outer) > len(undated):
@@ -317,9 +331,9 @@ def _with_posts(text: str, posts: list) -> str:
     return text + ("\n" + "\n".join(extra) if extra else "")
 
 
-def _element_date(el) -> str:
+def _element_date(el, dayfirst: bool = False) -> str:
     for t in el.iter("time"):
-        d = parse_date(t.get("datetime") or "") or parse_date(visible_text(t))
+        d = parse_date(t.get("datetime") or "") or parse_date(visible_text(t), dayfirst)
         if d:
             return d
     for sub in el.iter():
@@ -331,14 +345,14 @@ def _element_date(el) -> str:
                 return d
         if sub.get("data-time") and sub.get("data-time", "").isdigit():
             try:
-                return datetime.utcfromtimestamp(int(sub.get("data-time"))).date().isoformat()
+                return datetime.fromtimestamp(int(sub.get("data-time")), tz=timezone.utc).date().isoformat()
             except (ValueError, OverflowError, OSError):
                 pass
         if re.search(r"date|time|posted|postdetails|author|meta|byline", _classes(sub)):
-            d = parse_date(visible_text(sub)[:200])
+            d = parse_date(visible_text(sub)[:200], dayfirst)
             if d:
                 return d
-    return parse_date(visible_text(el)[:400])
+    return parse_date(visible_text(el)[:400], dayfirst)
 
 
 def _trafilatura(html: str, url: str) -> dict[str, Any]:
@@ -462,7 +476,7 @@ def extract(result: FetchResult) -> Extraction:
         "list_items": sum(1 for _ in root.iter("li")),
         "language_attr": root.get("lang") or "",
     }
-    last, count, posts = _forum_activity(root)
+    last, count, posts = _forum_activity(root, dayfirst_locale(root, url))
     ext.forum_last_post, ext.forum_posts = last, count
     ext.text = _with_posts(ext.text, posts)
 

@@ -1,1 +1,110 @@
-"""CLI commands (module owned by its stage; registered on discover.cli.app.app)."""
+"""Page commands: `discover page URL...` fetches, extracts, finds contacts and classifies pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from discover.cli.app import app
+from discover.cli.common import (
+    BrowserOpt, EndpointOpt, HeadedOpt, JsonOpt, WebOpt, console, make_settings, print_jsonl, print_table,
+    run_async,
+)
+from discover.errors import InputError
+
+
+def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
+    out = list(urls or [])
+    if from_file is not None:
+        try:
+            text = from_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read {from_file}: {exc.strerror}") from None
+        out += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not out:
+        raise InputError("no URL given", hint="discover page URL [URL ...] or --from urls.txt")
+    bad = [u for u in out if not u.startswith(("http://", "https://"))]
+    if bad:
+        raise InputError(f"not an http(s) URL: {bad[0]}", hint="URLs start with http:// or https://")
+    return list(dict.fromkeys(out))
+
+
+async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) -> list[dict[str, Any]]:
+    """Fetch, extract, classify and find contacts for each URL: one dict per URL, in order."""
+    from discover.classify import classify, load_model
+    from discover.contacts import best_email, enrich_contacts
+    from discover.extract import extract
+    from discover.fetch import Fetcher
+    from discover.records import as_dict
+    from discover.runtime import Runtime
+
+    model = load_model()   # a missing model is a ModelError before any fetching
+    rows: list[dict[str, Any]] = []
+    async with Runtime(settings) as rt, Fetcher(rt, settings) as fetcher:
+        results = await fetcher.fetch_many(urls)
+        for res in results:
+            row: dict[str, Any] = {
+                "url": res.url, "final_url": res.final_url, "outcome": res.outcome, "status": res.status,
+                "path": res.path, "reason": res.reason, "elapsed_s": res.elapsed_s,
+                "type": "", "confidence": 0.0, "evidence": [], "title": "", "contacts": [],
+            }
+            if res.outcome == "ok":
+                ext = extract(res)
+                cls = classify(ext, res.html, model=model)
+                contacts = await enrich_contacts(fetcher, ext) if enrich else ext.contacts
+                best = best_email(contacts)
+                internal = sum(1 for lk in ext.links if lk.internal)
+                row.update({
+                    "type": cls.type, "confidence": cls.confidence, "evidence": cls.evidence,
+                    "title": ext.title, "author": ext.author, "date": ext.date, "language": ext.language,
+                    "site_name": ext.site_name,
+                    "links": len(ext.links), "internal_links": internal, "external_links": len(ext.links) - internal,
+                    "nofollow_links": sum(1 for lk in ext.links if lk.rel),
+                    "forum_posts": ext.forum_posts, "forum_last_post": ext.forum_last_post,
+                    "noindex": ext.meta.get("noindex", False), "canonical": ext.meta.get("canonical", ""),
+                    "forum_software": ext.meta.get("forum_software", []),
+                    "text_chars": len(ext.text),
+                    "best_email": best.value if best else "",
+                    "contacts": [as_dict(c) for c in contacts],
+                })
+            rows.append(row)
+    return rows
+
+
+@app.command()
+def page(
+    urls: Annotated[list[str] | None, typer.Argument(help="Page URLs to analyse.", show_default=False)] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Read URLs from a file, one per line.",
+                                                   show_default=False)] = None,
+    web: WebOpt = None,
+    ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Fetch pages robots.txt disallows.")] = False,
+    no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Do not follow contact/about pages for contacts.")] = False,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0.1, help="Seconds per request.",
+                                                  show_default=False)] = None,
+    browser: BrowserOpt = None,
+    browser_endpoint: EndpointOpt = None,
+    headed: HeadedOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch pages and show their type, evidence, contacts, links and forum activity."""
+    targets = _read_urls(urls, from_file)
+    settings = make_settings(web=web, ignore_robots=True if ignore_robots else None, timeout=timeout,
+                             browser=browser, browser_endpoint=browser_endpoint, headed=headed)
+    rows = run_async(analyse_pages(settings, targets, enrich=not no_enrich))
+    if as_json:
+        print_jsonl(rows)
+        return
+    print_table("pages", ["url", "outcome", "type", "conf.", "title", "best email", "contacts", "links", "forum"],
+                [(r["final_url"] or r["url"], r["outcome"] + (f" ({r['reason']})" if r["reason"] else ""),
+                  r["type"], f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
+                  len(r["contacts"]), r.get("links", ""),
+                  f"{r['forum_posts']} posts, last {r['forum_last_post'] or '?'}" if r.get("forum_posts") else "")
+                 for r in rows])
+    c = console()
+    from rich.markup import escape
+
+    for r in rows:
+        if r["evidence"]:
+            c.print(f"[bold]{escape(r['url'])}[/bold]: " + escape("; ".join(r["evidence"])))
