@@ -47,14 +47,15 @@ def plan(
     engine: EngineOpt = None,
     max_per_type: Annotated[int | None, typer.Option("--max-per-type", min=1, max=50,
                                                      help="Queries per prospect type.")] = None,
+    web: WebOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the footprint queries a run would search, per engine, with translation notes."""
     from discover.plan import plan_queries, yield_score
 
-    settings = make_settings(engine=engine, db=db, max_queries_per_type=max_per_type)
-    engines = settings.engines() if engine else ["local"]
+    settings = make_settings(engine=engine, db=db, web=web, max_queries_per_type=max_per_type)
+    engines = settings.engines()   # what `discover run` would use: local in a web world, else duckduckgo
     stats = load_footprint_stats(settings)
     result = plan_queries(keyword, geo=geo, types=_split(types), engines=engines,
                           max_per_type=settings.max_queries_per_type, stats=stats)
