@@ -75,7 +75,7 @@ _POST_CLASS = re.compile(r"(^|[-_ ])(post|message|msg|reply|comment|entry|articl
 
 
 @lru_cache(maxsize=1)
-def _tld():
+def _tld():  # noqa: ANN202 - tldextract is imported lazily
     import tldextract
 
     # Offline only: the snapshot bundled with tldextract, never the network.
@@ -83,13 +83,21 @@ def _tld():
 
 
 def registrable_domain(url_or_host: str) -> str:
-    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
-    host = (host or "").lower().strip(".")
+    try:
+        host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
+    except ValueError:   # a malformed URL on a page ("http://[bad")
+        return ""
+    return _domain_of_host((host or "").lower().strip("."))
+
+
+@lru_cache(maxsize=65_536)
+def _domain_of_host(host: str) -> str:
     if not host:
         return ""
     ext = _tld()(host)
-    return ext.top_domain_under_public_suffix if hasattr(ext, "top_domain_under_public_suffix") and ext.top_domain_under_public_suffix \
-        else (ext.registered_domain or host)
+    if hasattr(ext, "top_domain_under_public_suffix"):   # tldextract >= 5.3
+        return ext.top_domain_under_public_suffix or host
+    return ext.registered_domain or host
 
 
 def parse_date(text: str, dayfirst: bool = False) -> str:
