@@ -136,7 +136,7 @@ def _paid_hits(text: str) -> list[str]:
 def _repetition(text: str, k: int = 5) -> float:
     """Share of k-word sequences that occur more than once (spun / generated text repeats itself)."""
     words = _words(text)
-    if len(words) < 60:
+    if len(words) < 150:  # too short to tell repetition from a reused phrase
         return 0.0
     grams = [" ".join(words[i:i + k]) for i in range(len(words) - k + 1)]
     counts = Counter(grams)
@@ -257,17 +257,19 @@ def assess_site(domain: str, extractions: list[Extraction], *, fetches: Sequence
     # --- content: thin, spun ----------------------------------------------------------------
     word_counts = [p["words"] for p in per_page]
     median_words = statistics.median(word_counts)
-    repetition = max(_repetition(ex.text or ex.full_text) for ex in extractions)
+    # Main text only: navigation, signatures and quoted posts repeat on honest pages too.
+    repetition = max(_repetition(ex.text) for ex in extractions)
     signals["median_words"] = int(median_words)
     signals["repetition"] = round(repetition, 2)
     thin = median_words < THIN_WORDS
-    spun = repetition >= 0.35
+    spun = repetition >= 0.5
     signals["thin"] = thin
     signals["spun"] = spun
     if thin:
         reasons.append(f"thin content: {int(median_words)} words of main text")
     if spun:
-        (spam_reasons if thin or link_farm or repetition >= 0.5 else reasons).append(
+        # Generated text alone may be a careless site; with link selling or a link farm it is a scheme.
+        (spam_reasons if spam_reasons else reasons).append(
             f"repetitive text: {repetition:.0%} of phrases repeated (spun or generated)")
 
     # --- indexability ---------------------------------------------------------------------

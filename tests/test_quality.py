@@ -121,11 +121,15 @@ def test_thin_spun_noindex_unsearched_stale_slow_no_viewport():
     ex = good_page(text=spun_text, date="2015-03-01", author="", meta={"noindex": True, "viewport": ""})
     q = assess_site("dogsalon-leeds.example", [ex], fetches=[FetchResult("x", elapsed_s=6.5)],
                     returned_by_search=False, today=TODAY)
-    assert q.signals["spun"] and q.spam
+    assert q.signals["spun"] and not q.spam  # generated-looking text alone is a warning, not a verdict
+    assert any(r.startswith("repetitive text:") for r in q.reasons)
     assert "noindex" in q.reasons
     assert "not returned by any search engine (possibly deindexed)" in q.reasons
     assert any(r.startswith("stale: last updated 11 years ago") for r in q.reasons)
     assert "slow: 6.5 s per page" in q.reasons and "no mobile viewport" in q.reasons
+
+    selling = assess_site("dogsalon-leeds.example", [good_page(text=spun_text + " Buy a link here.")], today=TODAY)
+    assert selling.spam and any(r.startswith("repetitive text:") for r in selling.reasons)
 
     thin = assess_site("dogsalon-leeds.example", [good_page(text=prose(60))], today=TODAY)
     assert thin.signals["thin"] and any(r.startswith("thin content") for r in thin.reasons)
