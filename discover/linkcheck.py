@@ -71,7 +71,7 @@ _PARKED = re.compile(
     r"this domain (?:has expired|is parked)|domain parking|parked (?:free|domain)|"
     r"sedoparking|sedo\.com|(?<![\w.-])dan\.com|afternic|bodis\.com|\bbodis\b|parkingcrew|"
     r"hugedomains|undeveloped\.com|above\.com/marketplace|parklogic|domainmarket\.com|"
-    r"inquire about this domain|related searches</)", re.I)
+    r"inquire about this domain)", re.I)
 _PARKED_HOSTS = ("sedo.com", "sedoparking.com", "dan.com", "afternic.com", "bodis.com", "parkingcrew.net",
                  "hugedomains.com", "undeveloped.com", "domainmarket.com")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -115,7 +115,10 @@ def parked_marker(html: str, final_url: str = "") -> str:
         if host == parked or host.endswith("." + parked):
             return f"redirects to {parked}"
     m = _PARKED.search(html[:BODY_LIMIT])
-    return m.group(0).strip("<>/ ").lower() if m else ""
+    # Parking pages are short; a long article that mentions a domain marketplace is not parked.
+    if m and len(_visible_text(html[:BODY_LIMIT])) < 3000:
+        return m.group(0).strip("<>/ ").lower()
+    return ""
 
 
 def soft_404_marker(html: str) -> str:

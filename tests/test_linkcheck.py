@@ -347,6 +347,7 @@ def test_markers():
     assert parked_marker("<p>Buy this domain today</p>")
     assert parked_marker("", "https://www.sedo.com/search?domain=x")
     assert not parked_marker("<p>Jordan.com is my favourite shop</p>")
+    assert not parked_marker("<p>" + "How we sold our old blog name through Afternic, step by step. " * 80 + "</p>")
     assert soft_404_marker("<title>Oops! Page not found</title>")
     assert soft_404_marker("<title>404</title>") and soft_404_marker("<title>Error 404 - Acme</title>")
     # An article about 404s is not a missing page.
