@@ -4,10 +4,11 @@ Lookup order for the executable: the `browser` setting (`DISCOVER_BROWSER`), Pla
 own download, then `/usr/bin/chromium` and the usual names on PATH. A remote browser
 (`--browser-endpoint`, CDP `http://host:9222` or a Playwright `ws://` server) is used as is.
 
-Inside a web world a locally launched Chromium reaches http:// world hosts on the real
-local server through `--host-resolver-rules` (every other name fails as NOTFOUND, exactly like
-an unknown domain); https:// and remote browsers are answered in-process by a route that
-calls `World.respond`, so the page sees the same bytes under the same URL.
+Inside a web world a locally launched Chromium reaches world hosts (http and https) on the
+real local server through a proxy auto-config script the server hands out, and every other
+name fails as NOTFOUND, exactly like an unknown domain. A remote browser cannot reach our
+loopback, so it is answered in-process by a route that calls `World.respond` (redirects
+there are followed by the browser outside the route: documented limit).
 """
 
 from __future__ import annotations
@@ -76,9 +77,19 @@ def find_browser(configured: str = "") -> tuple[str, str]:
     raise BrowserError("no Chromium or Chrome browser found", hint=INSTALL_HINT)
 
 
-def resolver_rules(world: "World", address: str) -> str:
-    maps = [f"MAP {host} {address}" for host in sorted(world.all_hosts())]
-    return ", ".join(maps + ["MAP * ~NOTFOUND"])
+def world_flags(address: str) -> list[str]:
+    """Chromium flags that put the browser inside a world served at `address` (host:port).
+
+    A proxy auto-config script from the world server sends world hosts to it (https through
+    CONNECT, TLS ending there); every other name fails to resolve, like an unknown domain.
+    The PAC keeps the command line short whatever the size of the world (per-host resolver
+    rules for thousands of hosts make Chromium fail to open pages).
+    """
+    from discover.webworld.server import PAC_PATH
+
+    host = address.rsplit(":", 1)[0]
+    return [f"--proxy-pac-url=http://{address}{PAC_PATH}",
+            f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}, EXCLUDE localhost"]
 
 
 async def world_route(route: "Route", world: "World") -> None:
@@ -130,7 +141,7 @@ class BrowserSession:
                 path, self.found_by = find_browser(self.executable)
                 args = list(CHROMIUM_FLAGS)
                 if self.world is not None and self.world_address:
-                    args.append(f"--host-resolver-rules={resolver_rules(self.world, self.world_address)}")
+                    args.extend(world_flags(self.world_address))
                 try:
                     self.browser = await self._pw.chromium.launch(
                         executable_path=path, headless=not self.headed, args=args)

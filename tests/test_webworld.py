@@ -168,3 +168,30 @@ def test_pytest_playwright_page_fixture_uses_found_chromium(page, world_dir):
     with WorldServer(World(world_dir)) as server:
         page.goto(f"http://127.0.0.1:{server.port}/")   # the index of hosts
         assert "www.example-shop.com" in page.content()
+
+
+def test_large_world_in_chromium(tmp_path, settings_for):
+    """Thousands of hosts: the browser still reaches them (http and https) and fails unknown ones."""
+    from discover.webworld.generate import generate_world
+
+    generate_world(tmp_path / "big", sites=1500, pages_per_site=1, seed=3)
+
+    async def go():
+        async with Runtime(settings_for(tmp_path / "big")) as rt:
+            hosts = sorted(rt.world.hosts)
+            ctx = await (await rt.browser()).new_context()
+            out = []
+            for url in (f"http://{hosts[0]}/", f"https://{hosts[-1]}/"):
+                page = await ctx.new_page()
+                out.append((await page.goto(url)).status)
+            page = await ctx.new_page()
+            try:
+                await page.goto("http://not-in-this-world.example/")
+            except Exception as exc:
+                out.append(str(exc).splitlines()[0])
+            await ctx.close()
+            return out
+
+    out = asyncio.run(go())
+    assert out[:2] == [200, 200]
+    assert "ERR_NAME_NOT_RESOLVED" in out[2]

@@ -45,10 +45,45 @@ def _index_page(world: World) -> bytes:
             f"<ul>{items}</ul></body></html>").encode()
 
 
+#: Where the server hands out a proxy auto-config script that sends world hosts to itself.
+PAC_PATH = "/__discover__/proxy.pac"
+
+
+def _pac(world: World, address: tuple) -> bytes:
+    """Proxy auto-config: world hosts go through this server, every other name goes DIRECT (and
+    fails name resolution, as the browser maps every other name to NOTFOUND)."""
+    hosts = ",".join(f'"{h}":1' for h in sorted(world.all_hosts()))
+    return (f"var H={{{hosts}}};\nfunction FindProxyForURL(url, host) {{\n"
+            f"  return H.hasOwnProperty(host.toLowerCase()) ? \"PROXY {address[0]}:{address[1]}\" : \"DIRECT\";\n}}\n"
+            ).encode()
+
+
+class _SocketWriter:
+    """A minimal unbuffered writer over a (TLS) socket, as socketserver's own."""
+
+    closed = False
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def write(self, b: bytes) -> int:
+        self._sock.sendall(b)
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "discover-webworld/1"
     world: World  # set on the subclass
+
+    # Headers and body go out as separate writes; without this, Nagle + delayed ACK add ~40 ms.
+    disable_nagle_algorithm = True
 
     def setup(self) -> None:
         # https:// is served on the same port: a TLS ClientHello starts with 0x16.
@@ -64,13 +99,36 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s " + format, self.address_string(), *args)
 
+    def do_CONNECT(self) -> None:  # noqa: N802
+        """An https:// tunnel from a browser using this server as its proxy: TLS terminates here."""
+        host = self.path.rsplit(":", 1)[0]
+        if not self.world.knows(host):
+            self._send(502, {"Content-Type": "text/plain"}, b"unknown host", True)
+            return
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        try:
+            self.connection = _tls_context().wrap_socket(self.connection, server_side=True)
+        except (OSError, ssl.SSLError):
+            self.close_connection = True
+            return
+        self.rfile = self.connection.makefile("rb", self.rbufsize)
+        self.wfile = _SocketWriter(self.connection)
+        self.close_connection = False
+        while not self.close_connection:
+            self.handle_one_request()
+
     def _serve(self, with_body: bool) -> None:
         host, path = self.headers.get("Host", ""), self.path
         if path.startswith(("http://", "https://")):
-            # Proxy-style request: a person pointed their browser's HTTP proxy here.
+            # Proxy-style request: the browser (or a person's) uses this server as its HTTP proxy.
             parts = urlsplit(path)
             host, path = parts.netloc, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         if normalise_host(host) in ("127.0.0.1", "localhost", "") and not self.world.knows(host):
+            if path.split("?")[0] == PAC_PATH:
+                self._send(200, {"Content-Type": "application/x-ns-proxy-autoconfig"},
+                           _pac(self.world, self.server.server_address), with_body)
+                return
             self._send(200, {"Content-Type": "text/html; charset=utf-8"}, _index_page(self.world), with_body)
             return
         try:
