@@ -517,12 +517,14 @@ class Fetcher:
                     else:
                         res.outcome, res.reason = "error", f"browser: {msg}"[:300]
                     return res
-                try:
-                    # Scripts that fetch their content after load get a short grace period.
-                    await page.wait_for_load_state("networkidle", timeout=1500)
-                except PWTimeout:
-                    pass
                 html = await page.content()
+                if len(visible_text(html)) < JS_TEXT_THRESHOLD:
+                    # Scripts that fetch their content after load get a short grace period.
+                    try:
+                        await page.wait_for_load_state("networkidle", timeout=1500)
+                    except PWTimeout:
+                        pass
+                    html = await page.content()
                 res.final_url = page.url
             if resp is not None:
                 res.status = resp.status
@@ -540,10 +542,6 @@ class Fetcher:
                 res.outcome = "ok"
             return res
         finally:
-            try:
-                await page.goto("about:blank")
-            except PWError:
-                pass
             self._browser_pool.put_nowait(page)
 
 
