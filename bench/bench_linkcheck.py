@@ -7,6 +7,7 @@
    WorldServer on a loopback port;
 2. pick every resource, directory and spam page (the pages full of outbound links);
 3. discover: fetch each page, extract its links, check them all (internal too) with LinkChecker;
+   (the server runs in its own process, as it would for LinkChecker);
 4. LinkChecker 10: the same start pages, recursion level 1, --check-extern, through the WorldServer
    as its HTTP proxy (it cannot resolve the fake host names itself). Through the proxy an unknown
    host answers 421 Misdirected Request instead of failing DNS, so LinkChecker's "421" is counted
@@ -38,7 +39,6 @@ from discover.linkcheck import LinkChecker, normalise_url  # noqa: E402
 from discover.runtime import Runtime  # noqa: E402
 from discover.settings import Settings  # noqa: E402
 from discover.webworld.generate import generate_world  # noqa: E402
-from discover.webworld.server import WorldServer  # noqa: E402
 from discover.webworld.world import World  # noqa: E402
 
 
@@ -51,37 +51,55 @@ def start_pages(root: Path) -> list[str]:
     return list(seen)
 
 
-async def run_discover(root: Path, server: WorldServer, pages: list[str], settings: Settings):
+class _ExternalServer:
+    """The WorldServer running in its own process, so it does not share our GIL (LinkChecker runs in
+    its own process too; both tools then talk to the same server on equal terms)."""
+
+    def __init__(self, root: Path) -> None:
+        code = ("import sys,time;from discover.webworld.world import World;"
+                "from discover.webworld.server import WorldServer;"
+                "s=WorldServer(World(sys.argv[1])).start();print(s.port,flush=True);"
+                "sys.stdin.read();s.stop()")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(root)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.host, self.port = "127.0.0.1", int(self.proc.stdout.readline())
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+async def run_discover(root: Path, server, pages: list[str], settings: Settings):
     rt = Runtime(settings)
-    rt.world, rt.server = server.world, server
+    rt.world, rt.server = World(root), server
     broken: set[str] = set()
     checked: set[str] = set()
     async with Fetcher(rt, settings) as fetcher, LinkChecker(rt, settings) as checker:
-        async def one(res):
-            if res.outcome != "ok":
-                return []
-            return await checker.check_links(res.final_url or res.url, extract(res).links)
-
-        results = await fetcher.fetch_many(pages)
-        for checks in await asyncio.gather(*(one(r) for r in results)):
+        t = time.perf_counter()
+        extracted = [(r.final_url or r.url, extract(r).links)
+                     for r in await fetcher.fetch_many(pages) if r.outcome == "ok"]
+        fetch_s = time.perf_counter() - t
+        t = time.perf_counter()
+        for checks in await asyncio.gather(*(checker.check_links(page, links) for page, links in extracted)):
             for c in checks:
                 checked.add(c.url)
                 if c.cls == "broken":
                     broken.add(c.url)
+        check_s = time.perf_counter() - t
         requests = checker.requests_made
-    return checked, broken, requests
+    return checked, broken, requests, fetch_s, check_s
 
 
-def run_linkchecker(server: WorldServer, pages: list[str], threads: int, workdir: Path):
+def run_linkchecker(server, pages: list[str], threads: int):
     exe = shutil.which("linkchecker") or str(Path(sys.executable).parent / "linkchecker")
-    url_file = workdir / "start-urls.txt"
-    url_file.write_text("\n".join(pages) + "\n", encoding="utf-8")
-    os.chmod(workdir, 0o777)
-    os.chmod(url_file, 0o644)
     env = {**os.environ, "http_proxy": f"http://{server.address}", "HTTP_PROXY": f"http://{server.address}",
            "no_proxy": "", "NO_PROXY": ""}
     cmd = [exe, "--no-status", "-r", "1", "--check-extern", "-t", str(threads), "--timeout", "10",
-           "-o", "csv", "--no-robots", *pages]
+           "-o", "csv", "--verbose", "--no-robots", *pages]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     text = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("#"))
     checked: set[str] = set()
@@ -115,16 +133,19 @@ def main() -> None:
     print(f"start pages (resource/directory/spam): {len(pages)}")
     settings = Settings(web=str(root), timeout=10.0, concurrency=args.concurrency, per_host_concurrency=2,
                         ignore_robots=True)
-    server = WorldServer(World(root)).start()
+    server = _ExternalServer(root)
     try:
         t = time.perf_counter()
-        ours_checked, ours_broken, requests = asyncio.run(run_discover(root, server, pages, settings))
+        ours_checked, ours_broken, requests, fetch_s, check_s = asyncio.run(
+            run_discover(root, server, pages, settings))
         ours_s = time.perf_counter() - t
-        print(f"discover LinkChecker: {len(ours_checked)} distinct links, {len(ours_broken)} broken, "
-              f"{requests} requests, {ours_s:.1f} s, {len(ours_checked) / ours_s:.0f} links/s")
+        print(f"discover: {len(ours_checked)} distinct links, {len(ours_broken)} broken, {requests} link-check "
+              f"requests; fetch+extract {fetch_s:.1f} s, link check {check_s:.1f} s "
+              f"({len(ours_checked) / check_s:.0f} links/s), total {ours_s:.1f} s "
+              f"({len(ours_checked) / ours_s:.0f} links/s end to end)")
 
         t = time.perf_counter()
-        lc_checked, lc_invalid, proc = run_linkchecker(server, pages, args.concurrency, work)
+        lc_checked, lc_invalid, proc = run_linkchecker(server, pages, args.concurrency)
         lc_s = time.perf_counter() - t
         if not lc_checked:
             print("linkchecker produced no results; stderr:\n" + proc.stderr[-2000:])

@@ -309,8 +309,7 @@ class LinkChecker:
         current = url
         for _ in range(self.settings.max_redirects + 1):
             seen.add(current)
-            need_body = True
-            hop = await self._hop(current, need_body)
+            hop = await self._hop(current, need_body=True)
             if hop.error:
                 chain.append({"url": current, "status": None})
                 cls = "unknown" if hop.error in ("timeout", "other") else "broken"
