@@ -23,7 +23,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable
-from urllib.parse import urlsplit
 
 from discover.errors import AmbiguousPlace, InputError
 from discover.records import Extraction
@@ -197,6 +196,7 @@ class _Gazetteer:
     phone: dict[str, str]              # calling code → ISO (most populous)
     tld: dict[str, str]
     county_of: dict[str, str]          # lower GB town → county
+    first_words: frozenset[str]        # first words of names worth matching in text
 
 
 @lru_cache(maxsize=1)
@@ -230,7 +230,9 @@ def gazetteer() -> _Gazetteer:
         countries=countries,
         country_names={c["name"].lower(): iso for iso, c in countries.items()}
         | {k.lower(): v for k, v in _COUNTRY_ALIASES.items()},
-        phone=phone, tld=tld, county_of=county_of)
+        phone=phone, tld=tld, county_of=county_of,
+        first_words=frozenset(name.split(" ")[0] for name, cs in by_name.items()
+                              if any(c["population"] >= _TEXT_MIN_POP for c in cs)))
 
 
 @lru_cache(maxsize=1)
@@ -396,6 +398,7 @@ _US_ADDRESS = re.compile(r"\b([A-Z][a-zA-Z.]+(?: [A-Z][a-zA-Z.]+){0,3}),\s*([A-Z
 _UK_POSTCODE = re.compile(r"\b([A-Z]{1,2})(\d[A-Z\d]?)\s*(\d[A-Z]{2})\b")
 _PHONE = re.compile(r"(?:\+|00)(\d{1,3})[\s.\-()]*0?(\d{2,4})[\s.\-)]|\(?\b(\d{3})\)?[\s.\-]\d{3}[\s.\-]\d{4}\b"
                     r"|\b0(\d{2,4})[\s\-]\d{3,4}[\s\-]?\d{3,4}\b")
+_DIGITS = re.compile(r"\d{3}")
 _JSONLD = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _HEADINGS = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", re.IGNORECASE | re.DOTALL)
@@ -442,7 +445,9 @@ def _resolve(city: str, region: str = "", country: str = "") -> Place | None:
     return _city_place(best)
 
 
-_WORD = re.compile(r"[^\W\d_][\w'.-]*")
+# Capitalised words only: town names in running text are capitalised, and skipping the
+# lower-case majority of words keeps locate() cheap (it runs on every candidate page).
+_WORD = re.compile(r"(?<![\w'])[A-ZÀ-Þ][\w'.-]*")
 
 
 def _best_candidate(cands: list[dict[str, Any]], near: Place | None) -> dict[str, Any] | None:
@@ -475,12 +480,13 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
     g = gazetteer()
     if not text:
         return
-    words = [(m.group(0).rstrip(".'-"), m.start(), m.end()) for m in _WORD.finditer(text)]
+    first = g.first_words
+    words = [(w, m.start(), m.end()) for m in _WORD.finditer(text) if (w := m.group(0).rstrip(".'-"))]
     counts: dict[str, int] = defaultdict(int)
     i = 0
     while i < len(words):
         w, start, _ = words[i]
-        if not w or not w[0].isupper():
+        if w.lower() not in first:
             i += 1
             continue
         hit = 0
@@ -553,7 +559,9 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
     _city_hits(headings, 2.0, "heading", ev, near=near)
     _city_hits(body[:20000], 1.0, "text", ev, near=near)
     # postal addresses (usually in the footer: full text, not only main text)
-    for m in _US_ADDRESS.finditer(full[:50000]):
+    full = full[:50000]
+    has_digits = _DIGITS.search(full) is not None
+    for m in (_US_ADDRESS.finditer(full) if has_digits else ()):
         words = m.group(1).split(" ")
         # the capture may start with the street ("Locust St Des Moines"): try the longest town name
         names = [" ".join(words[i:]) for i in range(len(words))]
@@ -563,7 +571,7 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
             ev.append(GeoEvidence(replace(place, postcode=m.group(3)), "address", 4.0, m.group(0)))
         elif place:
             ev.append(GeoEvidence(place, "address", 2.0, m.group(0)))
-    for m in _UK_POSTCODE.finditer(full[:50000]):
+    for m in (_UK_POSTCODE.finditer(full) if has_digits else ()):
         if m.group(1) in _UK_AREAS:
             try:
                 place = _parse_uk_postcode(m.group(1) + m.group(2))
@@ -571,12 +579,12 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
                 continue
             if place:
                 ev.append(GeoEvidence(place, "address", 4.0, m.group(0)))
-    for m in _PHONE.finditer(full[:50000]):
+    for m in (_PHONE.finditer(full) if has_digits else ()):
         place = _phone_place(m)
         if place:
             ev.append(GeoEvidence(place, "phone", 2.0 if place.city else 1.0, m.group(0).strip()))
     # the domain's ccTLD and the page's language: weak, country-level only
-    host = (urlsplit(url).hostname or "").lower()
+    host = url.partition("://")[2].split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0].lower()
     suffix = host.rsplit(".", 1)[-1] if "." in host else ""
     g = gazetteer()
     if suffix in g.tld and suffix not in {"co", "io", "tv", "me", "ai", "us"} or suffix == "uk":

@@ -103,10 +103,20 @@ class TopicModel(BaseEstimator):
         return TfidfVectorizer(
             ngram_range=self.ngram_range, sublinear_tf=True, min_df=1, max_df=1.0,
             stop_words=sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP), strip_accents="unicode",
-            lowercase=True, dtype=np.float32, token_pattern=r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b|\b[^\W\d_]\b",
+            lowercase=True, dtype=np.float32, token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
         )
 
     def fit(self, profile_texts: Sequence[str], corpus: Sequence[str] = ()) -> "TopicModel":
+        self._fit(profile_texts, corpus)
+        return self
+
+    def fit_score_with_terms(self, profile_texts: Sequence[str], corpus: Sequence[str],
+                             n: int = 5) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+        """`fit(profile, corpus)` then `score_with_terms(corpus)`, reading the corpus once."""
+        docs = self._fit(profile_texts, corpus).tocsr()
+        return self._scale(self._cosine(docs)), [self._row_terms(docs, i, n) for i in range(docs.shape[0])]
+
+    def _fit(self, profile_texts: Sequence[str], corpus: Sequence[str]) -> Any:
         profile = [p for p in profile_texts if p and p.strip()]
         if not profile:
             raise ValueError("TopicModel.fit needs at least one non-empty profile text (the keyword)")
@@ -147,7 +157,7 @@ class TopicModel(BaseEstimator):
         self.profile_ = q.astype(np.float32)
         self.n_corpus_ = docs.shape[0]
         self.feature_names_ = vec.get_feature_names_out()
-        return self
+        return docs
 
     def _check(self) -> None:
         if not hasattr(self, "profile_"):
@@ -160,22 +170,37 @@ class TopicModel(BaseEstimator):
         self._check()
         if not len(texts):
             return np.zeros(0, dtype=np.float32)
-        m = self.vectorizer_.transform([t or "" for t in texts])
+        return self._cosine(self.vectorizer_.transform([t or "" for t in texts]))
+
+    def _cosine(self, m: Any) -> np.ndarray:
         return np.clip(np.asarray(m @ self.profile_).ravel(), 0.0, 1.0)
+
+    def _scale(self, cos: np.ndarray) -> np.ndarray:
+        return (1.0 - np.exp(-cos / self.saturation)).astype(np.float64)
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Relevance in [0, 1] for each text (a saturating map of cosine similarity)."""
-        cos = self.cosine(texts)
-        return (1.0 - np.exp(-cos / self.saturation)).astype(np.float64)
+        return self._scale(self.cosine(texts))
+
+    def score_with_terms(self, texts: Sequence[str], n: int = 5) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+        """`score(texts)` and `top_terms` of each text from one pass over the texts."""
+        self._check()
+        if not len(texts):
+            return np.zeros(0), []
+        m = self.vectorizer_.transform([t or "" for t in texts]).tocsr()
+        return self._scale(self._cosine(m)), [self._row_terms(m, i, n) for i in range(m.shape[0])]
 
     def top_terms(self, text: str, n: int = 5) -> list[tuple[str, float]]:
         """The terms that contribute most to this text's match, with their share of the cosine."""
         self._check()
-        row = self.vectorizer_.transform([text or ""])
-        if not row.nnz:
+        return self._row_terms(self.vectorizer_.transform([text or ""]).tocsr(), 0, n)
+
+    def _row_terms(self, m: Any, row: int, n: int) -> list[tuple[str, float]]:
+        lo, hi = m.indptr[row], m.indptr[row + 1]
+        if lo == hi:
             return []
-        idx = row.indices
-        contrib = row.data * self.profile_[idx]
+        idx = m.indices[lo:hi]
+        contrib = m.data[lo:hi] * self.profile_[idx]
         total = float(contrib.sum())
         if total <= 0:
             return []

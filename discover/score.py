@@ -59,6 +59,53 @@ SITE_EVIDENCE_SHARE = 0.5
 _IDENTITY_SOURCES = {"address", "phone", "schema"}
 
 
+#: From this many candidates on, geography is computed in a forked child process while the
+#: parent fits the topic model (both are CPU-bound pure Python; a run has ~400 pages, a bulk
+#: re-score of a big database 100,000). Forking is skipped where it is not the start method.
+PARALLEL_FROM = 5000
+
+
+def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float, conn) -> None:
+    try:
+        conn.send(("ok", candidate_geo(candidates, target, nearby_km)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which re-raises
+        conn.send(("error", repr(exc)))
+    finally:
+        conn.close()
+
+
+def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float):
+    """Start geo matching in a forked child for big batches; returns a callable giving the result."""
+    import multiprocessing as mp
+    import os
+
+    if target is None or len(candidates) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 \
+            or "fork" not in mp.get_all_start_methods():
+        result = candidate_geo(candidates, target, nearby_km)
+        return lambda: result
+    from discover.geo import gazetteer
+
+    gazetteer()   # loaded once, before the fork, and shared copy-on-write
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_geo_child, args=(candidates, target, nearby_km, send), daemon=True)
+    proc.start()
+    send.close()
+
+    def wait() -> list[GeoMatch]:
+        try:
+            status, payload = recv.recv()
+        except EOFError:
+            status, payload = "error", f"exit code {proc.exitcode}"
+        proc.join()
+        if status != "ok":
+            # the child died or raised: do it here rather than lose the run
+            return candidate_geo(candidates, target, nearby_km)
+        return payload
+
+    return wait
+
+
 def candidate_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float = 60.0) -> list[GeoMatch]:
     """The geo match of each candidate; a page without town-level clues borrows its site's."""
     if target is None:
@@ -122,15 +169,17 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
     if not candidates:
         return []
     docs = [_doc(c) for c in candidates]
+    geo_result = _start_geo(candidates, target, settings.nearby_km)
     if model is None:
-        model = TopicModel(feedback_exclude=_place_words(target)).fit(
-            profile_text(keyword, expansions, about_texts), docs)
-    topic = model.score(docs)
+        model = TopicModel(feedback_exclude=_place_words(target))
+        topic, all_terms = model.fit_score_with_terms(profile_text(keyword, expansions, about_texts), docs, 5)
+    else:
+        topic, all_terms = model.score_with_terms(docs, 5)
     wr, wt, wq = settings.weights_relevance, settings.weights_type, settings.weights_quality
     denom = (wr + wt + wq) or 1.0
-    matches = candidate_geo(candidates, target, settings.nearby_km)
+    matches = geo_result()
     out: list[Score] = []
-    for c, doc, rel, match in zip(candidates, docs, topic.tolist(), matches):
+    for c, rel, match, terms in zip(candidates, topic.tolist(), matches, all_terms):
         cls = c.classification
         tfit = type_fit(cls.type, cls.confidence, types)
         q = c.quality
@@ -140,7 +189,7 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
         q_term = 0.0 if (target is not None and match.tier == "elsewhere") else wq * quality
         base = (wr * rel + gate * (wt * tfit + q_term)) / denom
         total = base * geo_factor(match, target, settings) * (SPAM_FACTOR if spam else 1.0)
-        terms = model.top_terms(doc, 5) if rel > 0 else []
+        terms = terms if rel > 0 else []
         reasons = list(q.reasons[:2]) if q is not None else []
         parts = [
             f"topic {rel:.2f}" + (f" ({', '.join(t for t, _ in terms[:3])})" if terms else ""),

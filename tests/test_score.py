@@ -68,10 +68,11 @@ def test_empty_and_one_page_corpus():
 
 
 def test_no_target_is_geo_neutral():
-    a = cand("http://a.example/", "Vegan baking", "Vegan baking tips. Leeds, LS1 4AP")
-    b = cand("http://b.example/", "Vegan baking", "Vegan baking tips. Omaha, NE 68102")
+    a = cand("http://a.example/", "Vegan baking", "Vegan baking tips from our bakery in Leeds.")
+    b = cand("http://b.example/", "Vegan baking", "Vegan baking tips from our bakery in Omaha.")
     sa, sb = score_candidates([a, b], keyword="vegan baking", target=None, settings=Settings())
     assert sa.total == pytest.approx(sb.total)
+    assert sa.geo == sb.geo == 0.5 and sa.geo_tier == sb.geo_tier == "unknown"
 
 
 def test_spam_and_unwanted_types_rank_lower():
@@ -101,3 +102,18 @@ def test_weights_come_from_settings():
     assert no_quality[0].total == pytest.approx(no_quality[1].total)
     with_quality = score_candidates(pages, keyword="maternity clothes", target=None, settings=Settings())
     assert with_quality[0].total > with_quality[1].total
+
+
+def test_big_batches_match_serial_geo(monkeypatch):
+    """The forked geo worker (large batches) gives the same scores as the in-process path."""
+    import discover.score as score_mod
+
+    target = parse_place("Leeds, West Yorkshire, GB")
+    pages = [cand(f"http://s{i}.example/p", f"Dog grooming {i}", f"Dog grooming salon in {town}. {extra}",
+                  quality=0.5) for i, (town, extra) in enumerate(
+        [("Leeds", "LS6 1AA"), ("Bradford", "BD1 2AB"), ("Manchester", ""), ("York", ""), ("Omaha", "")] * 4)]
+    serial = score_candidates(pages, keyword="dog grooming", target=target, settings=Settings())
+    monkeypatch.setattr(score_mod, "PARALLEL_FROM", 2)
+    forked = score_candidates(pages, keyword="dog grooming", target=target, settings=Settings())
+    assert [(s.total, s.geo_tier, s.geo_place) for s in serial] == [(s.total, s.geo_tier, s.geo_place) for s in forked]
+    assert {s.geo_tier for s in serial} >= {"same_city", "nearby", "elsewhere"}
