@@ -229,6 +229,9 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     # 12: prospects, ledger, store ------------------------------------------------------------
     summary["stage"] = "store"
     prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "", types=types)
+    if "haro" in types:
+        summary["stage"] = "journalist queries"
+        await _journalist_queries(runtime, prospects, keyword, request.geo or "", summary)
     if store is not None and run_id is not None:
         # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
         store.save_prospects(run_id, prospects)
@@ -420,6 +423,39 @@ def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str
         prospects.append(p)
     prospects.sort(key=lambda p: -p.score)
     return prospects
+
+
+async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], keyword: str, geo: str,
+                              summary: dict) -> None:
+    """Crawl the journalist-query boards found (list → request pages) and attach to each board's
+    prospect its best open query matching the niche: its deadline, reply route and pitch."""
+    from discover.haro.boards import BoardCrawl, crawl_boards
+    from discover.haro.match import match_queries, to_prospect
+
+    boards = [p for p in prospects if p.type == "haro" and p.url.startswith(("http://", "https://"))]
+    if not boards:
+        return
+    crawl = BoardCrawl()
+    queries = await crawl_boards(runtime, [p.url for p in boards], max_pages=40,
+                                 settings=runtime.settings, crawl=crawl)
+    matches = [m for m in match_queries(queries, keyword, geo=geo or None, settings=runtime.settings) if m.matched]
+    best: dict[str, Any] = {}
+    for m in matches:  # best first
+        best.setdefault(to_prospect(m.query, m).domain or "", m)
+    summary["journalist_queries"] = {"found": len(queries), "matched": len(matches),
+                                     "pages": crawl.pages_fetched}
+    for p in boards:
+        m = best.get(p.domain)
+        if m is None:
+            p.explanation["journalist_query"] = "no open query on this board matches the niche"
+            continue
+        q = to_prospect(m.query, m, niche=keyword, geo=geo)
+        if q.url != p.url:
+            p.other_urls = [p.url] + [u for u in p.other_urls if u != q.url]
+            p.url = q.url
+        p.deadline, p.pitch = q.deadline, q.pitch
+        p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
+        p.explanation["journalist_query"] = {**q.explanation, "summary": m.query.summary, "why": m.why}
 
 
 def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
