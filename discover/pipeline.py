@@ -176,11 +176,13 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
         return outcomes
 
     # 1-3: plan, search, fuse ----------------------------------------------------------------
+    await runtime.browser()  # no browser is an environment error, not 50 failed queries
     plan = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
                         extra_terms=list(request.extra_terms), max_per_type=settings.max_queries_per_type,
                         stats=stats)
     result.notes.extend(plan.notes)
     outcomes = await search_round(plan.queries)
+    _fail_if_no_engine_answered(outcomes)
     fused = fuse(outcomes)
 
     # 4-6: fetch, extract, classify -----------------------------------------------------------
@@ -240,6 +242,23 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     result.prospects = prospects
     summary.update(_summarise(outcomes, fetches, prospects, result.hidden))
     summary["stage"] = "done"
+
+
+def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
+    """Every query blocked or failed: say why instead of presenting an empty shortlist."""
+    from discover.errors import SearchBlocked, SearchError
+
+    if not outcomes or any(o.outcome not in ("blocked", "error") for o in outcomes):
+        return
+    reasons: dict[str, set[str]] = defaultdict(set)
+    for o in outcomes:
+        reasons[o.engine].add(f"{o.outcome}: {o.reason}" if o.reason else o.outcome)
+    detail = "; ".join(f"{engine} ({', '.join(sorted(r)[:2])})" for engine, r in reasons.items())
+    if all(o.outcome == "blocked" for o in outcomes):
+        raise SearchBlocked(f"every engine blocked all {len(outcomes)} queries: {detail}",
+                            hint="wait and retry, add another engine (--engine ddg,bing), or --headed to solve a captcha")
+    raise SearchError(f"no search engine answered any of {len(outcomes)} queries: {detail}",
+                      hint="check the engine names and your connection (`discover doctor`)")
 
 
 class _StorePageCache:

@@ -141,3 +141,75 @@ def test_resume_after_sigkill_loses_nothing(tmp_path, bundled_world):
     fresh = discover(*args[:-1], "--json", "--db", str(tmp_path / "fresh.sqlite"), data=tmp_path / "d2")
     assert fresh.returncode == 0, fresh.stderr
     assert [p["url"] for p in json.loads(fresh.stdout)] == [p["url"] for p in resumed]
+
+
+def test_run_without_a_browser_says_what_to_install(tmp_path, bundled_world):
+    env_browser = str(tmp_path / "no-such-chrome")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOVER_")}
+    env.update(DISCOVER_DATA_DIR=str(tmp_path), DISCOVER_BROWSER=env_browser)
+    r = subprocess.run([sys.executable, "-m", "discover", "run", "dog grooming", "--web", str(bundled_world)],
+                       env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr
+    assert "does not exist" in r.stderr and "apt-get install -y chromium" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_serve_lets_a_person_browse_the_world(tmp_path, bundled_world):
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOVER_")}
+    proc = subprocess.Popen([sys.executable, "-m", "discover", "serve", "--web", str(bundled_world), "--port", "0"],
+                            env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        port = int(first.split("http://127.0.0.1:")[1].split("/")[0])
+        proxy = f"http://127.0.0.1:{port}"
+        with httpx.Client(proxy=proxy, timeout=10) as client:
+            home = client.get("http://www.dsm-moms.org/")
+            assert home.status_code == 200 and "<html" in home.text.lower()
+            found = client.get("http://search.discover.test/search", params={"q": '"maternity" inurl:forum'})
+            assert found.status_code == 200 and "dsm-moms.org" in found.text
+        index = httpx.get(proxy + "/", timeout=10)
+        assert "www.dsm-moms.org" in index.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_on_a_port_in_use(tmp_path, bundled_world):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = discover("serve", "--web", str(bundled_world), "--port", str(port), data=tmp_path, timeout=30)
+    assert r.returncode == 3 and "already in use" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_blocked_engine_fails_the_run_clearly(bundled_world, settings_for):
+    """A captcha on every query is reported as blocked (with the reason), never as an empty shortlist."""
+    import asyncio
+
+    from discover.errors import SearchBlocked
+    from discover.pipeline import RunRequest, run_discovery
+    from discover.runtime import Runtime
+    from discover.store import Store
+    from discover.webworld.engine import engine_of
+
+    settings = settings_for(bundled_world)
+
+    async def go():
+        async with Runtime(settings, captcha=True) as rt:
+            engine_of(rt.world).retry_after = 0
+            with Store.open(settings.db_url()) as store:
+                try:
+                    await run_discovery(rt, RunRequest("dog grooming", types=("forum",)), store=store)
+                finally:
+                    runs = store.list_runs()
+            return runs
+
+    with pytest.raises(SearchBlocked, match="blocked all") as err:
+        asyncio.run(go())
+    assert "captcha" in str(err.value) or "rate" in str(err.value)
