@@ -29,6 +29,9 @@ from discover.settings import Settings
 DEFAULT_TYPES: tuple[str, ...] = ("forum", "directory", "haro", "resource", "guest_post", "blog", "news")
 #: A spam page (by type or by site quality) keeps this share of its score: visible, never on top.
 SPAM_FACTOR = 0.15
+#: A page of a type the user did not ask for ("other": a shop's own site, a competitor) keeps
+#: this share: it can still be listed, below the prospects of the wanted types.
+UNWANTED_TYPE_FACTOR = 0.6
 #: Topic score at which type and quality count fully.
 GATE_AT = 0.5
 
@@ -188,7 +191,9 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
         gate = min(1.0, rel / GATE_AT)
         q_term = 0.0 if (target is not None and match.tier == "elsewhere") else wq * quality
         base = (wr * rel + gate * (wt * tfit + q_term)) / denom
-        total = base * geo_factor(match, target, settings) * (SPAM_FACTOR if spam else 1.0)
+        wanted = cls.type in (set(types) or set(DEFAULT_TYPES))
+        total = base * geo_factor(match, target, settings) * (SPAM_FACTOR if spam else 1.0) \
+            * (1.0 if wanted or spam else UNWANTED_TYPE_FACTOR)
         terms = terms if rel > 0 else []
         reasons = list(q.reasons[:2]) if q is not None else []
         parts = [
