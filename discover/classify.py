@@ -29,6 +29,8 @@ from discover.records import PROSPECT_TYPES, Classification, Extraction
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "page_type.json"
 MODEL_FORMAT = "discover-page-type/1"
+#: Key in rule_scores' evidence dict listing the types the page contradicts.
+VETO = "_vetoed"
 #: Weight of the rules against the model in the final vote.
 RULE_WEIGHT = 0.35
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")   # the TfidfVectorizer default, so build and use agree
@@ -44,6 +46,10 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     meta = ext.meta or {}
     score: dict[str, float] = {t: 0.0 for t in PROSPECT_TYPES}
     why: dict[str, list[str]] = {t: [] for t in PROSPECT_TYPES}
+    # Types the page was named for but fails to show (a "resources" page with 3 links): the
+    # model, which reads titles and URLs, must not win them back.
+    vetoed: list[str] = []
+    why[VETO] = vetoed
     full = (ext.full_text or ext.text)[:20_000]
     title_blob = " ".join([ext.title, *meta.get("h1", [])])
 
@@ -89,6 +95,7 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("guest_post", 1.2, "'write for us' page with thin guidelines")
     elif wfu_title:
         why["guest_post"].append("'write for us' in title/URL but no guidelines")
+        vetoed.append("guest_post")
     elif f.get("cue_write_for_us", 0) > 0 and guidelines >= 3:
         add("guest_post", 1.0, "guest contributions invited in the text")
 
@@ -114,6 +121,7 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("resource", 1.5, f"resources page with {len(domains)} outbound sites")
     elif res_title:
         why["resource"].append(f"'resources' in title but only {len(domains)} outbound sites")
+        vetoed.append("resource")
     elif len(domains) >= 15 and f.get("content_external_ratio", 0) > 0.4 and not f.get("spam_anchors"):
         add("resource", 1.0, f"{len(domains)} outbound sites linked from the content")
 
@@ -247,6 +255,8 @@ def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, .
         rule_p = scores[t] / rule_total if rule_total > 0 else 0.0
         weight = RULE_WEIGHT * min(1.0, rule_total / 3.0)
         combined[t] = (1 - weight) * proba.get(t, 0.0) + weight * rule_p
+    for t in why[VETO]:
+        combined[t] *= 0.2
     label = max(combined, key=combined.get)
     evidence = list(why[label])
     evidence.append(f"model: {label} {proba.get(label, 0.0):.0%}")
