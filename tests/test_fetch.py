@@ -292,3 +292,30 @@ def test_browser_unavailable_is_js_empty(world, monkeypatch):
     res = run(go())
     assert res.outcome == "js_empty"
     assert "browser unavailable" in res.reason
+
+
+def test_page_command_json(world, capsys):
+    import json
+
+    from discover.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["page", "--web", str(world), "http://good.example/a", "http://good.example/retired",
+              "http://good.example/private/secret", "--json", "--no-enrich"])
+    assert exit_info.value.code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["outcome"] for r in rows] == ["ok", "gone", "robots_disallowed"]
+    first = rows[0]
+    assert first["type"] in ("blog", "news", "other", "resource", "forum", "directory", "haro", "guest_post", "spam")
+    assert first["title"] == "Page A" and isinstance(first["contacts"], list) and first["evidence"]
+    assert {"url", "final_url", "path", "confidence", "links", "forum_posts"} <= set(first)
+
+
+def test_page_command_ignore_robots(world, capsys):
+    import json
+
+    from discover.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["page", "--web", str(world), "http://good.example/private/secret", "--json", "--ignore-robots"])
+    assert json.loads(capsys.readouterr().out)["outcome"] == "ok"
