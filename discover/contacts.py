@@ -249,11 +249,6 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
     return list(out.values())
 
 
-def _strip_tags(html: str) -> str:
-    no_blocks = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
-    return re.sub(r"(?s)<[^>]*>", " ", no_blocks)
-
-
 def best_email(contacts: Iterable[Contact]) -> Contact | None:
     """A named person's address before a generic inbox; on the page's own site before elsewhere."""
     emails = [c for c in contacts if c.kind == "email"]

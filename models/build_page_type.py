@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.classify import MODEL_FORMAT, MODEL_PATH, model_inputs, rule_scores  # noqa: E402
+from discover.classify import MODEL_FORMAT, MODEL_PATH, model_inputs  # noqa: E402
 from discover.extract import extract  # noqa: E402
 from discover.fetch import decode_html  # noqa: E402
 from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
