@@ -28,9 +28,8 @@ def links(
 ) -> None:
     """Check every outbound link of pages: ok, broken, redirect (with the chain), soft 404, parked, unknown.
 
-    Only 404/410, unknown hosts, refused connections and TLS failures count as broken; 401/403/429 and
-    timeouts are 'unknown'. Broken links come with their anchor text, sentence and a Wayback Machine link.
-    """
+    Only 404/410, unknown hosts, refused connections and TLS failures count as broken; 401/403/429 and timeouts are 'unknown'. Broken links come with their anchor text, sentence and a Wayback Machine link.
+    """  # noqa: E501 - one paragraph, so --help does not break the line mid-sentence
     from discover.errors import FetchError
 
     settings = make_settings(web=web, timeout=timeout)
@@ -83,11 +82,10 @@ def audit(
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = None,
 ) -> None:
-    """Audit your own site for what wastes backlinks: broken links, redirect chains and loops, linked 404s,
-    canonical problems, www/https variants, duplicate pages, slow and non-mobile pages.
+    """Audit your own site for what wastes backlinks: broken links, redirect chains and loops, linked 404s, canonical problems, www/https variants, duplicate pages, slow and non-mobile pages.
 
     Exits 1 when an error-level problem is found (so it can run in CI), 0 otherwise.
-    """
+    """  # noqa: E501
     from discover.audit import audit_site
     from discover.runtime import Runtime
 
