@@ -103,15 +103,6 @@ def _page_key(url: str) -> str:
     return f"{_bare(p.hostname or '')}{path}" + (f"?{p.query}" if p.query else "")
 
 
-_CANON = re.compile(r"<link\b[^>]*>", re.I)
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-_META = re.compile(r"<meta\b[^>]*>", re.I)
-
-
-def _attrs(tag: str) -> dict[str, str]:
-    return {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or "") for m in _ATTR.finditer(tag)}
-
-
 def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
     """(every rel=canonical URL, og:url, has a viewport meta) — extract() keeps only the first canonical."""
     from lxml import html as lxml_html
