@@ -389,3 +389,17 @@ def test_bundled_world_broken_set_matches_truth():
     assert not wrong, wrong
     # 403/429/slow hosts are never reported as broken.
     assert all(found[k].cls == "unknown" for k, cls in truth.items() if cls == "unknown")
+
+
+def test_concurrent_pages_share_one_check_per_url(rt):
+    links = [Link("http://gone.example/retired", anchor="a"), Link("http://redir.example/one", anchor="b")]
+
+    async def go(n_pages):
+        async with LinkChecker(rt, rt.settings) as lc:
+            results = await asyncio.gather(*(lc.check_links(f"http://p{i}.example/", links) for i in range(n_pages)))
+            return results, lc.requests_made
+    one, single = asyncio.run(go(1))
+    many, concurrent = asyncio.run(go(20))
+    assert concurrent == single
+    assert all([c.cls for c in r] == ["broken", "redirect"] for r in many)
+    assert {c.page for r in many for c in r} == {f"http://p{i}.example/" for i in range(20)}
