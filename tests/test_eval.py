@@ -99,3 +99,32 @@ def test_ranking_quality_gate_full_pipeline():
 
     report = asyncio.run(evaluate_world(Settings(), WORLD))
     assert not check_floors(report, FLOORS["full"]), json.dumps(report["niches"], indent=1)
+
+
+def _cli(*args: str, cwd: Path = REPO):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "discover", *args], capture_output=True, text=True,
+                          timeout=180, cwd=cwd)
+
+
+def test_explain_unknown_prospect_is_one_line_error(tmp_path):
+    out = _cli("explain", "http://nope.example/", "--db", str(tmp_path / "d.sqlite"))
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: http://nope.example/ is not a prospect")
+    assert "Traceback" not in out.stderr
+
+
+def test_explain_live_scores_one_page(make_world, tmp_path):
+    web = make_world({"www.leedsgroomers.co.uk": {"index.html": (
+        "<html><head><title>Leeds dog grooming forum</title></head><body><h1>Dog grooming in Leeds</h1>"
+        "<p>Members share dog grooming tips, clipper advice and salon reviews across Leeds. "
+        "Meet-ups at our Leeds LS6 1AA hall; call 0113 496 0000.</p></body></html>")}})
+    out = _cli("explain", "http://www.leedsgroomers.co.uk/", "--niche", "dog grooming",
+               "--geo", "Leeds, West Yorkshire, GB", "--web", str(web), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["geo_tier"] == "same_city"
+    assert data["explanation"]["top_terms"][0][0] in {"dog grooming", "dog", "grooming"}
+    assert "Leeds, same city" in data["why"]
