@@ -483,6 +483,7 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
     first = g.first_words
     words = [(w, m.start(), m.end()) for m in _WORD.finditer(text) if (w := m.group(0).rstrip(".'-"))]
     counts: dict[str, int] = defaultdict(int)
+    qualified: dict[str, str] = {}
     i = 0
     while i < len(words):
         w, start, _ = words[i]
@@ -503,13 +504,19 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
             if n == 1 and near is not None and i > 0 and words[i - 1][0][:1].isupper() \
                     and not text[words[i - 1][2]:start].strip() and not _is_local(cands, near):
                 continue   # "Iowa Maternity Alliance", "Pregnancy Resource Hub": an organisation's name
-            if name in _COMMON_WORD_CITIES:
-                # a guarded name counts in prose only when a region or country follows it
-                tail = text[span[-1][2]:span[-1][2] + 40]
-                rm = re.match(r",\s*([A-Za-z .]{2,30})", tail)
-                if not rm or not any(_state(t) or _country(t) for t in
-                                     (rm.group(1).strip(), rm.group(1).split(" ")[0])):
-                    continue
+            # "Portland, OR" / "Reading, PA" / "Leeds, UK": a qualifier picks the right namesake
+            tail = text[span[-1][2]:span[-1][2] + 40]
+            rm = re.match(r",\s*([A-Za-z .]{2,30})", tail)
+            qual = ""
+            if rm:
+                for t in (rm.group(1).split(" ")[0].strip("."), rm.group(1).strip()):
+                    if _state(t) or _country(t):
+                        qual = t
+                        break
+            if name in _COMMON_WORD_CITIES and not qual:
+                continue   # a guarded name counts in prose only when a region or country follows it
+            if qual:
+                qualified[name] = qual
             counts[name] += 1
             hit = n
             break
@@ -517,7 +524,13 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
             break
         i += hit or 1
     for low, n in counts.items():
-        best = _best_candidate(g.by_name[low], near)
+        if low in qualified:
+            st, cc = _state(qualified[low]), _country(qualified[low])
+            pool = [c for c in g.by_name[low] if (st and c["countrycode"] == "US" and c["admin1code"] == st)
+                    or (not st and c["countrycode"] == cc)]
+            best = max(pool, key=lambda c: c.get("population", 0)) if pool else None
+        else:
+            best = _best_candidate(g.by_name[low], near)
         if best is None:
             continue
         out.append(GeoEvidence(_city_place(best), source, weight * (1 + math.log(n)), best["name"]))

@@ -108,3 +108,9 @@ def test_common_word_towns_are_not_places():
 def test_no_target_is_geo_neutral():
     m = geo_tier(None, _page("Leeds", "Leeds"))
     assert m.tier == "unknown" and m.score == 0.5
+
+
+def test_region_qualifier_picks_the_namesake():
+    labels = [e.place.label for e in _page("", "Our other shop is in Des Moines, WA. Also Reading, PA.")]
+    assert "Des Moines, WA, US" in labels and "Reading, PA, US" in labels
+    assert not [e for e in _page("", "Reading is fun.") if e.place.city]
