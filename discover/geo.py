@@ -559,11 +559,11 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
         if isinstance(geo, dict) and "latitude" in geo and "longitude" in geo:
             try:
                 lat, lon = float(geo["latitude"]), float(geo["longitude"])
-                near = _nearest_city(lat, lon)
-                if near:
-                    ev.append(GeoEvidence(near, "schema", 5.0, f"{lat},{lon}"))
+                spot = _nearest_city(lat, lon)
+                if spot:
+                    ev.append(GeoEvidence(spot, "schema", 5.0, f"{lat},{lon}"))
             except (TypeError, ValueError):
-                pass
+                continue   # non-numeric coordinates: the address fields above still count
     title = extraction.title or ""
     body = extraction.text or extraction.full_text or ""
     full = extraction.full_text or body
@@ -742,12 +742,9 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
         scored.append((-totals[key], _TIER_RANK[tier], tier, dist, key))
     scored.sort(key=lambda s: (s[0], s[1]))
     top_w = -scored[0][0]
-    # a page mentioning the target city as strongly as its best-supported place counts as local
+    # a place with at least _CONTENDER_SHARE of the top weight competes; the closer tier wins
     contenders = [s for s in scored if -s[0] >= _CONTENDER_SHARE * top_w]
     _, _, tier, dist, key = min(contenders, key=lambda s: s[1])
-    if tier in ("same_country", "elsewhere") and city_keys:
-        # a country/city disagreement: country-level hints never make a foreign page local
-        pass
     place = sample[key].place
     why = tuple(sorted({f"{e.source}: {e.snippet}" for e in evidence
                         if (e.place.city.lower(), e.place.region_code, e.place.country_code) == key}))[:4]

@@ -114,3 +114,11 @@ def test_region_qualifier_picks_the_namesake():
     labels = [e.place.label for e in _page("", "Our other shop is in Des Moines, WA. Also Reading, PA.")]
     assert "Des Moines, WA, US" in labels and "Reading, PA, US" in labels
     assert not [e for e in _page("", "Reading is fun.") if e.place.city]
+
+
+def test_schema_coordinates_and_target_hint():
+    html = '<script type="application/ld+json">{"@type": "Place", "geo": {"latitude": 53.80, "longitude": -1.55}}</script>'
+    leeds = parse_place("Leeds, West Yorkshire, GB")
+    ev = locate(Extraction(url="u", title="Groomers", text="Welcome to Morley Grooming"), html, "http://x.com/", near=leeds)
+    assert any(e.source == "schema" and e.place.city == "Leeds" for e in ev)
+    assert geo_tier(leeds, ev).tier == "same_city"
