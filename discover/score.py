@@ -1,7 +1,7 @@
 """Rank candidates: topic relevance, geography, type fit and site quality, with explanations.
 
     base   = (w_rel·topic + gate·(w_type·type_fit + w_quality·quality)) / (w_rel + w_type + w_quality)
-    total  = base · geo_factor · spam_factor
+    total  = base · geo_factor · spam_factor (0.15) · unwanted_type_factor (0.6)
 
 `gate` = min(1, topic / 0.5): type and quality only count in proportion to topical fit, so a
 clean, high-authority site about something else cannot climb above an on-topic forum.
@@ -11,7 +11,7 @@ Geography is a multiplier, not a term: with a target place, geo_factor = 1 − �
 For an `elsewhere` page the quality term is dropped as well. Together these make a wrong-place
 page never outrank a right-place (same_city) page of the same type and equal topic fit: its
 base is ≤ the right-place page's base and its factor is < 1 (= 1 − γ). Without a target the
-factor is 1 (geo-neutral).
+factor is 1 (geo-neutral). Scores come back in input order; `rank()` sorts them.
 """
 
 from __future__ import annotations
