@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Sequence
 
+from discover.errors import InputError
 from discover.geo import GEO_SCORES, GeoEvidence, GeoMatch, Place, geo_tier, locate
 from discover.records import Candidate, Score
 from discover.relevance import TopicDoc, TopicModel, profile_text
@@ -175,7 +176,11 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
     geo_result = _start_geo(candidates, target, settings.nearby_km)
     if model is None:
         model = TopicModel(feedback_exclude=_place_words(target))
-        topic, all_terms = model.fit_score_with_terms(profile_text(keyword, expansions, about_texts), docs, 5)
+        try:
+            topic, all_terms = model.fit_score_with_terms(profile_text(keyword, expansions, about_texts), docs, 5)
+        except ValueError:
+            raise InputError(f"the keyword {keyword!r} has no words to match pages on",
+                             hint="use the niche's own words, e.g. \"maternity clothes\"") from None
     else:
         topic, all_terms = model.score_with_terms(docs, 5)
     wr, wt, wq = settings.weights_relevance, settings.weights_type, settings.weights_quality

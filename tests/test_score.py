@@ -117,3 +117,11 @@ def test_big_batches_match_serial_geo(monkeypatch):
     forked = score_candidates(pages, keyword="dog grooming", target=target, settings=Settings())
     assert [(s.total, s.geo_tier, s.geo_place) for s in serial] == [(s.total, s.geo_tier, s.geo_place) for s in forked]
     assert {s.geo_tier for s in serial} >= {"same_city", "nearby", "elsewhere"}
+
+
+def test_keyword_of_stop_words_is_an_input_error():
+    from discover.errors import InputError
+
+    with pytest.raises(InputError, match="no words"):
+        score_candidates([cand("http://a.example/", "A page", "Some text")], keyword="the and of",
+                         target=None, settings=Settings())
