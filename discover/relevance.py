@@ -91,7 +91,8 @@ def _variants(term: str) -> list[str]:
 
 def profile_text(keyword: str, expansions: Sequence[str] = (), about: Sequence[str] = ()) -> list[str]:
     """The profile documents for a niche: keyword forms first, then expansions and the user's texts."""
-    words = re.findall(r"\w+", keyword.lower())
+    stop = _stop_words()
+    words = [w for w in re.findall(r"\w+", keyword.lower()) if w not in stop]
     forms = " ".join(v for w in words for v in _variants(w))
     docs = [f"{keyword} {keyword} {forms}"]
     docs += [e for e in expansions if e.strip()]
