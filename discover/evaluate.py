@@ -278,6 +278,8 @@ def check_floors(report: Mapping[str, Any], floors: Mapping[str, Any]) -> list[s
     per = {r["niche"]: r for r in report.get("niches", [])}
     for niche, mfloors in (floors.get("niches") or {}).items():
         row = per.get(niche)
+        if row is None:
+            continue   # not evaluated this time (eval --niche ...)
         for metric, floor in mfloors.items():
             got = row.get(metric) if row else None
             if got is None or got + 1e-9 < float(floor):

@@ -84,6 +84,7 @@ def test_check_floors():
     report = {"macro": {"ndcg@20": 0.9, "p@10": 0.7}, "niches": [{"niche": "x", "ndcg@20": 0.8}]}
     problems = check_floors(report, {"macro": {"ndcg@20": 0.85, "p@10": 0.75}, "niches": {"x": {"ndcg@20": 0.9}}})
     assert problems == ["macro p@10 = 0.7 < floor 0.75", "x ndcg@20 = 0.8 < floor 0.9"]
+    assert check_floors({"macro": {}, "niches": []}, {"niches": {"x": {"ndcg@20": 0.9}}}) == []
 
 
 def test_ranking_quality_gate_ranking_only():
