@@ -322,7 +322,12 @@ def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequenc
 
     root = Path(web)
     labels = load_labels(root / "labels.csv")
-    pairs = [p for p in niche_requests(root, labels) if not niches or p[0] in niches]
+    pairs = niche_requests(root, labels)
+    unknown = [n for n in niches or () if n not in {p[0] for p in pairs}]
+    if unknown:
+        raise InputError(f"niche {unknown[0]!r} is not labelled in {root / 'labels.csv'}",
+                         hint="niches: " + ", ".join(p[0] for p in pairs))
+    pairs = [p for p in pairs if not niches or p[0] in niches]
     cands = list(candidates) if candidates is not None else world_candidates(root)
     rows = []
     for keyword, geo in pairs:

@@ -25,21 +25,28 @@ def eval_cmd(
     floors: Annotated[Path | None, typer.Option(
         "--floors", help="Fail (exit 1) when a metric is below these floors (JSON, see models/eval_floors.json).",
         show_default=False)] = None,
+    ranking_only: Annotated[bool, typer.Option(
+        "--ranking-only", help="Score every page of the world instead of searching (ranking alone, no browser).")] = False,
     browser: BrowserOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the full pipeline per labelled niche and report nDCG@10/20, P@10, recall, type F1, geo accuracy."""
-    from discover.evaluate import METRICS, check_floors, evaluate_world
+    from discover.evaluate import METRICS, check_floors, evaluate_ranking_only, evaluate_world
 
     settings = make_settings(web=web, browser=browser)
-    report = run_async(evaluate_world(settings, web, niches=niche or None))
+    if ranking_only:
+        report = evaluate_ranking_only(settings, web, niches=niche or None)
+    else:
+        report = run_async(evaluate_world(settings, web, niches=niche or None))
     problems: list[str] = []
     if floors is not None:
         try:
             spec = json.loads(floors.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read floors file {floors}: {exc}") from None
-        problems = check_floors(report, spec)
+        # a floors file may hold both sets (models/eval_floors.json): pick the one for this mode
+        section = spec.get("ranking_only" if ranking_only else "full", spec)
+        problems = check_floors(report, section)
         report["floor_failures"] = problems
     if as_json:
         print_json(report)
