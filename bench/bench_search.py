@@ -93,24 +93,8 @@ async def _through_server(root: Path, queries: list[str], n_browser: int) -> Non
               f"{len(queries) / http_s:.0f} q/s")
 
         picked = [Query(text=q, prospect_type="bench") for q in (queries * 3)[:n_browser]]
-        try:
-            await search_all(rt, picked[:1], ["local"])   # browser start-up is not query time
-            await _browser_runs(rt, picked, "resolver rules")
-        except Exception as exc:
-            print(f"browser via --host-resolver-rules: FAILED ({type(exc).__name__}: "
-                  f"{str(exc).splitlines()[0][:120]})")
-
-    # Chromium dies on new_page with a ~90 KB --host-resolver-rules flag (2,000 hosts); the
-    # in-process route that remote browsers use does not need the flag, so measure that too.
-    from discover.browser import BrowserSession
-
-    async with Runtime(settings) as rt:
-        session = BrowserSession(world=rt.world, world_address="")
-        session.remote = True   # answer every request through World.respond (Playwright route)
-        await session.__aenter__()
-        rt._browser = session   # bench only: hand the runtime this session instead of its own
-        await search_all(rt, picked[:1], ["local"])
-        await _browser_runs(rt, picked, "in-process route")
+        await search_all(rt, picked[:1], ["local"])   # browser start-up is not query time
+        await _browser_runs(rt, picked, "proxy auto-config to the world server")
 
 
 async def _browser_runs(rt, picked, how: str) -> None:

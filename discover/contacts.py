@@ -148,7 +148,7 @@ def _social(url: str) -> tuple[str, str] | None:
 
 
 def _same_site(a: str, b: str) -> bool:
-    from discover.extract import registrable_domain
+    from discover.domains import registrable_domain
 
     return registrable_domain(a) == registrable_domain(b)
 

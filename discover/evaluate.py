@@ -295,7 +295,8 @@ def world_candidates(web: str | Path) -> list[Candidate]:
     and fetch behaviour (no server, no browser).
     """
     from discover.classify import classify
-    from discover.extract import extract, registrable_domain
+    from discover.domains import registrable_domain
+    from discover.extract import extract
     from discover.records import FetchResult
 
     root = Path(web)

@@ -16,10 +16,10 @@ import json
 import logging
 import re
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
+from discover.domains import registrable_domain
 from discover.records import Extraction, FetchResult, Link
 
 log = logging.getLogger(__name__)
@@ -74,30 +74,6 @@ _POST_CLASS = re.compile(r"(^|[-_ ])(post|message|msg|reply|comment|entry|articl
                          r"forumpost|messagelist|post-?container|postrow|bbpost|tpost|thread-?item)s?($|[-_ \d])", re.I)
 
 
-@lru_cache(maxsize=1)
-def _tld():  # noqa: ANN202 - tldextract is imported lazily
-    import tldextract
-
-    # Offline only: the snapshot bundled with tldextract, never the network.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-def registrable_domain(url_or_host: str) -> str:
-    try:
-        host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
-    except ValueError:   # a malformed URL on a page ("http://[bad")
-        return ""
-    return _domain_of_host((host or "").lower().strip("."))
-
-
-@lru_cache(maxsize=65_536)
-def _domain_of_host(host: str) -> str:
-    if not host:
-        return ""
-    ext = _tld()(host)
-    if hasattr(ext, "top_domain_under_public_suffix"):   # tldextract >= 5.3
-        return ext.top_domain_under_public_suffix or host
-    return ext.registered_domain or host
 
 
 def parse_date(text: str, dayfirst: bool = False) -> str:

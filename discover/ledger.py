@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from discover.errors import InputError
 from discover.settings import Settings
-from discover.store.urls import registrable_domain
+from discover.domains import registrable_domain
 
 if TYPE_CHECKING:
     from discover.store import Store

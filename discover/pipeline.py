@@ -279,7 +279,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
                           store, run_id, limit: int, progress: Progress, summary: dict) -> None:
     from discover.classify import classify
     from discover.extract import extract
-    from discover.store.urls import registrable_domain
+    from discover.domains import registrable_domain
 
     summary["stage"] = "fetch"
     by_url = {f.url: f for f in fused[:limit]}

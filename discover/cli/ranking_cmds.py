@@ -119,7 +119,8 @@ def explain(
 
 async def _explain_live(settings, url: str, niche: str, geo: str, types: str | None) -> dict:
     from discover.classify import classify
-    from discover.extract import extract, registrable_domain
+    from discover.domains import registrable_domain
+    from discover.extract import extract
     from discover.fetch import Fetcher
     from discover.geo import geo_tier, locate, parse_place
     from discover.pipeline import parse_types

@@ -144,7 +144,7 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
 
 
 def _domain(value: str) -> str:
-    from discover.store.urls import registrable_domain
+    from discover.domains import registrable_domain
 
     value = value.strip()
     if not value:

@@ -1,34 +1,15 @@
-"""URL identity for dedup: registrable domain (offline public-suffix list) and canonical URL."""
+"""URL identity for dedup: registrable domain (re-exported from discover.domains) and canonical URL."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from discover.domains import registrable_domain
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "_hs")
 _TRACKING_KEYS = {"fbclid", "gclid", "msclkid", "ref", "yclid", "igshid", "_ga"}
 
 
-@lru_cache(maxsize=1)
-def _extractor():
-    import tldextract
-
-    # Offline only: the snapshot bundled with tldextract, never a download.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-@lru_cache(maxsize=65536)
-def registrable_domain(url_or_host: str) -> str:
-    """`https://blog.example.co.uk/x` → `example.co.uk`; hosts without a known suffix stay as they are."""
-    text = url_or_host.strip().lower()
-    host = urlsplit(text).hostname if "://" in text else text.split("/")[0].split(":")[0]
-    host = (host or "").strip(".")
-    if not host:
-        return ""
-    ext = _extractor()(host)
-    if ext.domain and ext.suffix:
-        return f"{ext.domain}.{ext.suffix}"
-    return host.removeprefix("www.")
 
 
 def canonical_url(url: str) -> str:
