@@ -324,7 +324,8 @@ async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progr
 
     async def one(group: list[Candidate]) -> None:
         nonlocal done
-        lead = group[0]
+        # Completion order varies between runs; pick the same page every time.
+        lead = min(group, key=lambda c: (len(c.url), c.url))
         contacts = await enrich_contacts(fetcher, lead.extraction)
         for c in group:
             seen = {(x.kind, x.value) for x in c.extraction.contacts}
