@@ -10,31 +10,13 @@ sites in this niche"), not a web-wide Domain Authority.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Iterable, Mapping
-from urllib.parse import urlsplit
 
 import numpy as np
 
-
-@lru_cache(maxsize=1)
-def _extractor():
-    import tldextract
-
-    # Offline only: the suffix list bundled with the package, never fetched.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+from discover.domains import registrable_domain  # noqa: F401 - re-exported for callers
 
 
-def registrable_domain(url_or_host: str) -> str:
-    """`https://www.blog.example.co.uk/x` → `example.co.uk`; bare hosts work too."""
-    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host.split("/")[0]
-    host = (host or "").lower().rstrip(".")
-    if not host:
-        return ""
-    ext = _extractor()(host)
-    if ext.domain and ext.suffix:
-        return f"{ext.domain}.{ext.suffix}"
-    return host  # localhost, IPs, single-label names
 
 
 def site_graph(links_by_page: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from discover.authority import registrable_domain
+from discover.domains import registrable_domain
 from discover.records import Extraction, FetchResult, Link, SiteQuality
 
 #: Phrases that mean links are for sale on the site.
