@@ -12,6 +12,7 @@ import errno
 import logging
 import socket
 import ssl
+import sys
 import threading
 import time
 from functools import lru_cache
@@ -175,6 +176,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - stdlib signature
+        """A client that hangs up mid-request (a timeout, a closed browser) is routine: log it, never
+        print socketserver's traceback on the user's terminal."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, ssl.SSLError)):
+            log.debug("client %s went away: %s", client_address, exc)
+        else:
+            log.warning("error serving a request from %s: %s: %s", client_address, type(exc).__name__, exc)
 
 
 class WorldServer:
