@@ -133,8 +133,9 @@ class Store:
         if migrate_schema:
             try:
                 migrate(engine)
-            except sa.exc.OperationalError as exc:
-                raise StoreError(f"cannot open database {redact(url)}: {str(exc.orig).strip()}",
+            except sa.exc.DBAPIError as exc:  # unreachable server, unwritable path, not a database file
+                reason = " ".join(str(exc.orig).split())  # drivers write several lines; keep one
+                raise StoreError(f"cannot open database {redact(url)}: {reason}",
                                  hint="check the path or server, and its permissions") from None
         return store
 
