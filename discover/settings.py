@@ -10,6 +10,7 @@ Settings are passed explicitly; there is no module-level global instance.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -139,10 +140,14 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if kind is int:
             return int(value)
         if kind is float:
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError(value)
+            return number
         return str(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {name} must be a {kind.__name__}, got {value!r}") from None
+        raise ConfigError(f"{source}: {name} must be a {'finite number' if kind is float else kind.__name__}, "
+                          f"got {value!r}") from None
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -162,6 +167,9 @@ def _validated(s: Settings) -> Settings:
             raise ConfigError(f"{name} must be positive, got {getattr(s, name)}")
     if s.per_host_concurrency > s.concurrency:
         raise ConfigError("per_host_concurrency cannot exceed concurrency")
+    if s.engine.strip() and not s.engines():
+        raise ConfigError(f"engine {s.engine!r} names no search engine",
+                          hint="e.g. --engine duckduckgo,bing (or leave it out for the default)")
     weights = (s.weights_relevance, s.weights_geo, s.weights_type, s.weights_quality)
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         raise ConfigError("score weights must be non-negative and not all zero")
