@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from discover.errors import InputError
+from discover.errors import ExportError, InputError
 
 
 @dataclass(frozen=True)
@@ -225,10 +225,19 @@ def generate_world(out: Path, *, sites: int, pages_per_site: int, seed: int) -> 
     out = Path(out)
     if sites < 1 or pages_per_site < 1:
         raise InputError("sites and pages_per_site must be at least 1")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out} exists and is not empty; choose a new folder")
     gen = _Gen(sites, pages_per_site, seed)
     gen.plan_hosts()
+    try:
+        pages = _write_all(gen, out, sites, pages_per_site, seed)
+    except OSError as exc:
+        raise ExportError(f"cannot write the world to {out}: {exc.strerror or exc}",
+                          hint="choose a folder you can write to, e.g. --out /tmp/big") from None
+    return {"hosts": len(gen.hosts), "pages": pages}
+
+
+def _write_all(gen: "_Gen", out: Path, sites: int, pages_per_site: int, seed: int) -> int:
     (out / "sites").mkdir(parents=True, exist_ok=True)
     pages = gen.write(out)
     buf = io.StringIO()
@@ -243,4 +252,4 @@ def generate_world(out: Path, *, sites: int, pages_per_site: int, seed: int) -> 
     (out / "web.toml").write_text(f'name = "generated-{sites}-{seed}"\n'
                                   f'description = "synthetic world: {sites} sites x {pages_per_site} pages, '
                                   f'seed {seed}"\n', encoding="utf-8")
-    return {"hosts": len(gen.hosts), "pages": pages}
+    return pages
