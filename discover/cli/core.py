@@ -96,7 +96,7 @@ def doctor(
 @app.command()
 def serve(
     web: Annotated[Path, typer.Option("--web", help="The web directory to serve.")],
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 8080,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0 = any free port).")] = 8080,
     captcha: Annotated[bool, typer.Option(help="Make the local search engine answer with a captcha page.")] = False,
 ) -> None:
     """Serve a web world so a person can browse it in their own browser (Ctrl-C stops)."""
@@ -181,6 +181,11 @@ def run(
         # The interrupted run's own request; only the view flags may change.
         request = request_from_run(last.settings, keyword=last.keyword, geo=last.geo, resume=True,
                                    include_spam=include_spam, show_contacted=show_contacted)
+        # ... in the network it ran in: its web world and engines, unless given again.
+        if not settings.web and last.settings.get("web"):
+            settings = settings.replace(web=last.settings["web"])
+        if engine is None and not request.engines and last.settings.get("engines"):
+            request.engines = tuple(last.settings["engines"])
 
     async def go():
         async with Runtime(settings) as runtime:
