@@ -99,6 +99,11 @@ def _validate_keyword(keyword: str) -> str:
         raise InputError(f"the keyword is {len(kw)} characters long; keep it under 200")
     if not any(ch.isalpha() for ch in kw):
         raise InputError(f"the keyword {kw!r} has no letters")
+    from discover.relevance import has_topic_words
+
+    if not has_topic_words(kw):   # before any search: ranking could not match pages on it
+        raise InputError(f"the keyword {kw!r} has no words to match pages on",
+                         hint='use the niche\'s own words, e.g. "maternity clothes"')
     return kw
 
 

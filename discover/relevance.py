@@ -61,6 +61,11 @@ def _analyze(doc: str, lo: int = 1, hi: int = 2) -> list[str]:
     return out
 
 
+def has_topic_words(text: str) -> bool:
+    """Whether `text` has a word the topic model can match pages on (not only stop words)."""
+    return bool(_analyze(text, 1, 1))
+
+
 @dataclass(frozen=True)
 class TopicDoc:
     """A page as the topic model reads it: title weighted above body."""

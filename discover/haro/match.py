@@ -108,7 +108,13 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
         # Every local query shares the town's name: feedback must not learn it as a topic word.
         place_words = tuple(w for w in re.findall(r"[a-z]+", (getattr(target, "city", "") or "").lower()))
         model = TopicModel(feedback_exclude=place_words)
-    fitted = model.fit(profile_text(niche, profile), texts)
+    try:
+        fitted = model.fit(profile_text(niche, profile), texts)
+    except ValueError:
+        from discover.errors import InputError
+
+        raise InputError(f"the niche keyword {niche!r} has no words to match queries on",
+                         hint='use the niche\'s own words, e.g. --niche "maternity clothes"') from None
     relevances = [float(s) for s in fitted.score(texts)]
 
     out: list[QueryMatch] = []
