@@ -135,18 +135,24 @@ def classify_links(html: str, base: str) -> tuple[list[str], list[str]]:
     pages: list[str] = []
     for link in root.iter("link"):
         if "next" in (link.get("rel") or "").lower().split() and link.get("href"):
-            pages.append(_defrag(urljoin(base, link.get("href"))))
+            try:
+                pages.append(_defrag(urljoin(base, link.get("href"))))
+            except ValueError:  # a malformed href ("http://[::1") is no link
+                continue
     for a in root.iter("a"):
         raw = (a.get("href") or "").strip()
         if not raw or raw.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        href = _defrag(urljoin(base, raw))
-        if href == _defrag(base):
+        try:
+            href = _defrag(urljoin(base, raw))
+            if href == _defrag(base):
+                continue
+            if _host(href) == _host(base) and _is_pagination(a, href, base):
+                pages.append(href)
+            elif _looks_like_request(a, href, base):
+                requests.append(href)
+        except ValueError:  # a malformed href ("http://[::1", a bad port) is no link
             continue
-        if _host(href) == _host(base) and _is_pagination(a, href, base):
-            pages.append(href)
-        elif _looks_like_request(a, href, base):
-            requests.append(href)
     return list(dict.fromkeys(requests)), [p for p in dict.fromkeys(pages) if p not in requests]
 
 
@@ -283,7 +289,11 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
     seen: set[str] = set()
     lists: list[str] = []
     for u in start_urls:
-        u = _defrag(u)
+        try:
+            u = _defrag(u)
+        except ValueError:
+            state.failures.append((u, "error: not an http(s) URL"))
+            continue
         if u not in seen:
             seen.add(u)
             lists.append(u)

@@ -170,7 +170,10 @@ def read_mail(path: str | Path, *, now: datetime | None = None, include_expired:
         raise InputError(f"mail path not found: {path}", hint="give a .eml file, a folder of them, or an mbox")
     now = now or datetime.now(timezone.utc)
     batch = MailBatch()
-    for file in _sources(path):
+    files = list(_sources(path))
+    if not files:
+        raise InputError(f"no .eml or mbox files in {path}", hint="give a .eml file, a folder of them, or an mbox")
+    for file in files:
         if _is_mbox(file):
             _read_mbox(file, now, batch)
             continue
