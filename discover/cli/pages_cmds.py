@@ -22,6 +22,8 @@ def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
             text = from_file.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read {from_file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{from_file} is not a text file of URLs", hint="one URL per line, UTF-8") from None
         out += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not out:
         raise InputError("no URL given", hint="discover page URL [URL ...] or --from urls.txt")

@@ -55,6 +55,10 @@ def plan(
     from discover.plan import plan_queries, yield_score
 
     settings = make_settings(engine=engine, db=db, web=web, max_queries_per_type=max_per_type)
+    if settings.web:
+        from discover.webworld.world import World
+
+        World(settings.web)   # a --web that is not a web directory is an error here too, as in `run`
     engines = settings.engines()   # what `discover run` would use: local in a web world, else duckduckgo
     stats = load_footprint_stats(settings)
     result = plan_queries(keyword, geo=geo, types=_split(types), engines=engines,
@@ -107,6 +111,7 @@ def search(
 
     async def go() -> list:
         async with Runtime(settings, captcha=captcha) as rt:
+            await rt.browser()   # no browser is an environment error (exit 3), not a failed search
             return await search_all(rt, [Query(text=query, prospect_type="seed")], engines,
                                     pages=settings.pages, max_retries=0 if captcha else 2)
 
@@ -145,7 +150,11 @@ def serp_parse(
     from discover.search.engines import get_engine
 
     mod = get_engine(engine)
-    parsed = mod.parse(file.read_bytes(), query=query, page=1, base_url=base_url)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
+    parsed = mod.parse(data, query=query, page=1, base_url=base_url)
     if as_json:
         print_json({"engine": mod.NAME, "kind": parsed.kind, "reason": parsed.reason,
                     "fallback": parsed.fallback, "next_page_url": parsed.next_page_url,
