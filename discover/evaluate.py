@@ -129,14 +129,22 @@ def load_labels(path: str | Path) -> list[Label]:
     if not path.exists():
         raise WebWorldError(f"no labels.csv in {path.parent}", hint="eval needs a labelled world (docs/web-dir.md)")
     out = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            try:
-                rel = int(float(row.get("relevance") or 0))
-            except ValueError:
-                raise WebWorldError(f"{path}: bad relevance {row.get('relevance')!r} for {row.get('url')}") from None
-            out.append(Label(url=row["url"].strip(), niche=row["niche"].strip(), type=(row.get("type") or "").strip(),
-                             relevance=rel, geo=(row.get("geo") or "").strip()))
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for n, row in enumerate(csv.DictReader(fh), start=2):
+                if not (row.get("url") or "").strip() or not (row.get("niche") or "").strip():
+                    raise WebWorldError(f"{path}: line {n} has no url or niche",
+                                        hint="header: url,niche,type,relevance,geo (docs/web-dir.md)")
+                try:
+                    rel = int(float(row.get("relevance") or 0))
+                except ValueError:
+                    raise WebWorldError(f"{path}: bad relevance {row.get('relevance')!r} for {row.get('url')}") from None
+                out.append(Label(url=row["url"].strip(), niche=row["niche"].strip(),
+                                 type=(row.get("type") or "").strip(), relevance=rel,
+                                 geo=(row.get("geo") or "").strip()))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise WebWorldError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
+                            hint="labels.csv is UTF-8 CSV (docs/web-dir.md)") from None
     return out
 
 

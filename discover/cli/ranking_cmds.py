@@ -34,16 +34,20 @@ def eval_cmd(
     from discover.evaluate import METRICS, check_floors, evaluate_ranking_only, evaluate_world
 
     settings = make_settings(web=web, browser=browser)
+    spec: dict = {}
+    if floors is not None:   # read before the (long) evaluation: a bad file must not waste it
+        try:
+            spec = json.loads(floors.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read floors file {floors}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not isinstance(spec, dict):
+            raise InputError(f"floors file {floors} is not a JSON object", hint="see models/eval_floors.json")
     if ranking_only:
         report = evaluate_ranking_only(settings, web, niches=niche or None)
     else:
         report = run_async(evaluate_world(settings, web, niches=niche or None))
     problems: list[str] = []
     if floors is not None:
-        try:
-            spec = json.loads(floors.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read floors file {floors}: {exc}") from None
         # a floors file may hold both sets (models/eval_floors.json): pick the one for this mode
         section = spec.get("ranking_only" if ranking_only else "full", spec)
         problems = check_floors(report, section)
@@ -78,6 +82,10 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """Why a prospect ranks where it does: topic terms, place and distance, type evidence, quality."""
+    if not url.strip():
+        raise InputError("the URL is empty", hint="give the prospect's page URL, e.g. http://example.com/resources")
+    if niche and not url.startswith(("http://", "https://")):
+        raise InputError(f"not an http(s) URL: {url}", hint="URLs start with http:// or https://")
     settings = make_settings(web=web, db=db, browser=browser)
     data: dict | None = None
     if not niche:
