@@ -15,8 +15,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import urlsplit
 
-from discover.errors import ExportError
+from discover.errors import ExportError, InputError
 from discover.records import Prospect
 from discover.shortlist import pitch_angle
 
@@ -63,6 +64,14 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
 
     if batch <= 0:
         raise ExportError("--batch must be positive")
+    try:
+        parts = urlsplit(url.strip())
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:   # "http://[::1"
+        ok = False
+    if not ok:
+        raise InputError(f"the webhook is not an http(s) URL: {url!r}",
+                         hint="e.g. --webhook https://hooks.example.com/discover")
     report = PushReport()
     if prospects is None:
         if run_id is None:

@@ -7,10 +7,11 @@ shortlist`; `shortlist_row(prospect)` is the flat dict every exporter starts fro
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
-from discover.records import Prospect
+from discover.records import PROSPECT_TYPES, Prospect
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -98,6 +99,18 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         run_id = last.id
     elif run_id is not None and store.get_run(run_id) is None:
         raise InputError(f"no run {run_id} in this database", hint="check --run and --db")
+    elif niche is not None and store.last_run(niche) is None:
+        known = list(dict.fromkeys(r.keyword for r in store.list_runs()))
+        raise InputError(f"no run for the niche {niche!r} in this database",
+                         hint=("niches: " + ", ".join(known[:10])) if known else "run `discover run KEYWORD` first")
+    if types is not None:
+        types = list(types)
+        unknown = [t for t in types if t not in PROSPECT_TYPES]
+        if unknown:
+            raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
+                             hint="choose from " + ", ".join(PROSPECT_TYPES))
+    if min_score is not None and not math.isfinite(min_score):
+        raise InputError(f"--min-score must be a number, got {min_score}")
     statuses = ledger_statuses(store)
     emails = suppressed_emails(store)
     out = []
