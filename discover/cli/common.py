@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Awaitable, Callable, Iterable, TypeVar
@@ -43,8 +44,19 @@ def make_settings(**flags: Any) -> Settings:
     return load_settings(flags)
 
 
+def _quiet_orphans(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An exception nobody awaited (the browser driver's pipe closing under Ctrl-C) is logged, not
+    printed after the one-line error; everything else goes to asyncio's default handler."""
+    if str(context.get("message", "")).startswith("Future exception was never retrieved"):
+        logging.getLogger("discover").debug("unretrieved future exception: %r", context.get("exception"))
+        return
+    loop.default_exception_handler(context)
+
+
 def run_async(coro: Awaitable[T]) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(_quiet_orphans)
+        return runner.run(coro)  # type: ignore[arg-type]
 
 
 def console(stderr: bool = False):
