@@ -218,7 +218,10 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
         has_msg = any(True for _ in f.iter("textarea")) or "message" in fields
         label = f"{f.get('class') or ''} {f.get('id') or ''} {f.get('action') or ''}".lower()
         if ("email" in fields or "e-mail" in fields) and has_msg and "comment" not in label + fields:
-            action = urljoin(base, f.get("action") or "") or url
+            try:
+                action = urljoin(base, f.get("action") or "") or url
+            except ValueError:   # an action no URL parser accepts ("http://[::1")
+                action = url
             add(Contact("form", action, "contact form", url))
 
     # Named people: meta author, schema.org author, bylines, "Editor: Jane Doe" lines.

@@ -235,7 +235,7 @@ def _forms(root, base: str) -> list[dict[str, Any]]:
             kind = "subscribe"
         else:
             kind = "other"
-        forms.append({"kind": kind, "action": urljoin(base, f.get("action") or ""), "email_field": has_email,
+        forms.append({"kind": kind, "action": _join(base, f.get("action") or ""), "email_field": has_email,
                       "textarea": has_text})
     return forms[:30]
 
@@ -363,6 +363,31 @@ def _trafilatura(html: str, url: str) -> dict[str, Any]:
     return data
 
 
+def _join(base: str, href: str) -> str:
+    """`urljoin`, or "" for an href no URL parser accepts ("http://[::1")."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+def _fetchable(url: str) -> bool:
+    """Whether an http(s) URL has a host and port an HTTP client accepts."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on "host:abc" or a port out of range
+        host = parts.hostname or ""
+        if host and (not host.isascii() or "xn--" in host):
+            import httpx
+
+            httpx.URL(url).host  # noqa: B018 - raises on a host IDNA cannot encode
+    except (ValueError, ImportError):
+        return False
+    except Exception:  # noqa: BLE001 - httpx.InvalidURL
+        return False
+    return bool(host)
+
+
 def _links(root, base: str, page_domain: str, main_text: str) -> list[Link]:
     links: list[Link] = []
     seen: set[tuple[str, str, str]] = set()
@@ -371,13 +396,12 @@ def _links(root, base: str, page_domain: str, main_text: str) -> list[Link]:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "data:")):
             continue
-        try:
-            url = urljoin(base, href)
-        except ValueError:
-            continue
-        scheme = urlsplit(url).scheme
+        url = _join(base, href)
+        scheme = urlsplit(url).scheme if url else ""
         if scheme not in ("http", "https", "mailto", "tel"):
             continue
+        if scheme in ("http", "https") and not _fetchable(url):
+            continue   # "https://x.test:abc/", "http://xn--/": no client could follow it
         anchor = _WS.sub(" ", a.text_content() or "").strip()[:300] or (a.get("title") or "").strip()
         if not anchor:
             img = a.find(".//img")
@@ -414,7 +438,7 @@ def extract(result: FetchResult) -> Extraction:
     base = url
     base_el = root.find(".//base")
     if base_el is not None and base_el.get("href"):
-        base = urljoin(url, base_el.get("href"))
+        base = _join(url, base_el.get("href")) or url
     data = _trafilatura(html[:MAX_HTML_CHARS], url)
     body = root.find(".//body")
     full = visible_text(body if body is not None else root)
@@ -438,9 +462,9 @@ def extract(result: FetchResult) -> Extraction:
     for link_el in root.iterfind(".//link"):
         rel = (link_el.get("rel") or "").lower().split()
         if "canonical" in rel and canonical is None:
-            canonical = urljoin(base, link_el.get("href") or "")
+            canonical = _join(base, link_el.get("href") or "")
         if "alternate" in rel and link_el.get("hreflang"):
-            hreflangs.append({"lang": link_el.get("hreflang"), "url": urljoin(base, link_el.get("href") or "")})
+            hreflangs.append({"lang": link_el.get("hreflang"), "url": _join(base, link_el.get("href") or "")})
     fingerprints = [name for name, markers in FORUM_FINGERPRINTS if any(m.lower() in low for m in markers)]
     generator = _meta_content(root, "generator")
     ext.meta = {

@@ -271,12 +271,16 @@ class Fetcher:
 
         Memory stays flat however many URLs there are: nothing is kept once yielded.
         """
-        queue: asyncio.Queue[tuple[int, FetchResult] | None] = asyncio.Queue(maxsize=self.settings.concurrency * 2)
+        queue: asyncio.Queue[tuple[int, FetchResult] | Exception | None] = asyncio.Queue(maxsize=self.settings.concurrency * 2)
         source = iter(enumerate(urls))
 
         async def worker() -> None:
-            for i, u in source:  # a shared iterator: each URL goes to exactly one worker
-                await queue.put((i, await self.fetch(u)))
+            try:
+                for i, u in source:  # a shared iterator: each URL goes to exactly one worker
+                    await queue.put((i, await self.fetch(u)))
+            except Exception as exc:  # a bug in one fetch: raise it in the consumer, never leave it waiting
+                await queue.put(exc)
+                return
             await queue.put(None)
 
         workers = [asyncio.create_task(worker()) for _ in range(self.settings.concurrency)]
@@ -287,6 +291,8 @@ class Fetcher:
                 if item is None:
                     done += 1
                     continue
+                if isinstance(item, Exception):
+                    raise item
                 yield item
         finally:
             for w in workers:
@@ -306,8 +312,16 @@ class Fetcher:
 
     # --- the cascade -------------------------------------------------------------------
     async def _fetch(self, url: str) -> FetchResult:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        import httpx
+
+        try:
+            parts = urlsplit(url)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError on a port out of range
+            httpx.URL(url).host  # noqa: B018 - raises on a host no client can encode ("xn--")
+        except (ValueError, httpx.InvalidURL):   # "http://[::1", "http://host:99999/", IDNAError
+            valid = False
+        if not valid:
             return FetchResult(url=url, final_url=url, outcome="error", reason="not an http(s) URL")
         ttl = self.settings.page_cache_ttl
         if self.cache is not None:
