@@ -32,6 +32,8 @@ TOUCHES = ("contacted", "followed_up")      # events that are a message we sent
 CLOSED = ("replied", "won", "lost", "do_not_contact")
 DAY = 86400.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: A host name: labels of letters (any script), digits and hyphens, with at least one dot.
+_HOST = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+")
 
 
 def normalise_domain(text: str) -> str:
@@ -40,7 +42,7 @@ def normalise_domain(text: str) -> str:
     if "@" in text and "://" not in text:
         text = text.rsplit("@", 1)[1]
     domain = registrable_domain(text)
-    if not domain or "." not in domain:
+    if not domain or not _HOST.fullmatch(domain):
         raise InputError(f"not a domain, URL or email address: {text!r}", hint="e.g. example.com")
     return domain
 
@@ -197,12 +199,16 @@ def parse_suppression(text: str) -> list[tuple[str, str, str]]:
             cell = cell.strip().strip("<>\"'").lower()
             if not cell or cell.startswith("#"):
                 continue
+            if not cell.isprintable():
+                continue
             if "@" in cell and _EMAIL.match(cell.removeprefix("mailto:")):
                 email = cell.removeprefix("mailto:")
-                out.append(("email", email, registrable_domain(email.rsplit("@", 1)[1])))
+                domain = registrable_domain(email.rsplit("@", 1)[1])
+                if domain and _HOST.fullmatch(domain):
+                    out.append(("email", email, domain))
             elif "." in cell and " " not in cell:
                 domain = registrable_domain(cell)
-                if domain and "." in domain:
+                if domain and _HOST.fullmatch(domain):
                     out.append(("domain", domain, domain))
     return out
 
@@ -210,9 +216,12 @@ def parse_suppression(text: str) -> list[tuple[str, str, str]]:
 def import_suppression(store: "Store", path: Path) -> tuple[int, int]:
     """Load a suppression file; returns (entries read, entries new)."""
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise InputError(f"{path} is not a text or CSV file", hint="one domain or email address per line")
+    text = data.decode("utf-8-sig", errors="replace")
     items = parse_suppression(text)
     if not items:
         raise InputError(f"{path} holds no domain or email address", hint="one per line, or a CSV column")
