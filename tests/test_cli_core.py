@@ -68,3 +68,16 @@ def test_gen_web_refuses_non_empty_folder(tmp_path):
     (tmp_path / "x").write_text("x")
     r = run_cli("gen-web", "--out", str(tmp_path), "--sites", "3")
     assert r.returncode == 2 and "not empty" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["run", "--top", "0", "x"], "--top"),
+    (["nosuchcmd"], "No such command"),
+    (["doctor", "--bogus"], "No such option"),
+])
+def test_usage_errors_are_one_line(args, needle):
+    r = run_cli(*args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and needle in lines[0]
+    assert len(lines) <= 2 and "╭" not in r.stderr
