@@ -113,13 +113,20 @@ def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
         root = lxml_html.document_fromstring(html.encode("utf-8", "replace"))
     except Exception:  # an unparsable page has none of these
         return canonicals, og_url, viewport
+    def resolve(href: str) -> str:
+        try:
+            return normalise_url(urljoin(base, href.strip()))
+        except ValueError:  # a malformed URL in the page ("http://[::1") is no canonical
+            return ""
+
     for el in root.iter("link"):
         if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-            canonicals.append(normalise_url(urljoin(base, el.get("href").strip())))
+            if url := resolve(el.get("href")):
+                canonicals.append(url)
     for el in root.iter("meta"):
         prop = (el.get("property") or el.get("name") or "").lower()
         if prop == "og:url" and el.get("content") and not og_url:
-            og_url = normalise_url(urljoin(base, el.get("content").strip()))
+            og_url = resolve(el.get("content"))
         if prop == "viewport" and (el.get("content") or "").strip():
             viewport = True
     return canonicals, og_url, viewport
@@ -144,7 +151,12 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
     start = start_url.strip()
     if "://" not in start:
         start = "http://" + start
-    if urlsplit(start).scheme not in ("http", "https") or not urlsplit(start).hostname:
+    try:
+        parts = urlsplit(start)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # "http://[::1" and friends
+        valid = False
+    if not valid:
         raise InputError(f"not a site URL: {start_url!r}", hint="give the home page, e.g. https://my-site.example")
     site = _bare(urlsplit(start).hostname or "")
     # The user's own site: robots.txt rules are for crawlers of other people's sites.
@@ -183,6 +195,12 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
                 pages[res.url] = (page, ext)
         variants = await _variants(fetcher, start)
     report.pages = [p for p, _ in pages.values()]
+    home = report.pages[0] if report.pages else None
+    if home is None or home.outcome != "ok":
+        # Nothing was crawled: that is the worst finding, not a clean site.
+        outcome = home.outcome if home else "error"
+        report.issues.append(AuditIssue("error", "start_page_failed", start,
+                                        f"the start page could not be read ({outcome}); nothing was audited"))
 
     async with LinkChecker(runtime, settings, include_internal=True) as checker:
         checks: list[LinkCheck] = []

@@ -268,25 +268,40 @@ class LinkChecker:
         internal_ok = self.include_internal if include_internal is None else include_internal
         page_host = (urlsplit(page_url).hostname or "").lower()
         chosen: dict[str, Link] = {}
+        malformed: list[LinkCheck] = []
         for link in links:
-            url = urljoin(page_url, link.url.strip()) if page_url else link.url.strip()
-            if not is_checkable(url):
+            try:
+                url = urljoin(page_url, link.url.strip()) if page_url else link.url.strip()
+                if not is_checkable(url):
+                    continue
+                internal = link.internal or _same_site(urlsplit(url).hostname or "", page_host)
+                key = normalise_url(url)
+            except ValueError as exc:  # "http://[::1", a bad port: no browser could follow it
+                malformed.append(LinkCheck(page=page_url, url=link.url, cls="broken", anchor=link.anchor,
+                                           context=link.context, reason=f"malformed URL: {exc}"))
                 continue
-            internal = link.internal or _same_site(urlsplit(url).hostname or "", page_host)
             if internal and not internal_ok:
                 continue
-            key = normalise_url(url)
             if key == normalise_url(page_url or "") and page_url:
                 continue  # a self-link says nothing about link health
             chosen.setdefault(key, link)
         outcomes = await asyncio.gather(*(self._check(key) for key in chosen))
-        return [self._record(page_url, key, link, out) for (key, link), out in zip(chosen.items(), outcomes)]
+        return malformed + [self._record(page_url, key, link, out)
+                            for (key, link), out in zip(chosen.items(), outcomes)]
 
     async def check_urls(self, urls: Iterable[str]) -> list[LinkCheck]:
         """One LinkCheck per distinct http(s) URL (page and anchor empty)."""
-        keys = list(dict.fromkeys(normalise_url(u) for u in urls if is_checkable(u)))
+        keys: list[str] = []
+        malformed: list[LinkCheck] = []
+        for u in urls:
+            try:
+                if is_checkable(u):
+                    keys.append(normalise_url(u))
+            except ValueError as exc:
+                malformed.append(LinkCheck(page="", url=u, cls="broken", reason=f"malformed URL: {exc}"))
+        keys = list(dict.fromkeys(keys))
         outcomes = await asyncio.gather(*(self._check(k) for k in keys))
-        return [self._record("", k, None, out) for k, out in zip(keys, outcomes)]
+        return malformed + [self._record("", k, None, out) for k, out in zip(keys, outcomes)]
 
     # --- one URL -----------------------------------------------------------------------
     def _check(self, url: str) -> "asyncio.Task[_Outcome]":
@@ -304,6 +319,14 @@ class LinkChecker:
                          wayback=wayback_url(url) if dead else "")
 
     async def _check_url(self, url: str) -> _Outcome:
+        import httpx
+
+        try:
+            return await self._follow(url)
+        except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # a bad IDNA label, a bad port
+            return _Outcome("broken", None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
+
+    async def _follow(self, url: str) -> _Outcome:
         chain: list[dict[str, Any]] = []
         seen: set[str] = set()
         current = url

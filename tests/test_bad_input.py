@@ -279,3 +279,38 @@ def test_a_binary_suppression_file_imports_nothing(tmp_path):
                  "not a text or CSV file")
     r = cli(tmp_path, "outreach", "list", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["suppression"] == []
+
+
+# --- audit and link checking on malformed or unreachable input -----------------------------------
+
+def test_audit_of_an_unreachable_site_is_an_error_not_a_clean_bill(tmp_path):
+    world = REPO / "fixtures" / "audit-site"
+    r = cli(tmp_path, "audit", "http://missing-host.example/", "--web", str(world), "--json", timeout=120)
+    assert r.returncode == 1, r.stderr
+    report = json.loads(r.stdout)
+    assert any(i["kind"] == "start_page_failed" for i in report["issues"])
+    assert_error(cli(tmp_path, "audit", "http://[::1", "--web", str(world)), 2, "not a site URL")
+
+
+def test_malformed_links_are_broken_not_a_crash(make_world, settings_for):
+    import asyncio
+
+    from discover.linkcheck import LinkChecker
+    from discover.records import Link
+    from discover.runtime import Runtime
+
+    world = make_world({"a.example": {"index.html": "<html><body>x</body></html>"}})
+
+    async def go():
+        async with Runtime(settings_for(world)) as rt:
+            async with LinkChecker(rt) as checker:
+                by_page = await checker.check_links("http://a.example/", [
+                    Link("http://[::1"), Link("https://x.test:abc/"), Link("http://a.example/missing")])
+                direct = await checker.check_urls(["http://[::1"])
+        return by_page, direct
+
+    by_page, direct = asyncio.run(go())
+    classes = {c.url: (c.cls, c.reason) for c in by_page}
+    assert classes["http://[::1"][0] == "broken" and "malformed URL" in classes["http://[::1"][1]
+    assert classes["https://x.test:abc/"][0] == "broken"
+    assert [c.cls for c in direct] == ["broken"]
