@@ -81,3 +81,20 @@ def test_usage_errors_are_one_line(args, needle):
     lines = r.stderr.strip().splitlines()
     assert lines[0].startswith("error: ") and needle in lines[0]
     assert len(lines) <= 2 and "╭" not in r.stderr
+
+
+def test_doctor_checks_the_database(tmp_path):
+    r = run_cli("doctor", "--json", "--db", str(tmp_path))
+    assert r.returncode == 1
+    db = next(c for c in json.loads(r.stdout)["checks"] if c["check"] == "database")
+    assert db["status"] == "error" and "is a directory" in db["detail"]
+    r = run_cli("doctor", "--json", "--db", "postgresql://nobody@127.0.0.1:1/x")
+    db = next(c for c in json.loads(r.stdout)["checks"] if c["check"] == "database")
+    assert r.returncode == 1 and db["status"] == "error"
+
+
+def test_run_checks_about_and_out_before_searching(tmp_path):
+    r = run_cli("run", "dog grooming", "--about", str(tmp_path / "nope.txt"))
+    assert r.returncode == 2 and "--about" in r.stderr
+    r = run_cli("run", "dog grooming", "--out", str(tmp_path))
+    assert r.returncode == 2 and "--out" in r.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 import shutil
 import subprocess
@@ -68,7 +69,8 @@ def doctor(
             add("browser", "missing", f"{exc} — {exc.hint}")
     data = settings.data_path()
     add("data directory", "ok" if data.exists() else "will be created", str(data))
-    add("database", "ok", settings.db_url())
+    db_status, db_detail = _check_database(settings.db_url())
+    add("database", db_status, db_detail)
     cfg = config_path()
     add("config file", "ok" if cfg.exists() else "none", str(cfg))
     if settings.web:
@@ -91,6 +93,31 @@ def doctor(
             console().print("[green]everything needed is present[/green]")
     if missing:
         raise typer.Exit(1)
+
+
+def _check_database(url: str) -> tuple[str, str]:
+    """Can the database be opened? (SQLite: the file or its folder; a server: a real connection.)"""
+    from discover.store.store import redact
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.is_dir():
+            return "error", f"{path} is a directory, not a database file"
+        if not path.exists():
+            folder = next((p for p in path.parents if p.exists()), Path("/"))
+            ok = os.access(folder, os.W_OK)
+            return ("will be created" if ok else "error"), f"{path}" + ("" if ok else f" ({folder} is not writable)")
+    from discover.store import Store
+
+    try:
+        with Store.open(url, migrate_schema=False) as store:
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("select 1")
+    except DiscoverError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # the driver's own errors: report, never crash doctor
+        return "error", f"{redact(url)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return "ok", redact(url)
 
 
 @app.command()
@@ -168,6 +195,12 @@ def run(
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots)
+    # Check what can be checked before minutes of searching, not after.
+    for item in about or ():
+        if not item.startswith(("http://", "https://")) and not Path(item).expanduser().is_file():
+            raise InputError(f"--about {item!r} is not a readable file")
+    if out is not None and (out.is_dir() or not (out.parent.exists() or out.parent == Path(""))):
+        raise InputError(f"--out {out} must be a file in an existing folder")
     store = Store.open(settings.db_url())
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
