@@ -110,6 +110,13 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("directory", 1.5, "submit-your-site form")
     elif f.get("schema_business") and (f.get("phones", 0) > 0 or f.get("addresses", 0) > 0) and f.get("url_directory"):
         add("directory", 1.0, "business listing markup with phone/address")
+    outbound_sites = {urlsplit(lk.url).hostname for lk in ext.links
+                      if lk.position == "content" and not lk.internal and lk.url.startswith("http")}
+    if not score["directory"] and len(outbound_sites) >= 3 and CUES["directory"].search(title_blob) and any(
+            CUES["directory"].search(lk.anchor) for lk in ext.links if lk.internal or not lk.url.startswith("http")):
+        # Plain markup (no listing classes, a link rather than a form): the title names a
+        # directory and the site offers a submission page.
+        add("directory", 1.5, "directory title + 'submit a site' link")
 
     # resource: a curated list of outbound links
     content_ext = [lk for lk in ext.links if lk.position == "content" and not lk.internal and lk.url.startswith("http")]
@@ -131,6 +138,10 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         top = ", ".join(a for a, _ in anchors.most_common(2))
         share = len([lk for lk in ext.links if not lk.internal]) / max(1, len(ext.links))
         add("spam", 3.0, f"{share:.0%} outbound links, {top} anchors")
+    title_spam = {w.lower() for w in CUES["spam"].findall(title_blob)}
+    if len(title_spam) >= 2:
+        add("spam", 4.0, f"link-selling title ({', '.join(sorted(title_spam)[:3])})")
+        vetoed.extend(["resource", "directory"])  # a list of links sold as links is the farm itself
     paid = len(CUES["paid"].findall(full))
     if paid >= 2:
         add("spam", 1.5, f"paid-link offers ({paid} mentions)")

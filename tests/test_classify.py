@@ -165,3 +165,25 @@ def test_realdata_held_out_accuracy():
 
 def test_shipped_model_cached():
     assert load_model() is load_model()
+
+
+def test_plain_markup_directory_and_link_selling_page():
+    """Markup by other hands: a directory with no listing classes and a submit *link*, and a
+    link list whose title sells links, are a directory and spam (not other / resource)."""
+    from discover.classify import classify
+    from discover.extract import extract
+    from discover.records import FetchResult
+
+    items = "".join(f'<li><a href="http://site{i}.example/">Item {i}</a> — a short note.</li>' for i in range(8))
+    pages = {
+        "directory": ("<html><head><title>Baking Directory - Add a Site</title></head><body><nav>"
+                      '<a href="/">Home</a></nav><main><h1>Baking Directory - Add a Site</h1><p>Business directory '
+                      f'of baking sites. <a href="/submit.html">Submit a site</a></p><ul>{items}</ul></main></body></html>'),
+        "spam": ("<html><head><title>Best baking links cheap buy backlinks casino</title></head><body><main>"
+                 f"<h1>Best baking links cheap buy backlinks casino</h1><p>Buy links now.</p><ul>{items}</ul>"
+                 "</main></body></html>"),
+    }
+    for want, html in pages.items():
+        url = f"http://{want}-x.example/page-1.html"
+        fr = FetchResult(url=url, final_url=url, outcome="ok", status=200, html=html, content_type="text/html")
+        assert classify(extract(fr), html).type == want
