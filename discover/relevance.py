@@ -105,6 +105,11 @@ def profile_text(keyword: str, expansions: Sequence[str] = (), about: Sequence[s
     return docs
 
 
+#: Pseudo-relevance feedback needs at least this many top documents agreeing (small corpora
+#: such as one journalist digest have too few: feedback would import one query's words).
+MIN_FEEDBACK_DOCS = 2
+
+
 class TopicModel(BaseEstimator):
     """TF-IDF niche profile with Rocchio expansion (scikit-learn estimator conventions).
 
@@ -173,7 +178,8 @@ class TopicModel(BaseEstimator):
             first = docs @ q
             order = np.argsort(-first)[:k]
             order = order[first[order] > 0]
-            if len(order):
+            # One document is no consensus: its every word would become a "topic" word.
+            if len(order) >= MIN_FEEDBACK_DOCS:
                 centroid = np.asarray(docs[order].mean(axis=0)).ravel()
                 names = vec.get_feature_names_out()
                 excluded = self.feedback_exclude

@@ -129,3 +129,27 @@ def test_cli_json_and_errors(world_mail, tmp_path):
     assert table.returncode == 0 and "Maternit" in table.stdout and "1 of 4 queries match" in table.stdout
     none = run_cli("--niche", "x")
     assert none.returncode == 2 and "error: nothing to read" in none.stderr
+
+
+def test_digests_of_other_styles_split_and_match_without_boilerplate():
+    """An HTML-table digest and a plain one with no separators between queries: every query is
+    split out, and shared reply links ("Respond: https://...") make nothing match."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from discover.haro.mail import read_mail
+    from discover.haro.match import match_queries
+
+    data = Path(__file__).parent / "data" / "haro-styles"
+    now = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    queries = []
+    for name in ("sourcebottle-html-table.eml", "qwoted-no-separators.eml"):
+        queries += read_mail(data / name, now=now).queries
+    assert sorted(q.source for q in queries) == [
+        "qwoted-no-separators.eml#1", "qwoted-no-separators.eml#2",
+        "sourcebottle-html-table.eml#1", "sourcebottle-html-table.eml#2", "sourcebottle-html-table.eml#3"]
+    by_source = {q.source: q for q in queries}
+    assert by_source["qwoted-no-separators.eml#2"].summary == "Cybersecurity for small banks"
+    assert by_source["qwoted-no-separators.eml#2"].reply_to == "https://qwoted.example/r/9002"
+    matched = {m.query.source for m in match_queries(queries, "maternity clothes", now=now) if m.matched}
+    assert matched == {"sourcebottle-html-table.eml#1", "qwoted-no-separators.eml#1"}

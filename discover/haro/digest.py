@@ -158,12 +158,21 @@ def html_to_text(html: str) -> str:
 def split_digest(text: str) -> list[str]:
     """Cut a digest body into candidate blocks at separators and query starts."""
     blocks: list[list[str]] = [[]]
+    seen: set[str] = set()   # fields already given in the current block
     for line in normalise_text(text).split("\n"):
         if _SEPARATOR.match(line):
             blocks.append([])
+            seen = set()
             continue
-        if _START.match(line) and any(s.strip() for s in blocks[-1]):
+        m = _LABEL_LINE.match(line)
+        name = _label_field(m.group("label")) if m else None
+        # A field given a second time starts the next query (digests with no separators).
+        repeated = name is not None and name in seen
+        if (_START.match(line) or repeated) and any(s.strip() for s in blocks[-1]):
             blocks.append([])
+            seen = set()
+        if name:
+            seen.add(name)
         blocks[-1].append(line)
     return [b for b in ("\n".join(lines).strip() for lines in blocks) if b]
 

@@ -59,10 +59,14 @@ class QueryMatch:
         return d
 
 
+#: Reply links and addresses: every query of a digest carries them; they say nothing of the topic.
+_ADDRESSES = re.compile(r"https?://\S+|www\.\S+|[^\s@]+@[^\s@]+\.\w+")
+
+
 def query_text(q: JournalistQuery) -> str:
     """What the topic model reads: the headline twice (it says what the story is), then the rest."""
     parts = [q.summary, q.summary, q.category, q.details or q.text, q.requirements, q.outlet]
-    return "\n".join(p for p in parts if p)
+    return _ADDRESSES.sub(" ", "\n".join(p for p in parts if p))
 
 
 def _term(t: Any) -> str:
