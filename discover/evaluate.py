@@ -46,8 +46,11 @@ def norm_url(url: str) -> str:
         return url.strip()
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.rstrip("/")
+    # One page, several URLs (docs/web-dir.md): a/b.html = a/b, a/index.html = a/ = a.
     if path.endswith("/index.html"):
         path = path[: -len("/index.html")]
+    elif path.endswith(".html"):
+        path = path[: -len(".html")]
     return host + path + ("?" + parts.query if parts.query else "")
 
 
