@@ -274,9 +274,32 @@ async def evaluate_world(settings: "Settings", web: str | Path, niches: Sequence
                                nearby_km=settings.nearby_km)
         row["elapsed_s"] = round(time.monotonic() - started, 1)
         row["top10"] = [p.url for p in result.prospects[:10]]
+        row.update(evaluate_mail(root, labels, keyword, geo, settings))
         rows.append(row)
     macro = {m: _macro(rows, m) for m in METRICS}
+    if any(r.get("haro_p@5") is not None for r in rows):
+        macro["haro_p@5"] = _macro(rows, "haro_p@5")
     return {"world": str(root), "niches": rows, "macro": macro}
+
+
+def evaluate_mail(root: Path, labels: Sequence[Label], niche: str, geo: str, settings: "Settings") -> dict[str, Any]:
+    """Journalist queries of the world's mail/ digests matched to the niche: precision of the top
+    matches against the `mail:` labels (top 5, or fewer when fewer queries are relevant)."""
+    mail = root / "mail"
+    gains = {lb.url: lb.relevance for lb in labels if lb.niche == niche and lb.url.startswith("mail:")}
+    if not mail.is_dir() or not gains:
+        return {}
+    from discover.haro.mail import read_mail
+    from discover.haro.match import match_queries
+
+    # A labelled world is a snapshot: its deadlines are judged as of the digests' own dates.
+    batch = read_mail(mail, include_expired=True)
+    matched = [m for m in match_queries(batch.queries, niche, geo=geo or None, settings=settings) if m.matched]
+    relevant = sum(1 for g in gains.values() if g >= 2)
+    k = min(5, relevant)
+    top = [f"mail:{m.query.source}" for m in matched[:k]]
+    return {"haro_queries": len(batch.queries),
+            "haro_p@5": round(sum(1 for u in top if gains.get(u, 0) >= 2) / k, 4) if k else None}
 
 
 def check_floors(report: Mapping[str, Any], floors: Mapping[str, Any]) -> list[str]:

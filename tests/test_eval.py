@@ -129,3 +129,15 @@ def test_explain_live_scores_one_page(make_world, tmp_path):
     assert data["geo_tier"] == "same_city"
     assert data["explanation"]["top_terms"][0][0] in {"dog grooming", "dog", "grooming"}
     assert "Leeds, same city" in data["why"]
+
+
+def test_mail_queries_are_evaluated_against_mail_labels(bundled_world):
+    from discover.evaluate import evaluate_mail, load_labels
+    from discover.settings import Settings
+
+    labels = load_labels(bundled_world / "labels.csv")
+    for niche, geo in (("maternity clothes", "Des Moines, IA, US"), ("vegan baking", ""),
+                       ("dog grooming", "Leeds, West Yorkshire, GB")):
+        row = evaluate_mail(bundled_world, labels, niche, geo, Settings())
+        assert row["haro_queries"] == 24
+        assert row["haro_p@5"] == 1.0, (niche, row)

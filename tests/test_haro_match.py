@@ -153,3 +153,22 @@ def test_digests_of_other_styles_split_and_match_without_boilerplate():
     assert by_source["qwoted-no-separators.eml#2"].reply_to == "https://qwoted.example/r/9002"
     matched = {m.query.source for m in match_queries(queries, "maternity clothes", now=now) if m.matched}
     assert matched == {"sourcebottle-html-table.eml#1", "qwoted-no-separators.eml#1"}
+
+
+def test_a_query_about_a_neighbouring_town_ranks_below_an_open_one():
+    """A Bradford story wants Bradford sources: for a Leeds business it ranks below an equally
+    relevant query that names no place, and below one about Leeds itself."""
+    from datetime import datetime, timezone
+
+    from discover.haro import JournalistQuery
+    from discover.haro.match import match_queries
+
+    def q(n: int, summary: str) -> JournalistQuery:
+        return JournalistQuery(source=f"t.eml#{n}", summary=summary, text=summary,
+                               details="Looking for dog groomers to share grooming tips for dog owners.")
+
+    queries = [q(1, "Bradford dog groomers on grooming prices"), q(2, "Dog groomers on grooming prices"),
+               q(3, "Leeds dog groomers on grooming prices")]
+    ranked = [m.query.source for m in match_queries(queries, "dog grooming", geo="Leeds, West Yorkshire, GB",
+                                                     now=datetime(2026, 11, 21, tzinfo=timezone.utc))]
+    assert ranked == ["t.eml#3", "t.eml#2", "t.eml#1"]

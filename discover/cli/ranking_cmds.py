@@ -55,11 +55,12 @@ def eval_cmd(
     if as_json:
         print_json(report)
     else:
+        metrics = [*METRICS] + (["haro_p@5"] if "haro_p@5" in report["macro"] else [])
         rows = [[r["niche"], r["geo"] or "-", r["prospects"]] + ["-" if r.get(m) is None else f"{r[m]:.3f}"
-                                                                 for m in METRICS] for r in report["niches"]]
-        rows.append(["macro", "", ""] + ["-" if report["macro"][m] is None else f"{report['macro'][m]:.3f}"
-                                         for m in METRICS])
-        print_table(f"eval on {report['world']}", ["niche", "geo", "prospects", *METRICS], rows)
+                                                                 for m in metrics] for r in report["niches"]]
+        rows.append(["macro", "", ""] + ["-" if report["macro"].get(m) is None else f"{report['macro'][m]:.3f}"
+                                         for m in metrics])
+        print_table(f"eval on {report['world']}", ["niche", "geo", "prospects", *metrics], rows)
         for p in problems:
             console().print(f"[red]below floor:[/red] {p}")
     if problems:

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = ["QueryMatch", "match_queries", "to_prospect", "query_text", "MIN_RELEVANCE"]
 
+#: A query about another town wants sources there, even a neighbouring one (unlike a page,
+#: which can still link to a business next door); a query naming no place is open to anyone.
+HARO_GEO_SCORES = {"same_city": 1.0, "same_region": 0.6, "same_country": 0.6, "unknown": 0.5,
+                   "nearby": 0.3, "elsewhere": 0.0}
+
 #: Below this relevance a query does not match the niche (still listed with --all).
 MIN_RELEVANCE = 0.15
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
@@ -132,7 +137,8 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
             gm = geo_tier(target, locate(ex, "", q.outlet_url or ""), nearby_km)
         else:
             gm = GeoMatch("unknown", score=0.5)
-        total = (w_rel * rel + w_geo * gm.score) / (w_rel + w_geo) if target is not None and w_rel + w_geo > 0 \
+        geo_score = HARO_GEO_SCORES.get(gm.tier, gm.score) if target is not None else gm.score
+        total = (w_rel * rel + w_geo * geo_score) / (w_rel + w_geo) if target is not None and w_rel + w_geo > 0 \
             else rel
         matched = rel >= min_relevance and bool(terms)
         if not matched and target is not None:
@@ -146,7 +152,7 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
             why.append(_hours(q.deadline, now))
         if q.urgent:
             why.append("urgent")
-        out.append(QueryMatch(q, round(total, 4), round(rel, 4), round(gm.score, 4), gm.tier, gm.place,
+        out.append(QueryMatch(q, round(total, 4), round(rel, 4), round(geo_score, 4), gm.tier, gm.place,
                               terms, "; ".join(why), matched))
     far = datetime.max.replace(tzinfo=timezone.utc)
     out.sort(key=lambda m: (not m.matched, -m.score, m.query.deadline or far, m.query.source))
