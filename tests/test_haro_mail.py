@@ -253,3 +253,25 @@ def test_bundled_test_files():
     assert by["haro-plain.eml#2"].outlet_url == "https://techweekly.example"
     assert by["haro-plain.eml#2"].urgent  # due 19 Nov 12:00 ET, 8 h after NOW
     assert by["haro-plain.eml#1"].to_json()["deadline"] == "2026-11-23T17:00:00-05:00"
+
+
+def test_html_table_with_one_query_per_row():
+    """Tables whose rows are queries: a header row naming the columns, a headerless row with the
+    whole query in one cell and the deadline in the next, and (unchanged) label | value rows."""
+    path = Path(__file__).parent / "data" / "haro-styles" / "pitchdesk-html-columns.eml"
+    queries = parse_mail(path, now=NOW)
+    got = [(q.source, q.summary, q.outlet, q.deadline.isoformat() if q.deadline else None, q.reply_to)
+           for q in queries]
+    assert got == [
+        ("pitchdesk-html-columns.eml#1", "Florists on winter wedding flowers", "Bloom & Vine Magazine",
+         "2026-11-25T17:00:00+00:00", "flowers@bloomvine.example"),
+        ("pitchdesk-html-columns.eml#2", "Bakers: gluten-free Christmas cakes", "The Kitchen Table",
+         "2026-11-27T23:59:00+00:00", "cakes@kitchentable.example"),
+        ("pitchdesk-html-columns.eml#3", "Cyclists on winter commuting", "Road & Trail",
+         "2026-12-01T23:59:00+00:00", "priya@roadtrail.example"),
+        ("pitchdesk-html-columns.eml#4", "Dog walkers on rainy days", "Pets Monthly",
+         "2026-11-30T23:59:00+00:00", "walks@petsmonthly.example"),
+    ]
+    assert queries[2].journalist == "Priya Shah"
+    assert queries[2].details == "Everyday cyclists: how do you keep riding to work through the winter?"
+    assert queries[3].details.startswith("Professional dog walkers")

@@ -114,8 +114,12 @@ def html_to_text(html: str) -> str:
             out.append("\n-----\n")
         elif tag in _BLOCK:
             out.append("\n")
+        if tag == "table" and _query_table(el, render_cell, out):
+            if el.tail:
+                out.append(el.tail)
+            return
         if tag == "tr":
-            cells = [c for c in el if isinstance(c.tag, str) and c.tag.lower() in ("th", "td")]
+            cells = _cells(el)
             if len(cells) == 2:
                 label = " ".join(cells[0].text_content().split()).rstrip(":")
                 out.append(f"{label}: ")
@@ -148,11 +152,187 @@ def html_to_text(html: str) -> str:
         for child in el:
             walk(child)
 
+    def render_cell(cell) -> str:
+        """One table cell's text on its own (block breaks kept), not added to the output."""
+        start = len(out)
+        out.append("\n")
+        if cell.text:
+            out.append(cell.text)
+        walk_children(cell)
+        text = "".join(out[start:])
+        del out[start:]
+        return normalise_text(re.sub(r":[ \t]*\n+[ \t]*(?=[^\s=_*~-])", ": ", text))
+
     body = root.find("body")
     walk(body if body is not None else root)
     # "dt" then "dd" on separate lines → join them into one "Label: value" line.
     text = re.sub(r":[ \t]*\n+[ \t]*(?=[^\s=_*~-])", ": ", "".join(out).replace("\r", ""))
     return normalise_text(text)
+
+
+# --- Tables with one query per row ("Request | Outlet | Deadline | Contact") -----------------
+_DATEISH = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
+    r"|\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|\b(?:today|tomorrow|asap|eod)\b"
+    r"|\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b", re.I)
+_CONTACT_ONLY = re.compile(r"^\s*(?:(?:reply|respond|email|contact|pitch)(?:\s+\w+)?\s*[:\-–—]?\s*)?<?"
+                           r"(?:mailto:)?(?:[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|https?://\S+)>?\s*$", re.I)
+_NAME = re.compile(r"^(?:[A-Z\u00c0-\u00de][\w'’.-]+\s+){1,3}[A-Z\u00c0-\u00de][\w'’-]+$")
+_BYLINE_SPLIT = re.compile(r"\s+(?:—|–|-|\||·|/)\s+|,\s+(?=[A-Z])")
+#: The label a table cell's value is given when it is written out as "Label: value".
+_CANONICAL = {name: labels[0] for name, labels in FIELD_LABELS.items()}
+
+
+def _cells(tr) -> list:
+    return [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("th", "td")]
+
+
+def _rows(table) -> list:
+    rows = []
+    for child in table:
+        tag = child.tag.lower() if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(r for r in child if isinstance(r.tag, str) and r.tag.lower() == "tr")
+    return rows
+
+
+def _header_fields(cells: list) -> list[str | None] | None:
+    """A header row ("Request | Outlet | Deadline"): the field each column holds, else None."""
+    if len(cells) < 2:
+        return None
+    names = [_label_field(" ".join(c.text_content().split()).rstrip(":： ")) for c in cells]
+    known = [n for n in names if n]
+    all_th = all(c.tag.lower() == "th" for c in cells)
+    if len(known) >= 2 and len(set(known)) == len(known) and (all_th or len(known) == len(cells)):
+        return names
+    return None
+
+
+def _looks_like_query_row(texts: list[str]) -> bool:
+    """A headerless row is a query when its first cell is not a label and some cell is a date or a contact."""
+    if len(texts) < 2 or not texts[0]:
+        return False
+    first = texts[0].split("\n")[0]
+    if _label_field(first.rstrip(":： ")) or (len(first) <= 40 and first.rstrip().endswith((":", "："))):
+        return False
+    return any(_CONTACT_ONLY.match(t) or (len(t) <= 60 and _DATEISH.search(t)) or _EMAIL.search(t)
+               for t in texts[1:]) and len(texts[0]) > 15
+
+
+def _read_rich_cell(lines: list[str], found: dict[str, str]) -> None:
+    """A cell holding a whole query: its first line the summary, a short line after it the outlet
+    (and journalist), "Label: value" lines their fields, a lone address the reply, the rest details."""
+    details: list[str] = []
+    for i, line in enumerate(line for line in lines if line.strip()):
+        m = _LABEL_LINE.match(line)
+        name = _label_field(m.group("label")) if m else None
+        if name and m.group("value").strip():
+            found.setdefault(name, m.group("value").strip())
+        elif i == 0 and "summary" not in found:
+            found["summary"] = _NUMBER_PREFIX.sub("", line).strip(" -–—:")
+        elif _CONTACT_ONLY.match(line) and "reply_to" not in found:
+            found["reply_to"] = line
+        elif (i == 1 and "outlet" not in found and len(line) <= 100 and len(line.split()) <= 12
+              and not line.rstrip().endswith((".", "?", "!", ":")) and not _EMAIL.search(line)
+              and not _URL.search(line)):
+            parts = _BYLINE_SPLIT.split(line)
+            if len(parts) >= 2 and _NAME.match(parts[-1].strip()) and "journalist" not in found:
+                found["outlet"] = " - ".join(p.strip() for p in parts[:-1])
+                found["journalist"] = parts[-1].strip()
+            else:
+                found["outlet"] = line
+        else:
+            details.append(line)
+    if details:
+        found["details"] = (found.get("details", "") + "\n" + "\n".join(details)).strip()
+
+
+def _read_query_row(columns: list[str | None], texts: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    pending: list[str] = []
+    for name, text in zip(columns, texts):
+        if not text:
+            continue
+        lines = [line for line in text.split("\n") if line.strip()]
+        if name in (None, "summary", "details") and len(lines) > 1 and "summary" not in found:
+            _read_rich_cell(lines, found)
+        elif name:
+            value = "\n".join(lines) if name in _MULTILINE else " ".join(lines)
+            found[name] = (found[name] + "\n" + value) if name == "details" and name in found else \
+                found.get(name, value)
+        else:
+            pending.append(text)
+    for text in pending:  # a column without a header: guess from what the cell holds
+        flat = " ".join(text.split())
+        if _CONTACT_ONLY.match(flat) or (_EMAIL.fullmatch(flat)):
+            name = "reply_to"
+        elif len(flat) <= 60 and _DATEISH.search(flat):
+            name = "deadline"
+        elif "summary" not in found:
+            name = "summary"
+        elif len(flat) <= 80 and "outlet" not in found:
+            name = "outlet"
+        else:
+            name = "details"
+        if name == "details" and "details" in found:
+            found["details"] += "\n" + text
+        else:
+            found.setdefault(name, flat if name not in _MULTILINE else text)
+    if "summary" in found:
+        found["summary"] = _NUMBER_PREFIX.sub("", found["summary"]).strip(" -–—:")
+    return found
+
+
+def _query_table(table, render_cell, out: list[str]) -> bool:
+    """Write a table whose rows are queries as one "Label: value" block per row; False (and nothing
+    written) when the table is not one (layout tables, "label | value" tables, ...)."""
+    rows = _rows(table)
+    if len(rows) < 1:
+        return False
+    columns: list[str | None] | None = None
+    start = 0
+    for i, row in enumerate(rows[:3]):
+        columns = _header_fields(_cells(row))
+        if columns:
+            start = i + 1
+            break
+    data = []
+    for row in rows[start:]:
+        cells = _cells(row)
+        if len(cells) < 2:
+            data.append((row, None))
+            continue
+        data.append((row, [render_cell(c) for c in cells]))
+    multi = [texts for _, texts in data if texts is not None]
+    if not multi:
+        return False
+    if columns is None:
+        query_rows = [t for t in multi if _looks_like_query_row(t)]
+        if not query_rows or len(query_rows) * 2 < len(multi):
+            return False
+    for i, row in enumerate(rows[:start]):
+        if i < start - 1:
+            out.append("\n" + render_cell(row) + "\n")
+    out.append("\n")
+    for row, texts in data:
+        if texts is None or (columns is None and not _looks_like_query_row(texts)):
+            out.append("\n" + render_cell(row) + "\n")
+            continue
+        cols = list(columns or [])
+        cols += [None] * (len(texts) - len(cols))
+        found = _read_query_row(cols, texts)
+        if not found:
+            continue
+        out.append("\n-----\n")
+        for name, value in found.items():
+            if value.strip():
+                out.append(f"{_CANONICAL[name]}: {value}\n")
+        out.append("\n-----\n")
+    return True
 
 
 def split_digest(text: str) -> list[str]:
