@@ -287,3 +287,17 @@ def test_generated_world_answers_footprints_with_the_right_types(tmp_path):
         results, total = eng.search(query)
         assert total > 0, query
         assert all(labels[r["url"]] == typ for r in results), query
+
+
+def test_word_forms_and_compounds_match_like_web_engines(tmp_path):
+    """The keyword as typed finds pages that use other forms of its words, as real engines do:
+    "home brewing" → "homebrewing", "wedding photography" → "wedding photographers"."""
+    world = World(write_world(tmp_path / "forms", {
+        "brew.example": {"index.html": page("Homebrewing club", "<p>Our homebrewers meet monthly.</p>")},
+        "photo.example": {"index.html": page("Austin wedding photographers", "<p>Photographing weddings.</p>")},
+        "other.example": {"index.html": page("Home improvement", "<p>Brewing coffee at home.</p>")},
+    }))
+    engine = install_engine(world)
+    assert "http://brew.example/" in urls(engine, "home brewing")
+    assert "http://photo.example/" in urls(engine, "wedding photography")
+    assert urls(engine, '"wedding photography"') == []          # a phrase stays exact

@@ -60,16 +60,28 @@ def tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """Light plural stemming: enough that "clothes"/"clothe", "resources"/"resource" meet,
-    while phrases are still checked on the exact words."""
+    """Light stemming, as web engines match word forms: plurals ("resources"/"resource"), and
+    -ing / -ed / -er / -y endings so "photography", "photographers" and "photographing" meet,
+    as do "grooming" and "groomers". Phrases are still checked on the exact words."""
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "shes", "ches", "xes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for _ in range(2):  # "brewery" → "brewer" → "brew"
+        if len(word) >= 6 and word.endswith("ing"):
+            word = word[:-3]
+        elif len(word) >= 6 and word.endswith("ed") and not word.endswith("eed"):
+            word = word[:-2]
+        elif len(word) >= 6 and word.endswith("er"):
+            word = word[:-2]
+        elif len(word) >= 7 and word.endswith("y") and word[-2] not in "aeiouy":
+            word = word[:-1]
+        else:
+            break
     return word
 
 
@@ -440,21 +452,39 @@ class Searcher:
                 return set()
         if plain:
             need = len(plain) - len(plain) // 4
-            counts: dict[int, int] = defaultdict(int)
-            for t in plain:
+            satisfied: dict[int, set[int]] = defaultdict(set)
+            for i, t in enumerate(plain):
                 for d in self.match(t):
                     if result is None or d in result:
-                        counts[d] += 1
-            result = {d for d, c in counts.items() if c >= need}
+                        satisfied[d].add(i)
+            # Two words also match written as one: "home brewing" finds "homebrewing".
+            for i, joined in self.compounds(plain):
+                for d in self.index.postings.get(joined, ()):
+                    if result is None or d in result:
+                        satisfied[d].update((i, i + 1))
+            result = {d for d, got in satisfied.items() if len(got) >= need}
         if result is None:
             return set()  # a query of exclusions only matches nothing, as on real engines
         for n in nots:
             result -= self.match(n.node)
         return result
 
+    def compounds(self, terms: list) -> list[tuple[int, str]]:
+        """(position, stem) of adjacent plain-word pairs that the index holds as one word."""
+        out = []
+        for i in range(len(terms) - 1):
+            joined = stem(terms[i].word + terms[i + 1].word)
+            if joined in self.index.postings:
+                out.append((i, joined))
+        return out
+
     def scoring_terms(self, node: object) -> list[str]:
         if isinstance(node, Term):
             return [stem(node.word)]
+        if isinstance(node, And):
+            plain = [n for n in node.nodes if isinstance(n, Term)]
+            joined = [j for _, j in self.compounds(plain)]
+            return [t for n in node.nodes for t in self.scoring_terms(n)] + joined
         if isinstance(node, Phrase):
             return [stem(w) for w in node.words]
         if isinstance(node, Field) and node.op == "intitle":
