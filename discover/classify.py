@@ -34,7 +34,8 @@ VETO = "_vetoed"
 #: Weight of the rules against the model in the final vote.
 RULE_WEIGHT = 0.35
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")   # the TfidfVectorizer default, so build and use agree
-_LISTING_CLASS = re.compile(r"listing|business|company|directory|vcard|\bbiz|\bplace|search-result", re.I)
+_LISTING_CLASS = re.compile(r"listing|business|company|directory|vcard|\bbiz|\bplace|search-result|"
+                            r"\bshop|vendor|member|\bentry|\brow\b", re.I)
 # Menus and post lists repeat too; they are not listings.
 _NOT_LISTING = re.compile(r"menu|nav|post|comment|widget|footer|social|share", re.I)
 
@@ -110,6 +111,14 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("directory", 1.5, "submit-your-site form")
     elif f.get("schema_business") and (f.get("phones", 0) > 0 or f.get("addresses", 0) > 0) and f.get("url_directory"):
         add("directory", 1.0, "business listing markup with phone/address")
+    join_link = any(CUES["directory"].search(lk.anchor) for lk in ext.links
+                    if lk.internal or not lk.url.startswith("http"))
+    if not score["directory"] and join_link and html:
+        # Old or plain markup: table rows, repeated sections/headings or classed rows with no
+        # listing vocabulary, plus a "join the directory" / "add your business" link.
+        entries = max(listings, _plain_entries(html))
+        if entries >= 3:
+            add("directory", 2.0, f"{entries} repeated entries + 'add your business' link")
     outbound_sites = {urlsplit(lk.url).hostname for lk in ext.links
                       if lk.position == "content" and not lk.internal and lk.url.startswith("http")}
     if not score["directory"] and len(outbound_sites) >= 3 and CUES["directory"].search(title_blob) and any(
@@ -121,7 +130,16 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     # resource: a curated list of outbound links
     content_ext = [lk for lk in ext.links if lk.position == "content" and not lk.internal and lk.url.startswith("http")]
     domains = {urlsplit(lk.url).hostname for lk in content_ext}
-    res_title = bool(CUES["resource"].search(title_blob)) or bool(f.get("url_resource"))
+    links_word = bool(re.search(r"\blinks\b", title_blob, re.I)) or bool(f.get("url_resource"))
+    if links_word and len(domains) < 8:
+        # A semantic <section><ul> of outbound links can be read as navigation; menus do not
+        # point at eight other sites, a "links" page does.
+        listed = [lk for lk in ext.links if lk.position in ("content", "navigation") and not lk.internal
+                  and lk.url.startswith("http")]
+        if len({urlsplit(lk.url).hostname for lk in listed}) >= 8:
+            content_ext = listed
+            domains = {urlsplit(lk.url).hostname for lk in listed}
+    res_title = bool(CUES["resource"].search(title_blob)) or links_word
     if res_title and len(domains) >= 8:
         add("resource", 3.0, f"resources page with {len(content_ext)} outbound links to {len(domains)} sites")
     elif res_title and len(domains) >= 5:
@@ -142,15 +160,37 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     if len(title_spam) >= 2:
         add("spam", 4.0, f"link-selling title ({', '.join(sorted(title_spam)[:3])})")
         vetoed.extend(["resource", "directory"])  # a list of links sold as links is the farm itself
+    vocab_spam = score["spam"]
     paid = len(CUES["paid"].findall(full))
     if paid >= 2:
         add("spam", 1.5, f"paid-link offers ({paid} mentions)")
+    text_spam = {w.lower() for w in CUES["spam"].findall(full + " " + " ".join(lk.anchor for lk in ext.links))}
+    if len(text_spam) >= 3:
+        add("spam", 1.5, f"spam vocabulary in the page ({', '.join(sorted(text_spam)[:3])})")
+    vocab_spam = score["spam"]  # anchors, titles, offers, vocabulary: not the shape of the text
     if f.get("top_word_share", 0) > 0.08 and f.get("text_len", 0) > 5:
         add("spam", 1.0, f"keyword stuffing (top word {f['top_word_share']:.0%} of text)")
     if f.get("unique_word_ratio", 1) < 0.12 and f.get("text_len", 0) > 6:
         add("spam", 1.0, "repetitive generated text")
+    if len(domains) < 5 and _repeated_phrases(ext.text or "") >= 3.0:  # link lists repeat item text
+        add("spam", 1.5, "spun text (the same phrases over and over)")
+    if vocab_spam >= 3 and "resource" not in vetoed:
+        vetoed.extend(["resource", "directory"])  # a link farm or article mill is not a prospect list
+
+    if not score["haro"] and html:
+        requests = [lk for lk in ext.links if lk.internal and re.search(r"request|quer(?:y|ies)|/q/", lk.url, re.I)]
+        dl = len(re.findall(r"(?i)\b(?:deadline|closes|due)\b", full))
+        if len(requests) >= 3 and dl >= 3 and re.search(r"(?i)journalist|reporter|source request|sources?\b", full):
+            add("haro", 2.5, f"{len(requests)} journalist requests with deadlines")
 
     # blog vs news
+    path = urlsplit(ext.url).path
+    if path in ("", "/", "/index.html", "/index.php") and html:
+        post_links = {lk.url for lk in ext.links if lk.internal and lk.position in ("content", "navigation")
+                      and re.search(r"/\d{4}/\d{2}/|/posts?/|/blog/", lk.url)}
+        teasers = len(re.findall(r"(?i)read more|continue reading|\b\d+ comments?\b", full))
+        if len(post_links) >= 2 and (f.get("wordpress") or teasers >= 2 or re.search(r"(?i)<body[^>]*class=[\"'][^\"']*\bblog\b", html[:5000])):
+            add("blog", 1.5, f"home page listing {len(post_links)} posts")
     if f.get("schema_blog"):
         add("blog", 1.5, "schema.org BlogPosting")
     if f.get("form_comment") and (ext.author or ext.date):
@@ -177,6 +217,28 @@ def _listing_entries(html: str) -> int:
         for m in re.finditer(r"<(li|div|article|tr|section)\b[^>]*class=[\"']([^\"']+)[\"']", html[:2_000_000], re.I)
         if _LISTING_CLASS.search(m.group(2)) and not _NOT_LISTING.search(m.group(2)))
     return max(counts.values(), default=0)
+
+
+def _plain_entries(html: str) -> int:
+    """Entries in markup without listing classes: rows of the largest table, headings of one section."""
+    best = 0
+    for piece in html[:500_000].lower().split("<table")[1:]:
+        table = piece.split("</table>")[0]  # up to the first close: inner tables count on their own
+        # Listing rows have a name cell and a detail cell; one-cell layout rows do not count.
+        rows = sum(1 for row in table.split("<tr")[1:] if row.count("<td") >= 2)
+        best = max(best, rows)
+    for sec in re.findall(r"(?is)<section\b[^>]*>(.*?)</section>", html[:500_000]):
+        best = max(best, len(re.findall(r"(?i)<h[2-4]\b", sec)))
+    return best
+
+
+def _repeated_phrases(text: str) -> float:
+    """Distinct word 3-grams seen 3+ times, per 100 words: spun/stuffed articles repeat their phrases."""
+    words = re.findall(r"[^\W\d_]+", text.lower()[:20_000])
+    if len(words) < 60:
+        return 0.0
+    grams = Counter(tuple(words[i:i + 3]) for i in range(len(words) - 2))
+    return 100.0 * sum(1 for n in grams.values() if n >= 3) / len(words)
 
 
 @dataclass

@@ -15,18 +15,22 @@ from urllib.parse import urlsplit
 from discover.records import Extraction
 
 CUES: dict[str, re.Pattern[str]] = {
-    "write_for_us": re.compile(r"write for us|guest post(?:s|ing)?\b|contribute to|become a contributor|"
-                               r"submit (?:a|your) (?:guest )?(?:post|article)|accepting guest|guest author|"
+    "write_for_us": re.compile(r"write for us|guest post(?:s|ing)?\b|\bcontribut(?:e|or|ors|ing)\b|"
+                               r"become a contributor|submission guidelines|"
+                               r"submit (?:a|your) (?:guest )?(?:post|article|story|wedding)|accepting guest|guest author|"
                                r"schreiben sie für uns|gastbeitr", re.I),
     "guidelines": re.compile(r"guidelines|word count|\d{3,4}\s*(?:-|–|to)\s*\d{3,4}\s*words|original content|"
                              r"we accept|we do not accept|pitch (?:us|your)|submission requirements|"
-                             r"do-?follow|author bio|unpublished", re.I),
+                             r"do-?follow|(?:author|short) bio|unpublished|how to (?:submit|pitch)|honorarium|"
+                             r"\d[\d,]{2,5}\s*(?:-|–|to)\s*\d[\d,]{2,5}\s*words|contributor guidelines", re.I),
     "haro": re.compile(r"journalist|reporter|looking for (?:sources|experts|expert)|seeking (?:sources|experts)|"
                        r"media outlet|\boutlet\b|\bdeadline\b|\bquery\b|requirements:|source request|"
                        r"\bHARO\b|on background|for an upcoming (?:article|story|piece)", re.I),
     "haro_fields": re.compile(r"(?m)^\s*(?:deadline|outlet|media outlet|requirements|category|name)\s*:", re.I),
-    "directory": re.compile(r"add (?:your|a) (?:listing|business|site|website|link)|submit (?:your|a) "
-                            r"(?:site|website|listing|business|link|url)|business directory|web directory|"
+    "directory": re.compile(r"add (?:your|a)(?: [\w&'-]+){0,2} (?:listing|business|site|website|link|shop|store)|"
+                            r"submit (?:your|a)(?: [\w&'-]+){0,2} (?:site|website|listing|business|link|url|shop|store)|"
+                            r"join (?:the|our) directory|list your (?:business|shop|company)|"
+                            r"business directory|web directory|vendor directory|"
                             r"link directory|listings?\b|categories|claim (?:this|your) (?:listing|business)|"
                             r"branchenbuch|featured listing|list your business", re.I),
     "resource": re.compile(r"\bresources\b|useful links|helpful links|recommended (?:sites|links|reading)|"
@@ -40,7 +44,9 @@ CUES: dict[str, re.Pattern[str]] = {
                         r"re:|moderator|forum|board index|unread|last post|views)\b", re.I),
     "spam": re.compile(r"casino|poker|betting|viagra|cialis|payday|loans?\b|crypto|bitcoin|forex|replica|"
                        r"escort|porn|xxx|cheap (?:pills|watches)|buy (?:backlinks|links|followers)|"
-                       r"seo packages?|link packages?|guaranteed rankings?|pbn|weight loss pills|slot", re.I),
+                       r"seo packages?|link packages?|guaranteed rankings?|pbn|weight loss pills|slot|"
+                       r"(?:free|cheap|get|buy) (?:do-?follow )?backlinks?|article (?:directory|submission)|"
+                       r"instant approval", re.I),
     "paid": re.compile(r"sponsored (?:post|article)s?|paid (?:post|placement|links?)|buy (?:a )?(?:guest post|"
                        r"link)|dofollow links? for|price list|\$\d+ per (?:post|link)|link insertion", re.I),
     "other": re.compile(r"privacy policy|terms (?:of|and) (?:service|conditions)|impressum|imprint|"

@@ -187,3 +187,85 @@ def test_plain_markup_directory_and_link_selling_page():
         url = f"http://{want}-x.example/page-1.html"
         fr = FetchResult(url=url, final_url=url, outcome="ok", status=200, html=html, content_type="text/html")
         assert classify(extract(fr), html).type == want
+
+
+def _rules(url: str, body: str, title: str = "Page", head: str = ""):
+    from discover.classify import VETO, rule_scores
+    ext, html = page(url, body, head=head, title=title)
+    scores, why = rule_scores(ext, html)
+    return scores, why[VETO]
+
+
+def test_plain_listing_pages_are_directories():
+    """Old table rows, plain sections and classed shop rows, each with a join/add link."""
+    rows = "".join(f"<tr><td><b>Bakery {i}</b><br><small>Town {i}</small></td><td>Rye and spelt loaves.</td></tr>"
+                   for i in range(4))
+    table = (f"<table><tr><td><font size=5>Bread Pros</font> <a href='/join.html'>Join the directory</a>"
+             f"<table border=1><tr><th>Bakery</th><th>Notes</th></tr>{rows}</table></td></tr></table>")
+    section = ("<main><section>" + "".join(f"<h2>Bakery {i}</h2><p>Sourdough and rolls.</p>" for i in range(3))
+               + "</section><p><a href='/add'>Add your Leeds business</a></p></main>")
+    shops = ("".join(f"<div class='shop'><b>Bakery {i}</b> — York<br>Flour and yeast.</div>" for i in range(4))
+             + "<p><a href='/submit.html'>Submit a shop</a></p>")
+    for body in (table, section, shops):
+        scores, _ = _rules("http://breadpros.example/bakers.html", body, title="Bakers")
+        assert scores["directory"] >= 2.0
+
+
+def test_layout_table_is_not_a_listing():
+    body = ("<table><tr><td>Logo</td></tr><tr><td><a href='/submit.html'>Submit a site</a></td></tr>"
+            "<tr><td><h1>About us</h1><p>We review listings.</p></td></tr><tr><td>Footer</td></tr></table>")
+    scores, _ = _rules("http://breadpros.example/about.html", body, title="About")
+    assert scores["directory"] < 2.0
+
+
+def test_links_page_with_section_list_is_resource():
+    items = "".join(f"<li><a href='https://ref{i}.example.org/'>Reference {i}</a></li>" for i in range(10))
+    body = f"<main><h1>Baking links</h1><section><h2>Starters</h2><ul>{items}</ul></section></main>"
+    scores, vetoed = _rules("http://crumbclub.example/links.html", body, title="Baking links")
+    assert scores["resource"] >= 3.0 and "resource" not in vetoed
+
+
+def test_contribute_page_with_guidelines_is_guest_post():
+    body = ("<h1>Contribute to Crumb Club</h1><p>Readers write half of what we publish.</p>"
+            "<h2>How to submit a guest post</h2><p>Email a pitch. Finished posts run 900 to 2,000 words; "
+            "contributors get a byline and a short bio.</p>")
+    scores, vetoed = _rules("http://crumbclub.example/contribute.html", body, title="Contribute")
+    assert scores["guest_post"] >= 3.0 and "guest_post" not in vetoed
+    # A write-for-us title with no guidelines stays vetoed.
+    _, vetoed = _rules("http://crumbclub.example/write-for-us.html", "<p>Email us.</p>", title="Write for us")
+    assert "guest_post" in vetoed
+
+
+def test_blog_home_page_listing_posts():
+    posts = "".join(f"<article class='card'><h2><a href='/2024/0{i}/post-{i}/'>Post {i}</a></h2>"
+                    f"<p>Excerpt {i}.</p></article>" for i in range(1, 4))
+    body = f"<main>{posts}</main>"
+    scores, _ = _rules("http://crumbblog.example/", body, title="Crumb blog",
+                       head="<meta name='generator' content='WordPress 6.4'>")
+    assert scores["blog"] >= 1.5
+
+
+def test_link_farm_vetoes_resource_and_directory():
+    items = "".join(f"<li><a href='https://s{i}.example/'>{a}</a></li>"
+                    for i, a in enumerate(["online casino", "cheap viagra", "payday loans", "crypto"] * 3))
+    body = (f"<h1>Link packages</h1><p>Buy backlinks today. Price list: $20 per link. Casino and forex links.</p>"
+            f"<ul>{items}</ul>")
+    scores, vetoed = _rules("http://linkvault.example/links.html", body, title="Baking links")
+    assert scores["spam"] >= 3 and {"resource", "directory"} <= set(vetoed)
+
+
+def test_spun_article_scores_spam():
+    spun = ("The best bread machine is the great machine for the bread at home. The best bread machine "
+            "makes the bread machine easy. Number one bread machine is the best bread machine for the home. "
+            "Buy the best bread machine now, the bread machine is the best. ") * 3
+    scores, _ = _rules("http://articlehub.example/best-bread-machine.html", f"<p>{spun}</p>",
+                       title="Best bread machine")
+    assert scores["spam"] >= 2.5
+
+
+def test_journalist_request_list_is_haro():
+    reqs = "".join(f"<div class='r'><div>Reporter, Paper {i} · Deadline May {10 + i}</div>"
+                   f"<a href='/requests/{i}.html'>Bakers wanted for story {i}</a></div>" for i in range(4))
+    body = f"<h1>Open requests</h1><p>Journalists post source requests here.</p>{reqs}"
+    scores, _ = _rules("http://sourcedesk.example/", body, title="Open requests")
+    assert scores["haro"] >= 2.5
