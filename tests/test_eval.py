@@ -102,6 +102,16 @@ def test_ranking_quality_gate_full_pipeline():
     assert not check_floors(report, FLOORS["full"]), json.dumps(report["niches"], indent=1)
 
 
+@pytest.mark.slow
+def test_quality_gate_on_the_holdout_world():
+    """The world written after the models were fitted, with niches they never saw."""
+    import asyncio
+
+    section = FLOORS["holdout"]
+    report = asyncio.run(evaluate_world(Settings(), REPO / section["world"]))
+    assert not check_floors(report, section), json.dumps(report["macro"], indent=1)
+
+
 def _cli(*args: str, cwd: Path = REPO):
     import subprocess
     import sys
