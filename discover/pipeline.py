@@ -218,6 +218,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
         # 8: contacts one hop away --------------------------------------------------------------
         summary["stage"] = "contacts"
         await _enrich_contacts(fetcher, list(candidates.values()), progress)
+        about_texts = await _load_about(fetcher, request.about)
 
     # 9: broken links on resource pages -------------------------------------------------------
     summary["stage"] = "links"
@@ -230,7 +231,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     # 11: score -----------------------------------------------------------------------------
     summary["stage"] = "score"
     cands = list(candidates.values())
-    scores = _score(cands, keyword, target, types, settings, request, summary.get("expansion_terms", []))
+    scores = _score(cands, keyword, target, types, settings, about_texts, summary.get("expansion_terms", []))
     result.candidates = cands
 
     # 12: prospects, ledger, store ------------------------------------------------------------
@@ -387,25 +388,32 @@ def _assess_quality(candidates: list[Candidate], fetches: list[FetchResult], sto
             store.save_site_quality(quality)
 
 
-def _load_about(about: tuple[str, ...]) -> list[str]:
+async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
+    """The user's own content (files or pages) that profiles the niche beside the keyword."""
+    from discover.extract import extract
+
     texts = []
     for item in about:
         path = Path(item).expanduser()
         if path.is_file():
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif item.startswith(("http://", "https://")):
-            continue  # fetched by the caller when online; see cli.run --about
+            page = await fetcher.fetch(item)
+            if page.outcome != "ok":
+                raise InputError(f"--about {item} could not be read ({page.outcome}: {page.reason or page.status})")
+            ex = await asyncio.to_thread(extract, page)
+            texts.append(f"{ex.title}\n{ex.text}")
         else:
             raise InputError(f"--about {item!r} is neither a readable file nor a URL")
     return texts
 
 
 def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
-           request: RunRequest, expansions: list[str]) -> list[Score]:
+           about_texts: list[str], expansions: list[str]) -> list[Score]:
     from discover.score import score_candidates
 
     return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
-                            about_texts=_load_about(request.about), expansions=expansions)
+                            about_texts=about_texts, expansions=expansions)
 
 
 def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
@@ -493,9 +501,16 @@ def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result:
         emails = suppressed_emails(store)
         statuses = {p.domain: ledger.get(p.domain) or ("do_not_contact" if p.email and p.email.lower() in emails else "")
                     for p in prospects}
+    from discover.domains import registrable_domain
+
+    # The user's own site (--about URL) is never a prospect for them.
+    own = {registrable_domain(a) for a in request.about if a.startswith(("http://", "https://"))}
     kept = []
     for p in prospects:
         p.ledger_status = statuses.get(p.domain, "")
+        if p.domain in own:
+            hidden["own site"] += 1
+            continue
         if p.spam and not request.include_spam:
             hidden["spam"] += 1
             continue

@@ -213,3 +213,17 @@ def test_blocked_engine_fails_the_run_clearly(bundled_world, settings_for):
     with pytest.raises(SearchBlocked, match="blocked all") as err:
         asyncio.run(go())
     assert "captcha" in str(err.value) or "rate" in str(err.value)
+
+
+def test_about_profiles_the_niche_and_hides_the_users_own_site(tmp_path, bundled_world):
+    about = tmp_path / "about.txt"
+    about.write_text("Maternity dresses, nursing tops and bump-friendly jeans from our Des Moines boutique.\n")
+    r = discover("run", "maternity clothes", "--geo", "Des Moines, IA, US", "--web", str(bundled_world),
+                 "--about", str(about), "--about", "http://www.bloommaternitydsm.com/", "--no-expand", "--json",
+                 data=tmp_path)
+    assert r.returncode == 0, r.stderr
+    domains = [p["domain"] for p in json.loads(r.stdout)]
+    assert domains and "bloommaternitydsm.com" not in domains
+    r = discover("run", "maternity clothes", "--web", str(bundled_world), "--about", "http://no-such-host.example/",
+                 "--no-expand", data=tmp_path)
+    assert r.returncode == 2 and "--about http://no-such-host.example/ could not be read" in r.stderr
