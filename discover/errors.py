@@ -18,7 +18,7 @@
 
 Exit codes: 0 ok, 1 "found problems" (audit errors), 2 bad input/config,
 3 environment (browser, server), 4 network stage, 5 store, 6 export, 7 model,
-130 interrupted.
+70 internal error (anything that is not a DiscoverError: a bug), 130 interrupted.
 """
 
 from __future__ import annotations
