@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.fetch import Fetcher  # noqa: E402
+from discover.pages.fetch import Fetcher  # noqa: E402
 from discover.runtime import Runtime  # noqa: E402
 from discover.settings import load_settings  # noqa: E402
 from discover.webworld.server import WorldServer  # noqa: E402
@@ -61,8 +61,8 @@ def children_rss_mb() -> float:
 
 
 def _analyse(args: tuple[str, str, str]) -> tuple[str, int, int]:
-    from discover.classify import classify
-    from discover.extract import extract
+    from discover.pages.classify import classify
+    from discover.pages.extract import extract
     from discover.records import FetchResult
 
     url, final, html = args
@@ -111,7 +111,7 @@ async def static_run(root: Path, urls: list[str], workers: int, classify_pages: 
 
 
 def _extract_only(args: tuple[str, str, str]) -> tuple[str, int, int]:
-    from discover.extract import extract
+    from discover.pages.extract import extract
     from discover.records import FetchResult
 
     url, final, html = args

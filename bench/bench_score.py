@@ -13,9 +13,9 @@ import resource
 import sys
 import time
 
-from discover.geo import gazetteer, parse_place
+from discover.rank.geo import gazetteer, parse_place
 from discover.records import Candidate, Classification, Extraction, SiteQuality
-from discover.score import score_candidates
+from discover.rank.score import score_candidates
 from discover.settings import Settings
 
 NICHE = ("maternity clothes dresses jeans bump nursing pregnancy moms baby shower swap boutique "

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from discover.export import export_prospects
+from discover.outreach.export import export_prospects
 from discover.records import Extraction, FetchResult, Link, Prospect
 from discover.store import Store
 

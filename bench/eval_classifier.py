@@ -34,8 +34,8 @@ def _builder():
 
 
 def extraction_figures(realdata: Path) -> dict:
-    from discover.extract import extract
-    from discover.fetch import decode_html
+    from discover.pages.extract import extract
+    from discover.pages.fetch import decode_html
     from discover.records import FetchResult
 
     def norm(s: str) -> str:

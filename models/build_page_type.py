@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.classify import MODEL_FORMAT, MODEL_PATH, model_inputs  # noqa: E402
-from discover.extract import extract  # noqa: E402
-from discover.fetch import decode_html  # noqa: E402
+from discover.pages.classify import MODEL_FORMAT, MODEL_PATH, model_inputs  # noqa: E402
+from discover.pages.extract import extract  # noqa: E402
+from discover.pages.fetch import decode_html  # noqa: E402
 from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
 
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
@@ -152,7 +152,7 @@ def fit(rows: list[dict]):
 
 
 def predict(model_json: dict, rows: list[dict]) -> list[str]:
-    from discover.classify import PageTypeModel, classify
+    from discover.pages.classify import PageTypeModel, classify
 
     m = PageTypeModel(classes=model_json["classes"], feature_names=model_json["feature_names"],
                       mean=model_json["mean"], scale=model_json["scale"], vocab=model_json["vocab"],

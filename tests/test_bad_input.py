@@ -295,7 +295,7 @@ def test_audit_of_an_unreachable_site_is_an_error_not_a_clean_bill(tmp_path):
 def test_malformed_links_are_broken_not_a_crash(make_world, settings_for):
     import asyncio
 
-    from discover.linkcheck import LinkChecker
+    from discover.links.linkcheck import LinkChecker
     from discover.records import Link
     from discover.runtime import Runtime
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from discover.extract import extract, parse_date
-from discover.fetch import decode_html
+from discover.pages.extract import extract, parse_date
+from discover.pages.fetch import decode_html
 from discover.records import FetchResult
 
 REALDATA = Path("/work/shared/realdata/pages")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from discover.push import SCHEMA, idempotency_key, push
+from discover.outreach.push import SCHEMA, idempotency_key, push
 from discover.records import Prospect
 from discover.store import Store
 

@@ -242,7 +242,7 @@ def run(
 
 
 def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) -> None:
-    from discover.export import export_prospects
+    from discover.outreach.export import export_prospects
 
     prospects = result.prospects
     target = out or settings.data_path() / "exports" / f"run-{result.run_id}.csv"

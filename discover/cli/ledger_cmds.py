@@ -55,8 +55,8 @@ def shortlist(
     db: DbOpt = None,
 ) -> None:
     """The ranked, explained shortlist of a run, as a table or a CRM-ready file."""
-    from discover.export import export_prospects, get_exporter
-    from discover.shortlist import select_prospects
+    from discover.outreach.export import export_prospects, get_exporter
+    from discover.outreach.shortlist import select_prospects
 
     get_exporter(fmt)
     _settings, store = _open(db)
@@ -82,7 +82,7 @@ def push(
 ) -> None:
     """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push."""
     from discover.errors import ExportError, InputError
-    from discover.push import push as do_push
+    from discover.outreach.push import push as do_push
 
     token = None
     if token_env:
@@ -115,7 +115,7 @@ def report(
     db: DbOpt = None,
 ) -> None:
     """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist."""
-    from discover.report import write_report
+    from discover.outreach.report import write_report
 
     _settings, store = _open(db)
     with store:
@@ -135,7 +135,7 @@ def outreach_mark(
     db: DbOpt = None,
 ) -> None:
     """Record what happened with a site; refuses a second follow-up or a do-not-contact site."""
-    from discover.ledger import mark
+    from discover.outreach.ledger import mark
 
     settings, store = _open(db)
     with store:
@@ -149,7 +149,7 @@ def outreach_import_suppression(
     db: DbOpt = None,
 ) -> None:
     """Never contact these: a domain suppresses the site, an email suppresses that address and flags its site."""
-    from discover.ledger import import_suppression
+    from discover.outreach.ledger import import_suppression
 
     _settings, store = _open(db)
     with store:
@@ -160,7 +160,7 @@ def outreach_import_suppression(
 @outreach_app.command("list")
 def outreach_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Every site in the ledger with its latest status."""
-    from discover.ledger import entries
+    from discover.outreach.ledger import entries
 
     _settings, store = _open(db)
     with store:
@@ -182,7 +182,7 @@ def outreach_due(
     as_json: JsonOpt = False,
 ) -> None:
     """Who is due the ONE polite follow-up (contacted, no reply, within the touch limits)."""
-    from discover.ledger import follow_ups
+    from discover.outreach.ledger import follow_ups
 
     settings, store = _open(db)
     with store:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from discover.errors import ExportError, InputError
 from discover.records import Prospect
-from discover.shortlist import pitch_angle
+from discover.outreach.shortlist import pitch_angle
 
 if TYPE_CHECKING:
     from discover.store import Store

@@ -24,10 +24,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from discover.errors import ModelError
-from discover.features import CUES, page_features, page_tokens
+from discover.pages.features import CUES, page_features, page_tokens
 from discover.records import PROSPECT_TYPES, Classification, Extraction
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "page_type.json"
+MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "page_type.json"
 MODEL_FORMAT = "discover-page-type/1"
 #: Key in rule_scores' evidence dict listing the types the page contradicts.
 VETO = "_vetoed"
