@@ -2,7 +2,7 @@
 """Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package)
 and its held-out scores (models/page_type_scores.json).
 
-    /work/venv/bin/python models/build_page_type.py [--web fixtures/web] [--realdata DIR]
+    python models/build_page_type.py [--web fixtures/web] [--realdata DIR]
 
 Data: the labelled pages of a web world (labels.csv; mail: items are skipped — they are not
 pages) and the labelled real pages in realdata/pages/page_types.csv. Every page goes through
@@ -21,6 +21,7 @@ import argparse
 import csv
 import gzip
 import json
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -38,7 +39,9 @@ from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
 # The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.
 MODEL_OUT = ROOT / "discover" / "data" / "models" / "page_type.json"
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
-DEFAULT_REALDATA = Path("/work/shared/realdata")
+#: Shared read-only data: $DISCOVER_SHARED, else `shared/` next to the checkout.
+SHARED = Path(os.environ.get("DISCOVER_SHARED") or ROOT.parent / "shared")
+DEFAULT_REALDATA = SHARED / "realdata"
 PARAMS = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True,
           "realdata_weight_cap": 3.0}
 
