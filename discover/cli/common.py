@@ -20,6 +20,7 @@ WebOpt = Annotated[Path | None, typer.Option(
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Database: a SQLite file or a postgresql:// URL (env DISCOVER_DB).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for piping instead of a table.")]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line (JSON Lines).")]
 WideOpt = Annotated[bool, typer.Option("--wide", help="Print every table cell whole (wider than 80 columns).")]
 BrowserOpt = Annotated[str | None, typer.Option(
     "--browser", help="Chromium/Chrome executable (env DISCOVER_BROWSER).", show_default=False)]
