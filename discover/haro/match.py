@@ -149,7 +149,8 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
             where = "outlet in " if gm.tier in ("same_city", "nearby") else ""
             why.append(f"{where}{gm.place} ({gm.tier.replace('_', ' ')})")
         if q.deadline is not None:
-            why.append(_hours(q.deadline, now))
+            why.append(_hours(q.deadline, now) if q.deadline_time_known else
+                       f"deadline {q.deadline:%a %d %b}, no time given")
         if q.urgent:
             why.append("urgent")
         out.append(QueryMatch(q, round(total, 4), round(rel, 4), round(geo_score, 4), gm.tier, gm.place,
@@ -180,7 +181,12 @@ def to_prospect(query: JournalistQuery, score: "float | QueryMatch", *, niche: s
     reply = query.reply_to
     is_email = bool(_EMAIL.match(reply))
     deadline = query.deadline.isoformat() if query.deadline else ""
-    when = query.deadline.strftime("%a %d %b %Y %H:%M %Z").strip() if query.deadline else "no deadline given"
+    if query.deadline is None:
+        when = "no deadline given"
+    elif query.deadline_time_known:
+        when = query.deadline.strftime("%a %d %b %Y %H:%M %Z").strip()
+    else:
+        when = query.deadline.strftime("%a %d %b %Y") + " (no time given)"
     return Prospect(
         url=query.url,
         domain=_domain(query.outlet_url) or _domain(reply),
