@@ -474,7 +474,7 @@ def extract_fields(block: str) -> Block:
 _REQUIREMENT = re.compile(
     r"\bmust\b|\bshould (?:be|have|hold|include)\b|\bneed(?:s)? to (?:be|have)\b"
     r"|(?-i:\b(?:U\.?S\.?|U\.?K\.?|EU|[A-Z][a-z]+)-based\b)"
-    r"|\b(?:experts?|sources?|professionals?|pitches|responses?|submissions?|candidates?) only\b"
+    r"|\b(?:[\w-]+s|expert|source|professional|response|submission|candidate) only\b"
     r"|\bonly (?:accept|consider|want|need|looking|interested|include|experts?|sources?|those|people)\b"
     r"|\b(?:not|no longer) (?:be )?(?:accepting|accepted|accept|considered|consider|considering|interested in)\b"
     r"|\bno (?:ai\b|a\.i\.|chatgpt|pr\b|pr (?:firms?|agenc)|agenc|third[- ]part|pitches from|bloggers?|seo\b)"
