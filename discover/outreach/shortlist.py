@@ -90,7 +90,7 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
     Sites in the outreach ledger are hidden unless `show_contacted`; do-not-contact sites are always
     hidden; a suppressed email address is removed from its prospect.
     """
-    from discover.ledger import ledger_statuses, suppressed_emails
+    from discover.outreach.ledger import ledger_statuses, suppressed_emails
 
     if run_id is None and niche is None:
         last = store.last_run()
