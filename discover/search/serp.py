@@ -203,25 +203,36 @@ _DATE = (r"(?:\d{1,2}|an?|one)\s+(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|da
          rf"|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}"
          rf"|{_MONTH}\s+\d{{4}}"
          r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}")
-#: Engines put the page's date before the snippet: "4 days ago - ", "Jun 3, 2024 — ", "24/1/2013 · ".
-_LEADING_DATE = re.compile(rf"^\s*(?P<date>{_DATE})\s*(?:[·•—–|-]|\.\.\.|…)\s*", re.I)
+_FULL_DATE = (rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}"
+              r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}")
+#: Engines put the page's date before the snippet: "4 days ago - ", "Jun 3, 2024 — ", "24/1/2013 · ";
+#: a full date may also stand before the text with only a space ("Nov 5, 2012 McFly star ...").
+_LEADING_DATE = re.compile(rf"^\s*(?:(?P<date>{_DATE})\s*(?:[·•—–|-]|\.\.\.|…)\s*"
+                           rf"|(?P<full>{_FULL_DATE})\s+(?=[A-Z\u00c0-\u00de\"'“‘(]))", re.I)
+_SEPARATORS = re.compile(r"^[\s·•—–|-]+")
 #: "… Read more" links that engines append to truncated snippets.
 _READ_MORE = re.compile(r"\s*(?:read|see|show) more\s*[»›>]?\s*$", re.I)
 
 
-def clean_snippet(text: str) -> tuple[str, str]:
+def clean_snippet(text: str, date: str = "") -> tuple[str, str]:
     """(snippet, date): whitespace collapsed, a trailing "Read more" dropped, and a leading
-    date ("4 days ago - ", "Jun 3, 2024 — ") moved out of the snippet into the date."""
+    date ("4 days ago - ", "Jun 3, 2024 — ") moved out of the snippet into the date. `date` is
+    one the engine marked up on its own (its separator is then dropped from the text)."""
     text = _READ_MORE.sub("", collapse(text))
+    if date:
+        return _SEPARATORS.sub("", text), date
     m = _LEADING_DATE.match(text)
     if m and len(text) > m.end():
-        return text[m.end():].strip(), m.group("date")
+        return text[m.end():].strip(), m.group("date") or m.group("full")
     return text, ""
 
 
-def _snippet_text(el: etree._Element) -> str:
-    """The snippet element's text without the "Read more" links inside it."""
+def _snippet_text(el: etree._Element, without: etree._Element | None = None) -> str:
+    """The snippet element's text without the "Read more" links inside it (and without
+    `without`, the date element when it sits inside the snippet)."""
     skip = {id(a) for a in el.xpath(".//a") if _READ_MORE.fullmatch(" " + text_of(a))}
+    if without is not None:
+        skip.add(id(without))
     parts = []
     for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"):
         owner = t.getparent()
@@ -345,10 +356,11 @@ def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[st
     title_el = select_first(node, spec.title) if spec.title else None
     title = text_of(title_el if title_el is not None else link)
     snippet_el = select_first(node, spec.snippet) if spec.snippet else None
-    snippet, date = clean_snippet(_snippet_text(snippet_el)) if snippet_el is not None else ("", "")
     date_el = select_first(node, spec.date) if spec.date else None
-    if date_el is not None and not date:
-        date = text_of(date_el)
+    marked = text_of(date_el) if date_el is not None else ""
+    if snippet_el is None:
+        return url, title, "", marked
+    snippet, date = clean_snippet(_snippet_text(snippet_el, date_el), marked)
     return url, title, snippet, date
 
 
