@@ -188,3 +188,16 @@ def test_date_is_a_json_field_of_each_result() -> None:
     r = parse_serp(page("web-search-mcp/yahoo.html.gz"), "yahoo").results[4]
     d: dict[str, Any] = as_dict(r)
     assert d["date"] == "2 days ago" and set(d) >= {"url", "title", "snippet", "rank", "engine", "query", "page"}
+
+
+def test_a_no_results_page_for_a_blocking_phrase_is_not_a_block() -> None:
+    """Searching for "access denied" shows the phrase on a short no-results page: the query is
+    not the page's own wording (the real Bing no-results page, its query swapped in)."""
+    if not REAL:
+        pytest.skip("real SERP data not found")
+    entry = next(e for e in REAL if e["file"] == "serp-parser_zlurad/bing/nojs/no-results-nojs.html")
+    html = page(entry["file"]).decode("utf-8").replace(entry["query"], "access denied")
+    assert "access denied" in html
+    parsed = parse_serp(html, "bing", query="access denied")
+    assert parsed.kind == "no_results"
+    assert detect_block(html, query='"access denied"') is None

@@ -162,7 +162,7 @@ def serp_parse(
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
     name = mod.NAME if mod is not None else "unknown"
-    block = detect_block(data, base_url, None, mod.SPEC.block if mod is not None else None)
+    block = detect_block(data, base_url, None, mod.SPEC.block if mod is not None else None, query)
     if block:
         parsed = ParsedSerp(kind="blocked", reason=block)
     else:

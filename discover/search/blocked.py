@@ -182,10 +182,21 @@ def _matches_doc(doc: etree._Element, text: str, spec: BlockSpec) -> str | None:
     return _first(found)
 
 
-def _matches_generic(doc: etree._Element, text: str) -> str | None:
+def _without_query(text: str, query: str) -> str:
+    """`text` with the query removed: a no-results page for "access denied" repeats it."""
+    if not query:
+        return text
+    pieces = {query.lower(), query.lower().replace('"', "")} | {p.lower() for p in re.findall(r'"([^"]+)"', query)}
+    for piece in sorted(pieces, key=len, reverse=True):
+        if piece.strip():
+            text = text.replace(piece, " ")
+    return text
+
+
+def _matches_generic(doc: etree._Element, text: str, query: str = "") -> str | None:
     title = _title(doc)
-    where = text if len(text) <= INTERSTITIAL_MAX_TEXT else title
-    if not where:
+    where = _without_query(text if len(text) <= INTERSTITIAL_MAX_TEXT else title, query)
+    if not where.strip():
         return None
     found: dict[str, str] = {}
     for reason, phrase in GENERIC.text:
@@ -195,8 +206,9 @@ def _matches_generic(doc: etree._Element, text: str) -> str | None:
 
 
 def detect_block_in_doc(doc: etree._Element, text: str, url: str, status: int | None,
-                        spec: BlockSpec | None = None) -> str | None:
-    """Block reason for a parsed page (`text`: lower-cased visible text), or None."""
+                        spec: BlockSpec | None = None, query: str = "") -> str | None:
+    """Block reason for a parsed page (`text`: lower-cased visible text), or None. `query`, when
+    known, is not read as the page's own wording."""
     if status == 429:
         return "rate_limit"
     for candidate in (spec, COMMON):
@@ -205,7 +217,7 @@ def detect_block_in_doc(doc: etree._Element, text: str, url: str, status: int | 
         reason = _matches_url(url, candidate) or _matches_doc(doc, text, candidate)
         if reason:
             return reason
-    reason = _matches_generic(doc, text)
+    reason = _matches_generic(doc, text, query)
     if reason:
         return reason
     if status in (403, 503) and len(text) < 2000:
@@ -214,7 +226,7 @@ def detect_block_in_doc(doc: etree._Element, text: str, url: str, status: int | 
 
 
 def detect_block(html: str | bytes, url: str = "", status: int | None = None,
-                 spec: BlockSpec | None = None) -> str | None:
+                 spec: BlockSpec | None = None, query: str = "") -> str | None:
     """Why this loaded page is a block page ("captcha", "consent", "rate_limit",
     "unusual_traffic", "bot_challenge", "access_denied"), or None when it looks like a normal
     page. Needs no engine; `spec` adds an engine's own markers."""
@@ -223,4 +235,4 @@ def detect_block(html: str | bytes, url: str = "", status: int | None = None,
     if status == 429:
         return "rate_limit"
     doc = load_html(html)
-    return detect_block_in_doc(doc, visible_text(doc), url, status, spec)
+    return detect_block_in_doc(doc, visible_text(doc), url, status, spec, query)

@@ -203,7 +203,7 @@ class _Runner:
         await self.dismiss_consent(eng, page)
         html = await page.content()
         # The block check comes first and needs no parser: a challenge is never "0 results".
-        reason = detect_block(html, page.url, status, _block_spec(eng.module)) or ""
+        reason = detect_block(html, page.url, status, _block_spec(eng.module), text) or ""
         parsed = None
         if not reason:
             parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
@@ -241,7 +241,7 @@ class _Runner:
                 html = await page.content()
             except Exception:  # navigation in progress while the person submits the form
                 continue
-            if detect_block(html, page.url, None, _block_spec(eng.module)):
+            if detect_block(html, page.url, None, _block_spec(eng.module), text):
                 continue
             parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
             if parsed.kind != "blocked":

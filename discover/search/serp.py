@@ -409,7 +409,7 @@ def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int
     text = visible_text(doc)
     # Challenges and captchas are recognised before any result is looked for: a block page is
     # never "0 results".
-    block = detect_block_in_doc(doc, text, base_url, None, spec.block)
+    block = detect_block_in_doc(doc, text, base_url, None, spec.block, query)
     if block and block != "consent":
         return ParsedSerp(kind="blocked", reason=block)
     results = extract_results(doc, spec, query=query, page=page, base_url=base_url)
