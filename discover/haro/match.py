@@ -70,7 +70,11 @@ _ADDRESSES = re.compile(r"https?://\S+|www\.\S+|[^\s@]+@[^\s@]+\.\w+")
 
 def query_text(q: JournalistQuery) -> str:
     """What the topic model reads: the headline twice (it says what the story is), then the rest."""
-    parts = [q.summary, q.summary, q.category, q.details or q.text, q.requirements, q.outlet]
+    body = q.details or q.text
+    # Requirements read out of the body are already in it: counted once.
+    extra = "\n".join(line for line in q.requirements.split("\n") if line and " ".join(line.split()) not in
+                      " ".join(body.split()))
+    parts = [q.summary, q.summary, q.category, body, extra, q.outlet]
     return _ADDRESSES.sub(" ", "\n".join(p for p in parts if p))
 
 
