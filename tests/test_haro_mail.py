@@ -365,13 +365,14 @@ def test_a_divider_inside_a_query_does_not_cut_it():
             "DEADLINE DATE: 2026-09-02\nDEADLINE TIME: 6:00 pm\nTIME ZONE: Eastern Standard Time\n"
             "QUERY: Please read the brief before the questions.\n\n---------------------------------------\n\n"
             "1. Briefly introduce yourself.\n2. Please, no use of AI.\n\n------------------------\n\nINTERVIEW\n\n"
-            "1. How much truth is there to that belief?\n\nBack to top (#top)\n\n_____\n\n"
+            "1. How much truth is there to that belief?\n\nBack to top (#top)\n\n_____\n\nMore requests\n\n_____\n\n"
             "7) SUMMARY: Performance management\nEMAIL: r6@outlet.example\nMEDIA OUTLET: Workspan\n"
             "DEADLINE DATE: 2026-09-04\nQUERY: HR leaders wanted.\n\n_____\n\n"
             "Terms of Service | Privacy Policy\nunsubscribe from this list\n")
     q6, q7 = _body_queries(text, datetime(2026, 9, 1, tzinfo=timezone.utc))
     assert q6.details.startswith("Please read the brief") and q6.details.endswith("How much truth is there to that belief?")
     assert "2. Please, no use of AI." in q6.details and "INTERVIEW" in q6.details and "Back to top" not in q6.details
+    assert "More requests" not in q6.details          # a section heading between queries is not body
     assert "Please, no use of AI." in q6.requirements
     assert q7.summary == "Performance management" and q7.details == "HR leaders wanted."
     assert "unsubscribe" not in q7.details

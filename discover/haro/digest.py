@@ -379,24 +379,28 @@ def split_digest(text: str) -> list[str]:
         pieces[-1][1].append(line)
 
     blocks: list[list[str]] = []
-    last_is_query = False
+    open_body = False   # the last block is a query whose body (details) was still running
     for after_divider, lines in pieces:
         content = [x for x in lines if not _SEPARATOR.match(x)]
         body = "\n".join(content).strip()
         if not body:
             continue
-        if after_divider and last_is_query and _continues_query(body):
+        if after_divider and open_body and _continues_query(body):
             blocks[-1].extend(lines)
             continue
         blocks.append(content)
-        last_is_query = is_query(extract_fields(body))
+        last = extract_fields(body)
+        open_body = is_query(last) and bool(last.fields.get("details"))
     return [b for b in ("\n".join(lines).strip() for lines in blocks) if b]
 
 
 def _continues_query(piece: str) -> bool:
-    """A piece after a divider that opens nothing: more of the query before it."""
+    """A piece after a divider that opens nothing: more of the query before it. A lone short
+    line ("More requests") is a section heading between queries, not body text."""
     first = piece.split("\n", 1)[0]
     if _START.match(first) or _NOT_CONTINUATION.search(piece):
+        return False
+    if "\n" not in piece and len(piece.split()) <= 6 and not piece.rstrip().endswith((".", "?", "!", ":")):
         return False
     fields = extract_fields(piece).fields
     if any(k in _HEADER_FIELDS for k in fields) or {"reply_to", "details"} <= fields.keys():
