@@ -91,3 +91,13 @@ def test_json_carries_the_new_fields() -> None:
     q = _queries("haro-2026-01-general.txt")[0].to_json()
     assert q["deadline_time_known"] is True and q["deadline_zone"] == "America/New_York"
     assert q["outlet_url"] == "https://www.homesandgardens.com"
+
+
+def test_a_prospect_from_a_query_keeps_only_what_was_written() -> None:
+    from discover.haro.match import to_prospect
+
+    q = _queries("haro-2026-01-general.txt")[0]
+    assert to_prospect(q, 0.5).deadline == "2026-01-21T19:00:00-05:00"
+    q.deadline_time_known = False   # the same query had it given a day only
+    p = to_prospect(q, 0.5)
+    assert p.deadline == "2026-01-21" and "(no time given)" in p.pitch

@@ -184,7 +184,9 @@ def to_prospect(query: JournalistQuery, score: "float | QueryMatch", *, niche: s
     total = m.score if m else float(score)
     reply = query.reply_to
     is_email = bool(_EMAIL.match(reply))
-    deadline = query.deadline.isoformat() if query.deadline else ""
+    # A date alone stays a date in exports: no invented clock time.
+    deadline = "" if query.deadline is None else \
+        query.deadline.isoformat() if query.deadline_time_known else query.deadline.date().isoformat()
     if query.deadline is None:
         when = "no deadline given"
     elif query.deadline_time_known:
