@@ -117,6 +117,12 @@ def check_operators(query_text: str, results: list[SerpResult]) -> tuple[bool, s
     return True, ""
 
 
+def _block_spec(module: Any) -> Any:
+    """The engine's own block markers, if it declares any (the generic ones always apply)."""
+    spec = getattr(module, "SPEC", None)
+    return getattr(spec, "block", None)
+
+
 # ── per-engine state ─────────────────────────────────────────────────────────────────────
 
 #: Browser network errors that mean "this machine cannot reach the engine at all" (offline,
@@ -210,10 +216,13 @@ class _Runner:
         headers = await response.all_headers() if response is not None else {}
         await self.dismiss_consent(eng, page)
         html = await page.content()
-        parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
-        reason = detect_block(html, page.url, status) or (parsed.reason if parsed.kind == "blocked" else "")
-        if parsed.kind == "blocked" and not reason:
-            reason = "blocked"
+        # The block check comes first and needs no parser: a challenge is never "0 results".
+        reason = detect_block(html, page.url, status, _block_spec(eng.module), text) or ""
+        parsed = None
+        if not reason:
+            parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
+            if parsed.kind == "blocked":
+                reason = parsed.reason or "blocked"
         if reason:
             if self.settings.headed:
                 parsed = await self.wait_for_person(eng, page, text, page_no)
@@ -246,8 +255,10 @@ class _Runner:
                 html = await page.content()
             except Exception:  # navigation in progress while the person submits the form
                 continue
+            if detect_block(html, page.url, None, _block_spec(eng.module), text):
+                continue
             parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
-            if parsed.kind != "blocked" and not detect_block(html, page.url, None):
+            if parsed.kind != "blocked":
                 return parsed
         return None
 
