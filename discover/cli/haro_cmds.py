@@ -112,8 +112,7 @@ def haro(
                   f"{'it is' if found == 1 else 'all are'} past the deadline; --include-expired shows them",
                   markup=False)
         if as_json:
-            print_json({"matches": [], "found": found, "expired": expired,
-                        "hint": "--include-expired shows the expired queries"})
+            print_json([])   # the same shape as always; the counts went to stderr above
         return
 
     matches = match_queries(queries, niche, geo=geo, now=moment, settings=settings)
