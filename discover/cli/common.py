@@ -81,7 +81,8 @@ def console(stderr: bool = False, *, wide: bool = False):
         width = None
     else:
         width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 80
-    return _Console(stderr=stderr, highlight=False, width=width)
+    # soft_wrap: plain lines are not cut into pieces (terminals wrap them; greps find them)
+    return _Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
 
 
 def print_ranked(title: str, rows: Iterable[tuple[Any, ...]], *, wide: bool = False,
