@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
+from discover.search.engines.local import ENGINE_HOST
 from discover.search.query import (And, Field, Not, Or, Phrase, Term, compound_stems, host_matches, parse_query,
                                    stem, tokens)
 from discover.webworld.world import Response, World
 
-ENGINE_HOST = "search.discover.test"
 PAGE_SIZE = 10
 TITLE_BOOST = 3
 K1 = 1.2
