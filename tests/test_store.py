@@ -29,7 +29,7 @@ def store(tmp_path: Path):
 
 
 def _prospect(url: str, score: float, niche: str = "vegan baking", **kw) -> Prospect:
-    from discover.store import registrable_domain
+    from discover.domains import registrable_domain
 
     return Prospect(url=url, domain=kw.pop("domain", registrable_domain(url)), type=kw.pop("type", "blog"),
                     score=score, niche=niche, **kw)

@@ -23,12 +23,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import InputError
-from discover.links.linkcheck import LinkChecker, normalise_url
+from discover.links.linkcheck import LinkChecker
 from discover.records import Link, LinkCheck
 from discover.settings import Settings
+from discover.urls import FOR_CRAWL, FOR_FETCH, bare_host, url_key
 
 if TYPE_CHECKING:
     from discover.records import Extraction, FetchResult
@@ -90,19 +91,6 @@ class AuditReport:
                 "issues": [i.to_json() for i in self.issues]}
 
 
-def _bare(host: str) -> str:
-    host = (host or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def _page_key(url: str) -> str:
-    """Crawl identity: scheme and www ignored (variants are audited separately)."""
-    url, _ = urldefrag(url)
-    p = urlsplit(url)
-    path = p.path or "/"
-    return f"{_bare(p.hostname or '')}{path}" + (f"?{p.query}" if p.query else "")
-
-
 def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
     """(every rel=canonical URL, og:url, has a viewport meta) — extract() keeps only the first canonical."""
     from lxml import html as lxml_html
@@ -115,7 +103,7 @@ def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
         return canonicals, og_url, viewport
     def resolve(href: str) -> str:
         try:
-            return normalise_url(urljoin(base, href.strip()))
+            return url_key(urljoin(base, href.strip()), FOR_FETCH)
         except ValueError:  # a malformed URL in the page ("http://[::1") is no canonical
             return ""
 
@@ -158,17 +146,18 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
         valid = False
     if not valid:
         raise InputError(f"not a site URL: {start_url!r}", hint="give the home page, e.g. https://my-site.example")
-    site = _bare(urlsplit(start).hostname or "")
+    site = bare_host(start)
     # The user's own site: robots.txt rules are for crawlers of other people's sites.
     crawl_settings = settings.replace(ignore_robots=True)
     report = AuditReport(start_url=start)
 
     def internal(url: str) -> bool:
         p = urlsplit(url)
-        return p.scheme in ("http", "https") and _bare(p.hostname or "") == site
+        return p.scheme in ("http", "https") and bare_host(p.hostname or "") == site
 
-    seen: set[str] = {_page_key(start)}
-    frontier = [normalise_url(start)]
+    # Crawl identity: scheme and www ignored (the variants are audited separately, below).
+    seen: set[str] = {url_key(start, FOR_CRAWL)}
+    frontier = [url_key(start, FOR_FETCH)]
     pages: dict[str, tuple[AuditPage, Extraction | None]] = {}
     links_by_page: dict[str, list[Link]] = {}
     async with Fetcher(runtime, crawl_settings) as fetcher:
@@ -187,11 +176,11 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
                     page.words = len((ext.text or ext.full_text).split())
                     links_by_page[page.final_url] = ext.links
                     for link in ext.links:
-                        target = normalise_url(urljoin(page.final_url, link.url))
-                        if internal(target) and _page_key(target) not in seen:
-                            seen.add(_page_key(target))
+                        target = url_key(urljoin(page.final_url, link.url), FOR_FETCH)
+                        if internal(target) and url_key(target, FOR_CRAWL) not in seen:
+                            seen.add(url_key(target, FOR_CRAWL))
                             frontier.append(target)
-                    seen.add(_page_key(page.final_url))
+                    seen.add(url_key(page.final_url, FOR_CRAWL))
                 pages[res.url] = (page, ext)
         variants = await _variants(fetcher, start)
     report.pages = [p for p, _ in pages.values()]
@@ -290,14 +279,14 @@ def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -
 async def _variants(fetcher, start: str) -> dict[str, str]:
     """Each live http/https × bare/www home page → the URL it settles on (its canonical, else its final URL)."""
     p = urlsplit(start)
-    bare = _bare(p.hostname or "")
+    bare = bare_host(p.hostname or "")
     port = f":{p.port}" if p.port else ""
     urls = [f"{scheme}://{host}{port}/" for scheme in ("http", "https") for host in (bare, "www." + bare)]
     settled: dict[str, str] = {}
     for res in await fetcher.fetch_many(urls):
         if res.outcome != "ok":
             continue  # a www name that does not exist is fine; only live variants must agree
-        final = normalise_url(res.final_url or res.url)
+        final = url_key(res.final_url or res.url, FOR_FETCH)
         canonicals, _, _ = head_signals(res.html, final)
         # A variant that answers on its own URL still collapses when its canonical names the common URL.
         settled[res.url] = canonicals[0] if canonicals else final

@@ -35,9 +35,10 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.records import Link, LinkCheck
+from discover.urls import FOR_FETCH, bare_host, url_key
 from discover.settings import Settings
 
 if TYPE_CHECKING:
@@ -88,15 +89,6 @@ def wayback_url(url: str) -> str:
 
 def is_checkable(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).hostname)
-
-
-def normalise_url(url: str) -> str:
-    """The form a URL is deduplicated by: no fragment, lower-case scheme and host."""
-    url, _ = urldefrag(url.strip())
-    parts = urlsplit(url)
-    netloc = parts.netloc.lower()
-    path = parts.path or "/"
-    return parts._replace(scheme=parts.scheme.lower(), netloc=netloc, path=path).geturl()
 
 
 def _visible_text(html: str) -> str:
@@ -275,14 +267,14 @@ class LinkChecker:
                 if not is_checkable(url):
                     continue
                 internal = link.internal or _same_site(urlsplit(url).hostname or "", page_host)
-                key = normalise_url(url)
+                key = url_key(url, FOR_FETCH)
             except ValueError as exc:  # "http://[::1", a bad port: no browser could follow it
                 malformed.append(LinkCheck(page=page_url, url=link.url, cls="broken", anchor=link.anchor,
                                            context=link.context, reason=f"malformed URL: {exc}"))
                 continue
             if internal and not internal_ok:
                 continue
-            if key == normalise_url(page_url or "") and page_url:
+            if key == url_key(page_url or "", FOR_FETCH) and page_url:
                 continue  # a self-link says nothing about link health
             chosen.setdefault(key, link)
         outcomes = await asyncio.gather(*(self._check(key) for key in chosen))
@@ -296,7 +288,7 @@ class LinkChecker:
         for u in urls:
             try:
                 if is_checkable(u):
-                    keys.append(normalise_url(u))
+                    keys.append(url_key(u, FOR_FETCH))
             except ValueError as exc:
                 malformed.append(LinkCheck(page="", url=u, cls="broken", reason=f"malformed URL: {exc}"))
         keys = list(dict.fromkeys(keys))
@@ -347,7 +339,7 @@ class LinkChecker:
                 location = hop.headers.get("location", "")
                 if not location:
                     return _Outcome("unknown", status, chain, current, f"{status} without a Location header")
-                nxt = normalise_url(urljoin(current, location))
+                nxt = url_key(urljoin(current, location), FOR_FETCH)
                 if nxt in seen:
                     chain.append({"url": nxt, "status": None})
                     return _Outcome("redirect_loop", status, chain, nxt,
@@ -453,10 +445,10 @@ class LinkChecker:
         probe = await task
         if probe.status is None or not (200 <= probe.status < 300):
             return ""
-        if normalise_url(probe.final_url) == normalise_url(final) and normalise_url(final) != normalise_url(
-                host_key + "/"):
+        landed, home = url_key(probe.final_url, FOR_FETCH), url_key(host_key + "/", FOR_FETCH)
+        if landed == url_key(final, FOR_FETCH) and landed != home:
             return f"the host answers every unknown path with {final}"
-        if normalise_url(probe.final_url) == normalise_url(final):
+        if landed == url_key(final, FOR_FETCH):
             return "redirects to the home page, as every unknown path of the host does"
         page = _fingerprint(hop.body)
         if page and probe.fingerprint and _similar(page, probe.fingerprint) >= 0.9:
@@ -470,7 +462,7 @@ class LinkChecker:
             if hop.error or hop.status is None:
                 return _Probe(None, current, "")
             if 300 <= hop.status < 400 and hop.headers.get("location"):
-                current = normalise_url(urljoin(current, hop.headers["location"]))
+                current = url_key(urljoin(current, hop.headers["location"]), FOR_FETCH)
                 continue
             return _Probe(hop.status, current, _fingerprint(hop.body))
         return _Probe(None, current, "")
@@ -508,9 +500,7 @@ def _decode(body: bytes, encoding: str | None) -> str:
 
 
 def _same_site(host: str, page_host: str) -> bool:
-    host, page_host = host.lower(), page_host.lower()
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return bool(host) and strip(host) == strip(page_host)
+    return bool(host) and bare_host(host) == bare_host(page_host)
 
 
 def summarise(checks: Iterable[LinkCheck]) -> dict[str, int]:

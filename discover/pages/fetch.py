@@ -27,11 +27,12 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import DiscoverError
 from discover.records import FetchResult
 from discover.settings import Settings
+from discover.urls import FOR_FETCH, url_key
 
 if TYPE_CHECKING:
     import httpx
@@ -186,11 +187,6 @@ def _looks_like_html(body: bytes) -> bool:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-def _clean_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
 class _Host:
@@ -379,7 +375,7 @@ class Fetcher:
         import httpx
 
         client = self._http()
-        current = _clean_url(url)
+        current = url_key(url, FOR_FETCH)
         seen: set[str] = {current}
         redirects: list[str] = []
         for _hop in range(self.settings.max_redirects + 1):
@@ -411,7 +407,7 @@ class Fetcher:
                     return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
                                        reason=f"{type(exc).__name__}: {first}"[:300])
             if isinstance(hop, str):  # a redirect target
-                nxt = _clean_url(urljoin(current, hop))
+                nxt = url_key(urljoin(current, hop), FOR_FETCH)
                 redirects.append(current)
                 if nxt in seen:
                     return FetchResult(url=url, final_url=nxt, outcome="error", redirects=redirects,

@@ -31,7 +31,8 @@ from discover.records import (
 )
 from discover.store import schema as s
 from discover.store.migrations import migrate
-from discover.store.urls import canonical_url, registrable_domain
+from discover.domains import registrable_domain
+from discover.urls import FOR_STORE, url_key
 
 RUN_STATUSES = ("running", "finished", "interrupted", "failed")
 #: Statuses `find_resumable_run` picks up (a SIGKILLed run is still "running").
@@ -495,11 +496,11 @@ class Store:
     @staticmethod
     def _merge(run_id: int | None, niche: str, domain: str, group: list[Prospect]) -> dict[str, Any]:
         best = max(group, key=lambda p: (p.score, not p.spam, -len(p.url)))
-        best_key = canonical_url(best.url)
+        best_key = url_key(best.url, FOR_STORE)
         others: dict[str, str] = {}
         for p in group:
             for u in [p.url, *p.other_urls]:
-                k = canonical_url(u)
+                k = url_key(u, FOR_STORE)
                 if k != best_key and k not in others:
                     others[k] = u
         found_by = list(dict.fromkeys(fb for p in group for fb in p.found_by))
@@ -563,14 +564,14 @@ class Store:
     def get_prospect(self, url: str, run_id: int | None = None) -> Prospect | None:
         """The prospect whose page (or one of whose other pages) is `url`, latest run first."""
         pt = s.prospects
-        key = canonical_url(url)
+        key = url_key(url, FOR_STORE)
         q = sa.select(pt.c.data, pt.c.other_urls).where(pt.c.domain == registrable_domain(url))
         if run_id is not None:
             q = q.where(pt.c.run_id == run_id)
         with self.engine.connect() as conn:
             rows = conn.execute(q.order_by(pt.c.run_id.desc(), pt.c.id.desc())).all()
         for row in rows:
-            if canonical_url(row.data["url"]) == key or key in {canonical_url(u) for u in row.other_urls or []}:
+            if url_key(row.data["url"], FOR_STORE) == key or key in {url_key(u, FOR_STORE) for u in row.other_urls or []}:
                 return _prospect_from_row(row.data)
         return None
 
