@@ -7,12 +7,13 @@ ships with and never downloads one (`suffix_list_urls=()`, no cache directory).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from discover.urls import host_of
 
 
 @lru_cache(maxsize=1)
-def _extractor():  # noqa: ANN202 - tldextract is imported lazily (CLI start-up)
+def _extractor() -> Any:  # tldextract is imported lazily (CLI start-up)
     import tldextract
 
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from discover.errors import InputError, WebWorldError
-from discover.records import Candidate, Prospect
+from discover.records import Candidate, FetchOutcome, GeoTier, Prospect
 from discover.urls import FOR_EVAL, url_key
 
 if TYPE_CHECKING:
@@ -92,22 +92,22 @@ def macro_f1(true: Sequence[str], pred: Sequence[str], labels: Sequence[str] | N
     return sum(f1s) / len(f1s)
 
 
-def expected_tier(label_geo: str, target_geo: str, nearby_km: float = 60.0) -> set[str]:
+def expected_tier(label_geo: str, target_geo: str, nearby_km: float = 60.0) -> set[GeoTier]:
     """The geo tiers that count as right for a page labelled `label_geo` in a run for `target_geo`."""
     if not target_geo:
-        return {"unknown"}
+        return {GeoTier.UNKNOWN}
     if not label_geo.strip():
         # a page that is not about a place: "unknown" (or only its country known) is right
-        return {"unknown", "same_country"}
+        return {GeoTier.UNKNOWN, GeoTier.SAME_COUNTRY}
     from discover.rank.geo import _tier, parse_place
 
     target = parse_place(target_geo)
     try:
         place = parse_place(label_geo)
     except InputError:
-        return {"unknown"}
+        return {GeoTier.UNKNOWN}
     if label_geo.strip().lower() == target_geo.strip().lower():
-        return {"same_city"}
+        return {GeoTier.SAME_CITY}
     tier, _ = _tier(target, place, nearby_km)
     return {tier}
 
@@ -329,7 +329,8 @@ def world_candidates(web: str | Path) -> list[Candidate]:
         path = "/" if rel == "index.html" else "/" + rel.removesuffix("index.html")
         url = f"http://{host}{path}"
         html = f.read_text(encoding="utf-8", errors="replace")
-        fr = FetchResult(url=url, final_url=url, outcome="ok", status=200, content_type="text/html", html=html)
+        fr = FetchResult(url=url, final_url=url, outcome=FetchOutcome.OK, status=200, content_type="text/html",
+                         html=html)
         ex = extract(fr)
         cands.append(Candidate(url=url, domain=registrable_domain(url), extraction=ex,
                                classification=classify(ex, html), html=html))

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from discover.errors import DiscoverError, InputError, Interrupted
 from discover.records import (
-    PROSPECT_TYPES, Candidate, Classification, Extraction, FetchResult, Prospect, QueryOutcome, Score,
+    Candidate, Classification, Extraction, FetchOutcome, FetchResult, LinkClass, PROSPECT_TYPES, Prospect,
+    ProspectType, QueryOutcome, Score, SearchOutcome,
 )
 
 if TYPE_CHECKING:
@@ -74,8 +75,8 @@ class RunResult:
 def request_from_run(settings: dict[str, Any], **overrides: Any) -> RunRequest:
     """The request a stored run was started with (for --resume), with explicit overrides."""
     saved = dict(settings.get("request") or {})
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
-              if k in RunRequest.__dataclass_fields__}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+                              if k in RunRequest.__dataclass_fields__}
     fields.update({k: v for k, v in overrides.items() if v is not None})
     return RunRequest(**fields)
 
@@ -199,7 +200,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
         # 7: keyword expansion → round 2 ----------------------------------------------------
         if request.expand and candidates:
             texts = [c.extraction.title + " " + c.extraction.text for c in candidates.values()
-                     if c.classification.type not in ("spam", "other")]
+                     if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
             terms = expand_terms(texts, keyword, n=4) if texts else []
             if terms:
                 summary["expansion_terms"] = terms
@@ -237,7 +238,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     # 12: prospects, ledger, store ------------------------------------------------------------
     summary["stage"] = "store"
     prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "", types=types)
-    if "haro" in types:
+    if ProspectType.HARO in types:
         summary["stage"] = "journalist queries"
         await _journalist_queries(runtime, prospects, keyword, request.geo or "", summary)
     if store is not None and run_id is not None:
@@ -254,13 +255,13 @@ def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
     """Every query blocked or failed: say why instead of presenting an empty shortlist."""
     from discover.errors import SearchBlocked, SearchError
 
-    if not outcomes or any(o.outcome not in ("blocked", "error") for o in outcomes):
+    if not outcomes or any(o.outcome not in (SearchOutcome.BLOCKED, SearchOutcome.ERROR) for o in outcomes):
         return
     reasons: dict[str, set[str]] = defaultdict(set)
     for o in outcomes:
         reasons[o.engine].add(f"{o.outcome}: {o.reason}" if o.reason else o.outcome)
     detail = "; ".join(f"{engine} ({', '.join(sorted(r)[:2])})" for engine, r in reasons.items())
-    if all(o.outcome == "blocked" for o in outcomes):
+    if all(o.outcome == SearchOutcome.BLOCKED for o in outcomes):
         raise SearchBlocked(f"every engine blocked all {len(outcomes)} queries: {detail}",
                             hint="wait and retry, add another engine (--engine ddg,bing), or --headed to solve a captcha")
     raise SearchError(f"no search engine answered any of {len(outcomes)} queries: {detail}",
@@ -296,7 +297,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
         progress("fetch", done, len(urls))
         fetches.append(fr)
         hit = by_url[urls[index]]
-        if fr.outcome != "ok":
+        if fr.outcome != FetchOutcome.OK:
             if store is not None and fr.path != "cache":
                 store.save_page(run_id, fr)
             continue
@@ -321,7 +322,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
 async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
     from discover.pages.contacts import enrich_contacts
 
-    todo = [c for c in candidates if c.classification.type not in ("spam", "other")]
+    todo = [c for c in candidates if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
     # One contact crawl per site: the best page of a site shares its contacts with the others.
     by_domain: dict[str, list[Candidate]] = defaultdict(list)
     for c in todo:
@@ -399,7 +400,7 @@ async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif item.startswith(("http://", "https://")):
             page = await fetcher.fetch(item)
-            if page.outcome != "ok":
+            if page.outcome != FetchOutcome.OK:
                 raise InputError(f"--about {item} could not be read ({page.outcome}: {page.reason or page.status})")
             ex = await asyncio.to_thread(extract, page)
             texts.append(f"{ex.title}\n{ex.text}")
@@ -434,7 +435,7 @@ def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str
         ex = cand.extraction
         email = best_email(ex.contacts)
         contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
-        broken = [lc.url for lc in cand.link_checks if lc.cls == "broken"]
+        broken = [lc.url for lc in cand.link_checks if lc.cls == LinkClass.BROKEN]
         ptype = cand.classification.type
         p = Prospect(
             url=cand.url, domain=domain, type=ptype, score=round(score.total, 4), title=ex.title,
@@ -450,7 +451,7 @@ def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str
                 "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
                                "quality": score.quality},
             },
-            niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
+            niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == ProspectType.SPAM,
         )
         p.pitch = pitch_angle(p)
         prospects.append(p)
@@ -465,7 +466,7 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     from discover.haro.boards import BoardCrawl, crawl_boards
     from discover.haro.match import match_queries, to_prospect
 
-    boards = [p for p in prospects if p.type == "haro" and p.url.startswith(("http://", "https://"))]
+    boards = [p for p in prospects if p.type == ProspectType.HARO and p.url.startswith(("http://", "https://"))]
     if not boards:
         return
     crawl = BoardCrawl()
@@ -478,17 +479,17 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     summary["journalist_queries"] = {"found": len(queries), "matched": len(matches),
                                      "pages": crawl.pages_fetched}
     for p in boards:
-        m = best.get(p.domain)
-        if m is None:
+        found = best.get(p.domain)
+        if found is None:
             p.explanation["journalist_query"] = "no open query on this board matches the niche"
             continue
-        q = to_prospect(m.query, m, niche=keyword, geo=geo)
+        q = to_prospect(found.query, found, niche=keyword, geo=geo)
         if q.url != p.url:
             p.other_urls = [p.url] + [u for u in p.other_urls if u != q.url]
             p.url = q.url
         p.deadline, p.pitch = q.deadline, q.pitch
         p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
-        p.explanation["journalist_query"] = {**q.explanation, "summary": m.query.summary, "why": m.why}
+        p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 
 def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
@@ -555,5 +556,5 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
         "prospects": len(prospects),
         "prospects_by_type": dict(by_type),
         "hidden": hidden,
-        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == "blocked"}),
+        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == SearchOutcome.BLOCKED}),
     }

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 #: Query parameters that only track a click or a campaign and never change the page.
 TRACKING_PARAMS = frozenset({
@@ -97,7 +97,7 @@ def url_key(url: str, how: UrlIdentity = FOR_MERGE) -> str:
     return urlunsplit(("https" if how.scheme == "fold" else scheme, netloc, path, query, ""))
 
 
-def _host_port(parts) -> str:  # noqa: ANN001 - a urllib SplitResult
+def _host_port(parts: SplitResult) -> str:
     host = (parts.hostname or "").rstrip(".")
     if ":" in host:   # an IPv6 literal keeps its brackets
         host = f"[{host}]"

@@ -9,9 +9,11 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import JsonOpt, WebOpt, console, make_settings, print_json, print_jsonl, print_table, run_async
+from discover.records import FetchOutcome, LinkClass
 
 #: Table order: what needs action first.
-_CLASS_ORDER = ("broken", "soft_404", "parked", "redirect_loop", "too_many_redirects", "redirect", "unknown", "ok")
+_CLASS_ORDER = (LinkClass.BROKEN, LinkClass.SOFT_404, LinkClass.PARKED, LinkClass.REDIRECT_LOOP,
+                LinkClass.TOO_MANY_REDIRECTS, LinkClass.REDIRECT, LinkClass.UNKNOWN, LinkClass.OK)
 
 TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", help="Seconds before a request counts as timed out (the link is then 'unknown').",
@@ -65,7 +67,7 @@ async def _check_pages(settings, urls: list[str], internal: bool):
         async with Fetcher(runtime, settings) as fetcher, \
                 LinkChecker(runtime, settings, include_internal=internal) as checker:
             for res in await fetcher.fetch_many(urls):
-                if res.outcome != "ok":
+                if res.outcome != FetchOutcome.OK:
                     failures.append((res.url, f"{res.outcome}: {res.reason}".rstrip(": ")))
                     continue
                 ext = extract(res)

@@ -13,6 +13,7 @@ from discover.cli.common import (
     run_async,
 )
 from discover.errors import InputError
+from discover.records import FetchOutcome
 
 
 def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
@@ -52,7 +53,7 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
                 "path": res.path, "reason": res.reason, "elapsed_s": res.elapsed_s,
                 "type": "", "confidence": 0.0, "evidence": [], "title": "", "contacts": [],
             }
-            if res.outcome == "ok":
+            if res.outcome == FetchOutcome.OK:
                 ext = extract(res)
                 cls = classify(ext, res.html, model=model)
                 contacts = await enrich_contacts(fetcher, ext) if enrich else ext.contacts

@@ -14,6 +14,7 @@ from discover.cli.common import (
     run_async,
 )
 from discover.errors import InputError
+from discover.records import FetchOutcome
 
 
 @app.command("eval")
@@ -142,7 +143,7 @@ async def _explain_live(settings, url: str, niche: str, geo: str, types: str | N
     async with Runtime(settings) as runtime:
         async with Fetcher(runtime, settings) as fetcher:
             fetched = await fetcher.fetch(url)
-    if fetched.outcome != "ok":
+    if fetched.outcome != FetchOutcome.OK:
         from discover.errors import FetchError
 
         raise FetchError(f"cannot fetch {url}: {fetched.outcome} {fetched.reason}".strip(), outcome=fetched.outcome)

@@ -23,6 +23,7 @@ from discover.haro import JournalistQuery
 from discover.haro.digest import (
     FIELD_LABELS, Block, extract_fields, fields_to_query, html_to_text, is_query, split_digest,
 )
+from discover.records import FetchOutcome
 from discover.urls import FOR_FETCH, bare_host, url_key
 
 if TYPE_CHECKING:
@@ -297,7 +298,7 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
                 url = lists.pop(0)
                 state.pages_fetched += 1
                 res = await fetcher.fetch(url)
-                if res.outcome != "ok":
+                if res.outcome != FetchOutcome.OK:
                     state.failures.append((url, f"{res.outcome}: {res.reason}"))
                     continue
                 found, pages = classify_links(res.html, res.final_url or url)
@@ -317,7 +318,7 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
             state.pages_fetched += len(batch)
             results = await fetcher.fetch_many(batch)
             for res in results:
-                if res.outcome != "ok":
+                if res.outcome != FetchOutcome.OK:
                     state.failures.append((res.url, f"{res.outcome}: {res.reason}"))
                     continue
                 _read_request(res, now, state)

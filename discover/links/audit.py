@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 from discover.errors import InputError
 from discover.links.linkcheck import LinkChecker
-from discover.records import Link, LinkCheck
+from discover.records import FetchOutcome, Link, LinkCheck, LinkClass
 from discover.settings import Settings
 from discover.urls import FOR_CRAWL, FOR_FETCH, bare_host, url_key
 
@@ -169,7 +169,7 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
                 page = AuditPage(url=res.url, final_url=res.final_url or res.url, status=res.status,
                                  outcome=res.outcome, elapsed_s=res.elapsed_s)
                 ext = None
-                if res.outcome == "ok" and internal(page.final_url):
+                if res.outcome == FetchOutcome.OK and internal(page.final_url):
                     ext = extract(res)
                     page.canonicals, page.og_url, page.viewport = head_signals(res.html, page.final_url)
                     page.noindex = bool(ext.meta.get("noindex"))
@@ -185,9 +185,9 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
         variants = await _variants(fetcher, start)
     report.pages = [p for p, _ in pages.values()]
     home = report.pages[0] if report.pages else None
-    if home is None or home.outcome != "ok":
+    if home is None or home.outcome != FetchOutcome.OK:
         # Nothing was crawled: that is the worst finding, not a clean site.
-        outcome = home.outcome if home else "error"
+        outcome = home.outcome if home else FetchOutcome.ERROR
         report.issues.append(AuditIssue("error", "start_page_failed", start,
                                         f"the start page could not be read ({outcome}); nothing was audited"))
 
@@ -204,7 +204,7 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
     _variant_issues(report, variants)
     _duplicate_issues(report, pages)
     for p in report.pages:
-        if p.outcome != "ok":
+        if p.outcome != FetchOutcome.OK:
             continue
         if p.elapsed_s > slow_s:
             report.issues.append(AuditIssue("warning", "slow_page", p.final_url,
@@ -225,22 +225,22 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
     for c in checks:
         is_internal = internal(c.url)
         hops = max(0, len(c.chain) - 1)
-        if c.cls == "broken":
+        if c.cls == LinkClass.BROKEN:
             if is_internal:
                 broken_internal[c.url].append(c)
             else:
                 report.issues.append(AuditIssue("error", "broken_outbound_link", c.url,
                                                 f"{c.reason or c.status}; anchor {c.anchor!r}", [c.page], c.chain))
-        elif c.cls in ("redirect_loop", "too_many_redirects"):
+        elif c.cls in (LinkClass.REDIRECT_LOOP, LinkClass.TOO_MANY_REDIRECTS):
             report.issues.append(AuditIssue("error", c.cls, c.url, f"{c.reason}: {_chain_text(c.chain)}",
                                             [c.page], c.chain))
-        elif c.cls == "redirect" and hops > 1:
+        elif c.cls == LinkClass.REDIRECT and hops > 1:
             report.issues.append(AuditIssue("warning", "redirect_chain", c.url,
                                             f"{hops} hops: {_chain_text(c.chain)}", [c.page], c.chain))
-        elif c.cls in ("soft_404", "parked"):
+        elif c.cls in (LinkClass.SOFT_404, LinkClass.PARKED):
             report.issues.append(AuditIssue("warning", f"{c.cls}_outbound" if not is_internal else c.cls, c.url,
                                             c.reason, [c.page], c.chain))
-        elif c.cls == "unknown":
+        elif c.cls == LinkClass.UNKNOWN:
             report.issues.append(AuditIssue("info", "unverifiable_link", c.url, c.reason, [c.page], c.chain))
     for url, items in broken_internal.items():
         linking = sorted({c.page for c in items})
@@ -252,7 +252,7 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
 
 def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -> None:
     for p in report.pages:
-        if p.outcome != "ok":
+        if p.outcome != FetchOutcome.OK:
             continue
         distinct = sorted(set(p.canonicals))
         if not distinct:
@@ -268,10 +268,10 @@ def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -
             c = canon_checks.get(canon)
             if c is None:
                 continue
-            if c.cls == "broken":
+            if c.cls == LinkClass.BROKEN:
                 report.issues.append(AuditIssue("error", "canonical_broken", p.final_url,
                                                 f"canonical {canon} answers {c.status or c.reason}", [], c.chain))
-            elif c.cls in ("redirect", "redirect_loop", "too_many_redirects"):
+            elif c.cls in (LinkClass.REDIRECT, LinkClass.REDIRECT_LOOP, LinkClass.TOO_MANY_REDIRECTS):
                 report.issues.append(AuditIssue("warning", "canonical_redirect", p.final_url,
                                                 f"canonical {canon} redirects: {_chain_text(c.chain)}", [], c.chain))
 
@@ -284,7 +284,7 @@ async def _variants(fetcher, start: str) -> dict[str, str]:
     urls = [f"{scheme}://{host}{port}/" for scheme in ("http", "https") for host in (bare, "www." + bare)]
     settled: dict[str, str] = {}
     for res in await fetcher.fetch_many(urls):
-        if res.outcome != "ok":
+        if res.outcome != FetchOutcome.OK:
             continue  # a www name that does not exist is fine; only live variants must agree
         final = url_key(res.final_url or res.url, FOR_FETCH)
         canonicals, _, _ = head_signals(res.html, final)

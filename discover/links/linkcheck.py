@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
-from discover.records import Link, LinkCheck
+from discover.records import DEAD_LINK_CLASSES, Link, LinkCheck, LinkClass
 from discover.urls import FOR_FETCH, bare_host, url_key
 from discover.settings import Settings
 
@@ -155,7 +155,7 @@ class _Hop:
 class _Outcome:
     """The result for one URL, independent of the page that links to it."""
 
-    cls: str
+    cls: LinkClass
     status: int | None
     chain: list[dict[str, Any]]
     final_url: str
@@ -269,7 +269,7 @@ class LinkChecker:
                 internal = link.internal or _same_site(urlsplit(url).hostname or "", page_host)
                 key = url_key(url, FOR_FETCH)
             except ValueError as exc:  # "http://[::1", a bad port: no browser could follow it
-                malformed.append(LinkCheck(page=page_url, url=link.url, cls="broken", anchor=link.anchor,
+                malformed.append(LinkCheck(page=page_url, url=link.url, cls=LinkClass.BROKEN, anchor=link.anchor,
                                            context=link.context, reason=f"malformed URL: {exc}"))
                 continue
             if internal and not internal_ok:
@@ -290,7 +290,7 @@ class LinkChecker:
                 if is_checkable(u):
                     keys.append(url_key(u, FOR_FETCH))
             except ValueError as exc:
-                malformed.append(LinkCheck(page="", url=u, cls="broken", reason=f"malformed URL: {exc}"))
+                malformed.append(LinkCheck(page="", url=u, cls=LinkClass.BROKEN, reason=f"malformed URL: {exc}"))
         keys = list(dict.fromkeys(keys))
         outcomes = await asyncio.gather(*(self._check(k) for k in keys))
         return malformed + [self._record("", k, None, out) for k, out in zip(keys, outcomes)]
@@ -304,7 +304,7 @@ class LinkChecker:
         return task
 
     def _record(self, page: str, url: str, link: Link | None, out: _Outcome) -> LinkCheck:
-        dead = out.cls in ("broken", "soft_404", "parked")
+        dead = out.cls in DEAD_LINK_CLASSES
         return LinkCheck(page=page, url=url, cls=out.cls, status=out.status, chain=[dict(h) for h in out.chain],
                          final_url=out.final_url, anchor=link.anchor if link else "",
                          context=link.context if link else "", reason=out.reason,
@@ -316,7 +316,7 @@ class LinkChecker:
         try:
             return await self._follow(url)
         except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # a bad IDNA label, a bad port
-            return _Outcome("broken", None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
+            return _Outcome(LinkClass.BROKEN, None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
 
     async def _follow(self, url: str) -> _Outcome:
         chain: list[dict[str, Any]] = []
@@ -327,7 +327,7 @@ class LinkChecker:
             hop = await self._hop(current, need_body=True)
             if hop.error:
                 chain.append({"url": current, "status": None})
-                cls = "unknown" if hop.error in ("timeout", "other") else "broken"
+                cls = LinkClass.UNKNOWN if hop.error in ("timeout", "other") else LinkClass.BROKEN
                 if len(chain) > 1:
                     reason = f"redirects to {current}: {hop.reason}"
                 else:
@@ -338,16 +338,16 @@ class LinkChecker:
             if 300 <= status < 400 and status != 304:
                 location = hop.headers.get("location", "")
                 if not location:
-                    return _Outcome("unknown", status, chain, current, f"{status} without a Location header")
+                    return _Outcome(LinkClass.UNKNOWN, status, chain, current, f"{status} without a Location header")
                 nxt = url_key(urljoin(current, location), FOR_FETCH)
                 if nxt in seen:
                     chain.append({"url": nxt, "status": None})
-                    return _Outcome("redirect_loop", status, chain, nxt,
+                    return _Outcome(LinkClass.REDIRECT_LOOP, status, chain, nxt,
                                     f"redirect loop after {len(chain) - 1} hop(s) back to {nxt}")
                 current = nxt
                 continue
             return await self._final(url, current, hop, chain)
-        return _Outcome("too_many_redirects", chain[-1]["status"] if chain else None, chain, current,
+        return _Outcome(LinkClass.TOO_MANY_REDIRECTS, chain[-1]["status"] if chain else None, chain, current,
                         f"more than {self.settings.max_redirects} redirects")
 
     async def _final(self, url: str, final: str, hop: _Hop, chain: list[dict[str, Any]]) -> _Outcome:
@@ -355,29 +355,29 @@ class LinkChecker:
         hops = len(chain) - 1
         via = f" after {hops} redirect(s)" if hops else ""
         if status in DEAD_STATUSES:
-            return _Outcome("broken", status, chain, final, f"{status}{via}")
+            return _Outcome(LinkClass.BROKEN, status, chain, final, f"{status}{via}")
         if 200 <= status < 300:
             marker = parked_marker(hop.body, final)
             if marker:
-                return _Outcome("parked", status, chain, final, f"parked domain: {marker!r}")
+                return _Outcome(LinkClass.PARKED, status, chain, final, f"parked domain: {marker!r}")
             if _is_html(hop) and hop.body:
                 marker = soft_404_marker(hop.body)
                 if marker:
-                    return _Outcome("soft_404", status, chain, final, f"soft 404: {marker}")
+                    return _Outcome(LinkClass.SOFT_404, status, chain, final, f"soft 404: {marker}")
                 if self.probe_soft_404:
                     why = await self._matches_unknown_path(url, final, hop)
                     if why:
-                        return _Outcome("soft_404", status, chain, final, f"soft 404: {why}")
+                        return _Outcome(LinkClass.SOFT_404, status, chain, final, f"soft 404: {why}")
             if hops:
-                return _Outcome("redirect", status, chain, final, f"{hops} redirect(s) to {final}")
-            return _Outcome("ok", status, chain, final, "")
+                return _Outcome(LinkClass.REDIRECT, status, chain, final, f"{hops} redirect(s) to {final}")
+            return _Outcome(LinkClass.OK, status, chain, final, "")
         if status in (401, 407):
-            return _Outcome("unknown", status, chain, final, f"{status}: needs a login{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}: needs a login{via}")
         if status in (403, 429, 999) or status == 451:
-            return _Outcome("unknown", status, chain, final, f"{status}: blocked or rate-limited{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}: blocked or rate-limited{via}")
         if status >= 500:
-            return _Outcome("unknown", status, chain, final, f"{status} after {self.retries} retries{via}")
-        return _Outcome("unknown", status, chain, final, f"{status}{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status} after {self.retries} retries{via}")
+        return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}{via}")
 
     # --- HTTP --------------------------------------------------------------------------
     def _host_sem(self, url: str) -> asyncio.Semaphore:

@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
-from discover.records import PROSPECT_TYPES, Prospect
+from discover.records import PROSPECT_TYPES, Prospect, ProspectType
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -47,29 +47,29 @@ def pitch_angle(p: Prospect) -> str:
     topic = _topic(p)
     terms = _terms(p)
     about = f" ({', '.join(terms)})" if terms else ""
-    if p.type == "guest_post":
+    if p.type == ProspectType.GUEST_POST:
         idea = f"a practical guide on {terms[0]}" if terms else f"a fresh angle on “{topic}”"
         return f"Guest post idea: {idea} for readers of “{topic}”{about}; pitch it to the editor by name."
-    if p.type == "resource":
+    if p.type == ProspectType.RESOURCE:
         if p.broken_links:
             dead = p.broken_links[0]
             more = f" (+{len(p.broken_links) - 1} more dead)" if len(p.broken_links) > 1 else ""
             return f"Offer your page as a replacement for the dead link {dead}{more} on “{topic}”."
         return f"Suggest your page as a useful addition to the resource list “{topic}”{about}."
-    if p.type == "directory":
+    if p.type == ProspectType.DIRECTORY:
         submit = p.explanation.get("submit_url") or p.contact_page or p.url
         return f"Submit your listing at {submit} (check the category and the listing rules first)."
-    if p.type == "haro":
+    if p.type == ProspectType.HARO:
         when = f" before {p.deadline}" if p.deadline else " before its deadline"
         return f"Answer the journalist query “{topic}”{when} with a short, quotable expert reply."
-    if p.type == "forum":
+    if p.type == ProspectType.FORUM:
         return (f"Join and contribute to the thread “{topic}” ({p.url}): answer helpfully first, "
                 "link only where it truly helps.")
-    if p.type == "blog":
+    if p.type == ProspectType.BLOG:
         author = p.explanation.get("author") or ""
         to = f" then email {author}" if author else " then reach out to the author"
         return f"Leave a thoughtful comment on “{topic}”,{to} with something useful for their readers."
-    if p.type == "news":
+    if p.type == ProspectType.NEWS:
         return f"Pitch a local story or expert comment related to “{topic}” to the reporter who wrote it."
     return ""
 

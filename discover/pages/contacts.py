@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
-from discover.records import Contact
+from discover.records import Contact, FetchOutcome
 
 if TYPE_CHECKING:
     from discover.pages.fetch import Fetcher
@@ -298,7 +298,7 @@ async def enrich_contacts(fetcher: "Fetcher", extraction: "Extraction", *, max_p
     if targets:
         results = await fetcher.fetch_many(targets)
         for res in results:
-            if res.outcome == "ok":
+            if res.outcome == FetchOutcome.OK:
                 merge(find_contacts(res.html, res.final_url or res.url))
     contacts = list(merged.values())
     # A named person's address first, then other emails, then the rest in their found order.

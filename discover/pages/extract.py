@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from discover.domains import registrable_domain
-from discover.records import Extraction, FetchResult, Link
+from discover.records import Extraction, FetchOutcome, FetchResult, Link
 
 log = logging.getLogger(__name__)
 
@@ -432,7 +432,7 @@ def extract(result: FetchResult) -> Extraction:
     url = result.final_url or result.url
     ext = Extraction(url=url)
     html = result.html or ""
-    if result.outcome != "ok" or not html.strip():
+    if result.outcome != FetchOutcome.OK or not html.strip():
         return ext
     root = _parse_tree(html)
     base = url

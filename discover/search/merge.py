@@ -8,7 +8,7 @@ trailing slash); `www.` is kept (www.example.com and example.com may be differen
 
 from __future__ import annotations
 
-from discover.records import FusedResult, QueryOutcome
+from discover.records import FusedResult, QueryOutcome, SearchOutcome
 from discover.urls import FOR_MERGE, url_key
 
 
@@ -23,7 +23,7 @@ def fuse(outcomes: list[QueryOutcome], k: int = 60) -> list[FusedResult]:
     types: dict[str, list[str]] = {}
     footprints: dict[str, list[str]] = {}
     for oc in outcomes:
-        if oc.outcome not in ("ok", "operator_ignored") and not oc.results:
+        if oc.outcome not in (SearchOutcome.OK, SearchOutcome.OPERATOR_IGNORED) and not oc.results:
             continue
         for res in oc.results:
             if not res.url:

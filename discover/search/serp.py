@@ -107,7 +107,7 @@ def _css_one(selector: str) -> str:
     """Translate one CSS selector (no commas) to a relative XPath (descendants of the context)."""
     steps: list[str] = []
     axis = "descendant::"
-    tag, preds = "", []
+    tag, preds = "", list[str]()
     pos = 0
     selector = selector.strip()
 

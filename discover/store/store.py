@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 from discover.errors import StoreError
 from discover.records import (
-    Classification, Contact, Extraction, FetchResult, Link, LinkCheck, Prospect, QueryOutcome, SerpResult,
-    SiteQuality,
+    Classification, Contact, Extraction, FetchOutcome, FetchResult, GeoTier, Link, LinkCheck, LinkClass, Prospect,
+    ProspectType, QueryOutcome, SearchOutcome, SerpResult, SiteQuality,
 )
 from discover.store import schema as s
 from discover.store.migrations import migrate
@@ -91,9 +91,11 @@ _PROSPECT_NAMES = frozenset(_PROSPECT_FIELDS)
 
 
 def _prospect_from_row(data: dict[str, Any]) -> Prospect:
-    if _PROSPECT_NAMES.issuperset(data):
-        return Prospect(**data)
-    return Prospect(**{k: v for k, v in data.items() if k in _PROSPECT_NAMES})
+    if not _PROSPECT_NAMES.issuperset(data):
+        data = {k: v for k, v in data.items() if k in _PROSPECT_NAMES}
+    # JSON gives plain strings; the record holds the closed sets' members.
+    return Prospect(**{**data, "type": ProspectType(data["type"]),
+                       "geo_tier": GeoTier(data.get("geo_tier") or GeoTier.UNKNOWN)})
 
 
 def prospect_dict(p: Prospect) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def prospect_dict(p: Prospect) -> dict[str, Any]:
 
 def _fetch_from_row(row: Any) -> FetchResult:
     html = zlib.decompress(row.html_z).decode("utf-8") if row.html_z else ""
-    return FetchResult(url=row.url, final_url=row.final_url, outcome=row.outcome, status=row.status,
+    return FetchResult(url=row.url, final_url=row.final_url, outcome=FetchOutcome(row.outcome), status=row.status,
                        content_type=row.content_type, html=html, encoding=row.encoding,
                        redirects=list(row.redirects or []), path="cache", reason=row.reason,
                        elapsed_s=row.elapsed_s, headers=dict(row.headers or {}))
@@ -154,11 +156,15 @@ class Store:
         """INSERT ... ON CONFLICT (keys) DO UPDATE (or NOTHING), on SQLite and PostgreSQL."""
         if not rows:
             return
+        stmt: Any
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt = pg_insert(table)
         else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(table)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(table)
         cols = [c for c in (update if update is not None else rows[0].keys()) if c not in keys]
         if cols:
             stmt = stmt.on_conflict_do_update(index_elements=list(keys),
@@ -171,9 +177,11 @@ class Store:
     def start_run(self, keyword: str, geo: str = "", types: Iterable[str] = (),
                   settings: dict[str, Any] | None = None) -> int:
         with self.engine.begin() as conn:
-            return int(conn.execute(sa.insert(s.runs).values(
+            key = conn.execute(sa.insert(s.runs).values(
                 keyword=keyword, geo=geo or "", types=list(types), settings=_json_safe(settings or {}),
-                status="running", started_at=time.time(), summary={})).inserted_primary_key[0])
+                status="running", started_at=time.time(), summary={})).inserted_primary_key
+            assert key is not None   # an INSERT always has one
+            return int(key[0])
 
     def _run(self, row: Any) -> RunInfo:
         return RunInfo(id=row.id, keyword=row.keyword, geo=row.geo, types=list(row.types or []),
@@ -275,7 +283,7 @@ class Store:
             qd["notes"] = tuple(qd.get("notes") or ())
             query = Query(**qd) if qd.get("text") else Query(text=r.text, prospect_type=r.type,
                                                               footprint=r.footprint)
-            out.append(QueryOutcome(query=query, engine=r.engine, outcome=r.outcome,
+            out.append(QueryOutcome(query=query, engine=r.engine, outcome=SearchOutcome(r.outcome),
                                     results=by_query.get((r.engine, r.text), []), reason=r.reason,
                                     pages_read=r.pages_read, cached=r.cached, elapsed_s=r.elapsed_s))
         return out
@@ -331,7 +339,7 @@ class Store:
             d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
             ext = Extraction(**d)
         if row.classification:
-            cls = Classification(**row.classification)
+            cls = Classification(**{**row.classification, "type": ProspectType(row.classification["type"])})
         return ext, cls
 
     def fetched_urls(self, run_id: int | None = None) -> set[str]:
@@ -414,7 +422,7 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(lt).where(lt.c.page == page_url, lt.c.cls.is_not(None))
                                 .order_by(lt.c.id)).all()
-        return [LinkCheck(page=r.page, url=r.url, cls=r.cls, status=r.status, chain=list(r.chain or []),
+        return [LinkCheck(page=r.page, url=r.url, cls=LinkClass(r.cls), status=r.status, chain=list(r.chain or []),
                           final_url=r.final_url, anchor=r.anchor, reason=r.reason, wayback=r.wayback)
                 for r in rows]
 

@@ -424,7 +424,7 @@ class Searcher:
             if "://" in value:
                 value = value.split("://", 1)[1]
             host, _, path = value.partition("/")
-            out = set()
+            out: set[int] = set()
             for h, ids in idx.by_host.items():
                 if _host_matches(h, host):
                     if path:
