@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from discover.errors import InputError, WebWorldError
-from discover.records import Candidate, FetchOutcome, GeoTier, Prospect
+from discover.records import WANTED_TYPES, Candidate, FetchOutcome, GeoTier, Prospect
 from discover.urls import FOR_EVAL, url_key
 
 if TYPE_CHECKING:
@@ -340,8 +340,9 @@ def world_candidates(web: str | Path) -> list[Candidate]:
 def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequence[str] | None = None,
                           candidates: Sequence[Candidate] | None = None) -> dict[str, Any]:
     """Score every page of the world per niche (no search) and report the same metrics."""
+    from discover.outreach.policy import Policy
+    from discover.outreach.prospects import build_prospects
     from discover.rank.geo import parse_place
-    from discover.pipeline import WANTED_TYPES, build_prospects
     from discover.rank.score import score_candidates
 
     root = Path(web)
@@ -357,8 +358,8 @@ def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequenc
     for keyword, geo in pairs:
         target = parse_place(geo) if geo else None
         scores = score_candidates(cands, keyword=keyword, target=target, types=WANTED_TYPES, settings=settings)
-        prospects = [p for p in build_prospects(cands, scores, keyword=keyword, geo=geo, types=WANTED_TYPES)
-                     if not p.spam]
+        # What a run without a database would show (spam hidden).
+        prospects = Policy().visible(build_prospects(cands, scores, keyword=keyword, geo=geo))
         row = evaluate_ranking(prospects, labels, keyword, geo, candidates=cands, nearby_km=settings.nearby_km)
         row["top10"] = [f"{p.url} {p.score:.3f}" for p in prospects[:10]]
         rows.append(row)

@@ -133,7 +133,7 @@ async def _explain_live(settings, url: str, niche: str, geo: str, types: str | N
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
     from discover.rank.geo import geo_tier, locate, parse_place
-    from discover.pipeline import parse_types
+    from discover.inputs import parse_types
     from discover.records import Candidate
     from discover.runtime import Runtime
     from discover.rank.score import score_candidates

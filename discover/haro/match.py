@@ -99,10 +99,9 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
     from discover.rank.geo import GeoMatch, Place, geo_tier, locate, parse_place
     from discover.records import Extraction
 
-    if not niche.strip():
-        from discover.errors import InputError
+    from discover.inputs import clean_keyword
 
-        raise InputError("the niche keyword is empty", hint='e.g. --niche "maternity clothes"')
+    niche = clean_keyword(niche, example='--niche "maternity clothes"')
     now = now or datetime.now(timezone.utc)
     target = parse_place(geo) if isinstance(geo, str) and geo.strip() else (geo if isinstance(geo, Place) else None)
     w_rel, w_geo, nearby_km = 0.5, 0.2, 60.0

@@ -1,4 +1,4 @@
-"""The shortlist: prospects chosen from the store, filtered by the ledger, each with a pitch angle.
+"""The shortlist: prospects chosen from the store, as the visibility policy lets them out, each with a pitch angle.
 
 `pitch_angle(prospect)` writes the one-line outreach idea per prospect type (the pipeline
 stores it in `Prospect.pitch`); `select_prospects(...)` picks the rows of `discover
@@ -11,6 +11,8 @@ import math
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
+from discover.inputs import parse_types
+from discover.outreach.policy import Policy, Visibility
 from discover.records import PROSPECT_TYPES, Prospect, ProspectType
 
 if TYPE_CHECKING:
@@ -20,8 +22,6 @@ if TYPE_CHECKING:
 COLUMNS = ("domain", "url", "type", "score", "relevance", "geo_tier", "quality", "why", "email", "email_kind",
            "contact_page", "social", "broken_links", "pitch", "title", "deadline", "other_urls", "ledger_status",
            "niche")
-#: Always hidden, even with --show-contacted.
-NEVER_SHOW = ("do_not_contact",)
 
 
 def _topic(p: Prospect) -> str:
@@ -84,14 +84,9 @@ def shortlist_row(p: Prospect) -> dict[str, Any]:
 
 def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
                      top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
-                     include_spam: bool = False, show_contacted: bool = False) -> list[Prospect]:
-    """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
-
-    Sites in the outreach ledger are hidden unless `show_contacted`; do-not-contact sites are always
-    hidden; a suppressed email address is removed from its prospect.
-    """
-    from discover.outreach.ledger import ledger_statuses, suppressed_emails
-
+                     visibility: Visibility | None = None) -> list[Prospect]:
+    """Prospects of a run (default: the latest) or a niche, best first, as `discover.outreach.policy`
+    lets them out (ledger status set, suppressed addresses removed), each with its pitch."""
     if run_id is None and niche is None:
         last = store.last_run()
         if last is None:
@@ -103,25 +98,12 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         known = list(dict.fromkeys(r.keyword for r in store.list_runs()))
         raise InputError(f"no run for the niche {niche!r} in this database",
                          hint=("niches: " + ", ".join(known[:10])) if known else "run `discover run KEYWORD` first")
-    if types is not None:
-        types = list(types)
-        unknown = [t for t in types if t not in PROSPECT_TYPES]
-        if unknown:
-            raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
-                             hint="choose from " + ", ".join(PROSPECT_TYPES))
+    wanted = parse_types(types, PROSPECT_TYPES) if types is not None else None
     if min_score is not None and not math.isfinite(min_score):
         raise InputError(f"--min-score must be a number, got {min_score}")
-    statuses = ledger_statuses(store)
-    emails = suppressed_emails(store)
+    policy = Policy.load(store, visibility)
     out = []
-    for p in store.prospects(run_id=run_id, niche=niche, types=list(types) if types else None,
-                             min_score=min_score, include_spam=include_spam):
-        status = statuses.get(p.domain, "")
-        if status in NEVER_SHOW or (status and status != "email_suppressed" and not show_contacted):
-            continue
-        p.ledger_status = status
-        if p.email and p.email.lower() in emails:
-            p.email, p.email_kind = "", ""
+    for p in policy.iter_shown(store.prospects(run_id=run_id, niche=niche, types=wanted, min_score=min_score)):
         if not p.pitch:
             p.pitch = pitch_angle(p)
         out.append(p)

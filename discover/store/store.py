@@ -7,7 +7,7 @@ anything. Records go in and come out as the dataclasses of `discover.records`.
     store = Store.open(settings.db_url())          # creates and migrates
     run_id = store.start_run("vegan baking", geo="", types=["blog"])
     store.save_page(run_id, fetch_result, extraction, classification)
-    store.save_prospects(run_id, prospects)         # one per site per niche
+    store.save_prospects(run_id, prospects)         # as given: outreach.prospects makes them one per site
     store.finish_run(run_id, "finished", {"prospects": 12})
 """
 
@@ -201,9 +201,10 @@ class Store:
             row = conn.execute(q).first()
         return self._run(row) if row else None
 
-    def list_runs(self, limit: int = 50) -> list[RunInfo]:
+    def list_runs(self, limit: int | None = 50) -> list[RunInfo]:
+        q = sa.select(s.runs).order_by(s.runs.c.id.desc())
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(s.runs).order_by(s.runs.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(q.limit(limit) if limit is not None else q).all()
         return [self._run(r) for r in rows]
 
     def find_resumable_run(self, keyword: str | None = None, geo: str | None = None) -> RunInfo | None:
@@ -468,27 +469,19 @@ class Store:
         return list(dict.fromkeys(Contact(kind=r.kind, value=r.value, label=r.label, source_url=r.source_url,
                                           name=r.name) for r in rows))
 
-    # --- prospects ----------------------------------------------------------------------
+    # --- prospects (one per site per niche: decided in discover.outreach.prospects) --------
     def save_prospects(self, run_id: int | None, prospects: Sequence[Prospect]) -> int:
-        """Upsert prospects, ONE per registrable domain per niche: the best-scoring page is kept and the
-        others' URLs attached to `other_urls`. Idempotent. Returns how many distinct prospects were written."""
-        groups: dict[tuple[str, str], list[Prospect]] = {}
-        for p in prospects:
-            domain = registrable_domain(p.domain or p.url) or registrable_domain(p.url)
-            groups.setdefault((p.niche, domain), []).append(p)
+        """Upsert prospects as given, keyed by (run, niche, domain); idempotent. Returns how many were written.
+
+        Two records of one site in one call are a caller's bug: merge them first
+        (`discover.outreach.prospects.save_prospects` does, with the run's earlier records too)."""
+        keys = [(p.niche, p.domain) for p in prospects]
+        if len(set(keys)) != len(keys):
+            dup = next(k for k in keys if keys.count(k) > 1)
+            raise ValueError(f"two prospects for {dup[1]!r} in niche {dup[0]!r}: merge them before saving")
         pt = s.prospects
-        rows = []
+        rows = [self._prospect_row(run_id, p) for p in prospects]
         with self.engine.begin() as conn:
-            # Earlier records of these sites in this run, fetched in chunks (one query per site is too slow).
-            domains = sorted({d for _, d in groups})
-            same_run = pt.c.run_id == run_id if run_id is not None else pt.c.run_id.is_(None)
-            for i in range(0, len(domains), 500):
-                for row in conn.execute(sa.select(pt.c.niche, pt.c.domain, pt.c.data)
-                                        .where(same_run, pt.c.domain.in_(domains[i:i + 500]))):
-                    if (row.niche, row.domain) in groups:
-                        groups[(row.niche, row.domain)].append(_prospect_from_row(row.data))
-            for (niche, domain), group in groups.items():
-                rows.append(self._merge(run_id, niche, domain, group))
             if run_id is None:
                 # NULL never conflicts in a unique index: replace by hand.
                 for row in rows:
@@ -502,24 +495,29 @@ class Store:
         return len(rows)
 
     @staticmethod
-    def _merge(run_id: int | None, niche: str, domain: str, group: list[Prospect]) -> dict[str, Any]:
-        best = max(group, key=lambda p: (p.score, not p.spam, -len(p.url)))
-        best_key = url_key(best.url, FOR_STORE)
-        others: dict[str, str] = {}
-        for p in group:
-            for u in [p.url, *p.other_urls]:
-                k = url_key(u, FOR_STORE)
-                if k != best_key and k not in others:
-                    others[k] = u
-        found_by = list(dict.fromkeys(fb for p in group for fb in p.found_by))
-        merged = dataclasses.replace(best, domain=domain, niche=niche, other_urls=list(others.values()),
-                                     found_by=found_by)
-        data = prospect_dict(merged)
-        return dict(run_id=run_id, niche=niche, domain=domain, url=merged.url, canonical_url=best_key,
-                    type=merged.type, score=float(merged.score), relevance=float(merged.relevance),
-                    geo_tier=merged.geo_tier, quality=float(merged.quality), spam=bool(merged.spam),
+    def _prospect_row(run_id: int | None, p: Prospect) -> dict[str, Any]:
+        data = prospect_dict(p)
+        return dict(run_id=run_id, niche=p.niche, domain=p.domain, url=p.url, canonical_url=url_key(p.url, FOR_STORE),
+                    type=str(p.type), score=float(p.score), relevance=float(p.relevance),
+                    geo_tier=str(p.geo_tier), quality=float(p.quality), spam=bool(p.spam),
                     explanation=data["explanation"], other_urls=data["other_urls"], data=data,
                     updated_at=time.time())
+
+    def prospects_of_sites(self, run_id: int | None, sites: Iterable[tuple[str, str]]) -> list[Prospect]:
+        """The run's stored prospects of these (niche, domain) sites."""
+        wanted = set(sites)
+        domains = sorted({d for _, d in wanted})
+        pt = s.prospects
+        same_run = pt.c.run_id == run_id if run_id is not None else pt.c.run_id.is_(None)
+        out = []
+        with self.engine.connect() as conn:
+            # In chunks: one query per site is too slow, one IN list of 100k is too long.
+            for i in range(0, len(domains), 500):
+                for row in conn.execute(sa.select(pt.c.niche, pt.c.domain, pt.c.data)
+                                        .where(same_run, pt.c.domain.in_(domains[i:i + 500]))):
+                    if (row.niche, row.domain) in wanted:
+                        out.append(_prospect_from_row(row.data))
+        return out
 
     def prospects(self, run_id: int | None = None, niche: str | None = None, *, types: Iterable[str] | None = None,
                   min_score: float | None = None, include_spam: bool = True, limit: int | None = None
@@ -643,16 +641,20 @@ class Store:
         with self.engine.begin() as conn:
             keys = [k for k, _, _ in items]
             old: dict[str, Any] = {}
+            withheld: set[str] = set()
             for i in range(0, len(keys), 500):
-                old.update({r.key: r.payload for r in conn.execute(
-                    sa.select(ot.c.key, ot.c.payload).where(ot.c.key.in_(keys[i:i + 500])))})
+                for r in conn.execute(sa.select(ot.c.key, ot.c.payload, ot.c.status)
+                                      .where(ot.c.key.in_(keys[i:i + 500]))):
+                    old[r.key] = r.payload
+                    if r.status == "withheld":
+                        withheld.add(r.key)
             new_rows, upd_rows = [], []
             for key, run_id, payload in items:
                 payload = _json_safe(payload)
                 if key not in old:
                     new_rows.append(dict(key=key, run_id=run_id, payload=payload, status="pending", attempts=0,
                                          last_error="", created_at=now, sent_at=None))
-                elif old[key] != payload:
+                elif old[key] != payload or key in withheld:   # withheld, now let out again: send it
                     upd_rows.append(dict(b_key=key, payload=payload))
             if new_rows:
                 conn.execute(sa.insert(ot), new_rows)
@@ -679,6 +681,14 @@ class Store:
                 if sent:
                     values.update(status="sent", sent_at=time.time())
                 conn.execute(sa.update(ot).where(ot.c.key.in_(chunk)).values(**values))
+
+    def outbox_withhold(self, keys: Sequence[str], reason: str) -> None:
+        """Keep entries out of every push (status `withheld`) until they are enqueued again."""
+        ot = s.outbox
+        with self.engine.begin() as conn:
+            for i in range(0, len(keys), 500):
+                conn.execute(sa.update(ot).where(ot.c.key.in_(list(keys[i:i + 500])))
+                             .values(status="withheld", last_error=f"withheld: {reason}"[:500]))
 
     def outbox_counts(self) -> dict[str, int]:
         ot = s.outbox
