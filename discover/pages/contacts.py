@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 from discover.records import Contact, FetchOutcome
+from discover.urls import bare_host
 
 if TYPE_CHECKING:
     from discover.pages.fetch import Fetcher
@@ -261,7 +262,7 @@ def best_email(contacts: Iterable[Contact]) -> Contact | None:
     def rank(c: Contact) -> tuple[int, int, int]:
         on_site = 0
         if c.source_url:
-            host = (urlsplit(c.source_url).hostname or "").removeprefix("www.")
+            host = bare_host(c.source_url)
             on_site = 0 if host and c.value.endswith("@" + host) or host.endswith(c.value.split("@")[1]) else 1
         return (0 if c.label == "person" else 1, on_site, 0 if c.name else 1)
 

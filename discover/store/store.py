@@ -520,8 +520,7 @@ class Store:
         return out
 
     def prospects(self, run_id: int | None = None, niche: str | None = None, *, types: Iterable[str] | None = None,
-                  min_score: float | None = None, include_spam: bool = True, limit: int | None = None
-                  ) -> list[Prospect]:
+                  min_score: float | None = None, limit: int | None = None) -> list[Prospect]:
         """Prospects, best first. Across runs (no run_id) a site appears once per niche: its latest record."""
         pt = s.prospects
         q = sa.select(pt.c.data, pt.c.run_id, pt.c.niche, pt.c.domain)
@@ -533,8 +532,6 @@ class Store:
             q = q.where(pt.c.type.in_(list(types)))
         if min_score is not None:
             q = q.where(pt.c.score >= min_score)
-        if not include_spam:
-            q = q.where(pt.c.spam.is_(False))
         q = q.order_by(pt.c.score.desc(), pt.c.id)
         if limit is not None and run_id is not None:
             q = q.limit(limit)
