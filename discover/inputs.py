@@ -7,17 +7,15 @@ shortlist: every type, spam included; plan: the footprint families, which add "l
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
 from discover.errors import InputError
 from discover.records import WANTED_TYPES
+from discover.search.query import plain_words
 
 MAX_KEYWORD_CHARS = 200
 #: Other spellings of a type name.
 TYPE_ALIASES = {"guest": "guest_post", "guestpost": "guest_post"}
-
-_OPERATOR_TOKEN = re.compile(r'^-|^(intitle|inurl|site|filetype|allintitle|allinurl|ext|related|cache):', re.I)
 
 def clean_keyword(keyword: str, *, rankable: bool = False, example: str = '"maternity clothes"') -> str:
     """The keyword with whitespace collapsed; InputError when it cannot name a niche.
@@ -32,8 +30,7 @@ def clean_keyword(keyword: str, *, rankable: bool = False, example: str = '"mate
                          hint="use the niche's name, a few words")
     if not any(ch.isalpha() for ch in text):
         raise InputError(f"the keyword {text!r} has no letters", hint="use the niche's name in words")
-    plain = [t for t in text.split() if not _OPERATOR_TOKEN.search(t) and t.upper() not in ("OR", "AND", "|")]
-    if not any(ch.isalpha() for t in plain for ch in t):
+    if not any(ch.isalpha() for w in plain_words(text) for ch in w):
         raise InputError(f"the keyword {text!r} is only search operators",
                          hint="give the niche in plain words; the footprints add the operators")
     if rankable:
