@@ -117,7 +117,7 @@ def audit(
                         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
                         highlight=False)
     home = report.pages[0] if report.pages else None
-    if home is not None and home.outcome in ("dns_error", "timeout", "error"):
+    if home is not None and home.outcome in (FetchOutcome.DNS_ERROR, FetchOutcome.TIMEOUT, FetchOutcome.ERROR):
         # Not a finding about the site: the site could not be reached at all (exit 4, as in
         # `page` and `links`).
         from discover.errors import FetchError

@@ -108,7 +108,7 @@ def page(
         print_jsonl(rows)
     else:
         _print_pages(rows, wide)
-    failed = [r for r in rows if r["outcome"] != "ok"]
+    failed = [r for r in rows if r["outcome"] != FetchOutcome.OK]
     if rows and len(failed) == len(rows):
         from discover.errors import FetchError
 
