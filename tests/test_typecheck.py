@@ -1,6 +1,6 @@
 """mypy over the package, with the configuration in pyproject.toml: strict where stages meet
-(records, errors, URL and site identity, inputs, the visibility policy, the prospect builder),
-the rest checked without annotations being required."""
+(records, errors, URL and site identity, inputs, query language, HTML helpers, fusion, scoring,
+the prospect builder and the outreach side), the rest checked without requiring annotations."""
 
 from __future__ import annotations
 

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from discover.errors import InputError
 from discover.rank.geo import GEO_SCORES, GeoEvidence, GeoMatch, Place, geo_tier, locate
 from discover.records import WANTED_TYPES, Candidate, GeoTier, ProspectType, Score
 from discover.rank.relevance import TopicDoc, TopicModel, profile_text
 from discover.settings import Settings
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 #: Types a user gets when they ask for none.
 DEFAULT_TYPES: tuple[ProspectType, ...] = WANTED_TYPES
@@ -69,7 +72,7 @@ _IDENTITY_SOURCES = {"address", "phone", "schema"}
 PARALLEL_FROM = 5000
 
 
-def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float, conn) -> None:
+def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float, conn: Connection) -> None:
     try:
         conn.send(("ok", candidate_geo(candidates, target, nearby_km)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which re-raises
@@ -78,7 +81,8 @@ def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float,
         conn.close()
 
 
-def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float):
+def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float
+               ) -> Callable[[], list[GeoMatch]]:
     """Start geo matching in a forked child for big batches; returns a callable giving the result."""
     import multiprocessing as mp
     import os
@@ -105,7 +109,8 @@ def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km:
         if status != "ok":
             # the child died or raised: do it here rather than lose the run
             return candidate_geo(candidates, target, nearby_km)
-        return payload
+        matches: list[GeoMatch] = payload
+        return matches
 
     return wait
 
