@@ -26,7 +26,7 @@ def clean_keyword(keyword: str, *, rankable: bool = False, example: str = '"mate
     if not text:
         raise InputError("the keyword is empty", hint=f"give the niche, e.g. {example}")
     if len(text) > MAX_KEYWORD_CHARS:
-        raise InputError(f"the keyword is {len(text)} characters long; the limit is {MAX_KEYWORD_CHARS}",
+        raise InputError(f"the keyword is {len(text)} characters long; keep it under {MAX_KEYWORD_CHARS}",
                          hint="use the niche's name, a few words")
     if not any(ch.isalpha() for ch in text):
         raise InputError(f"the keyword {text!r} has no letters", hint="use the niche's name in words")
