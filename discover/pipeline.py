@@ -31,8 +31,8 @@ from discover.errors import DiscoverError, InputError, Interrupted
 from discover.inputs import clean_keyword
 from discover.outreach.prospects import build_prospects, save_prospects
 from discover.records import (
-    WANTED_TYPES, Candidate, Classification, Extraction, FetchOutcome, FetchResult, LinkClass, Prospect,
-    ProspectType, QueryOutcome, Score, SearchOutcome,
+    WANTED_TYPES, Candidate, Classification, Extraction, FetchOutcome, FetchResult, Prospect, ProspectType,
+    QueryOutcome, Score, SearchOutcome,
 )
 
 if TYPE_CHECKING:
