@@ -379,14 +379,18 @@ class _Region:
     counties: frozenset[str] = frozenset()       # GB counties ("Yorkshire" → four of them)
     name: str = ""
 
-    def fits(self, c: dict[str, Any]) -> bool:
+    def fits(self, c: dict[str, Any], strict: bool = False) -> bool:
+        """Whether town `c` lies in this region. British towns fit by their own county or, unless
+        `strict`, by a county their postcode districts name (GeoNames files Glasgow's own rows
+        under Dunbartonshire, most of its districts under Glasgow City)."""
         if c["countrycode"] != self.country:
             return False
         if not self.code and not self.counties:   # the country alone
             return True
         if self.counties:
-            county = _gb_county(c)
-            return county in self.counties or bool(self.counties & _gb_town_district_counties().get(
+            if _gb_county(c) in self.counties:
+                return True
+            return not strict and bool(self.counties & _gb_town_district_counties().get(
                 fold(c["name"]), frozenset()))
         return _region_code(c) == self.code
 
@@ -662,6 +666,9 @@ def _parse_qualified(city: str, quals: list[str], country: str, raw: str) -> Pla
                            [_label(c) for c in sorted(in_country, key=_pop, reverse=True)][:4])
         return _by_population(in_country)
     fitting = [c for c in cands if any(r.fits(c) for r in readings)]
+    # "Newport, Isle of Wight": the Isle of Wight's own Newport, though Newport, Wales has
+    # postcode districts of that name there too
+    fitting = [c for c in fitting if any(r.fits(c, strict=True) for r in readings)] or fitting
     if not fitting:
         where = " / ".join(dict.fromkeys(r.name for r in readings))
         raise _unknown(f"unknown place: no {city!r} in {where} that the offline gazetteer knows", city, readings,
