@@ -136,23 +136,40 @@ def build_ca(src: Path) -> None:
         lat, lon = float(f[9]), float(f[10])
         admin1 = CA_ADMIN1[prov]
         local = [t for t in gaz if t["admin1code"] == admin1]
-        near = [t for t in local if km(lat, lon, t["latitude"], t["longitude"]) < 25]
-        near_names = {fold(t["name"]): t for t in sorted(near, key=lambda t: t["population"])}
+        by_name = {fold(t["name"]): t for t in sorted(local, key=lambda t: t["population"])}
+        dist = {k: km(lat, lon, t["latitude"], t["longitude"]) for k, t in by_name.items()}
         # "Saskatoon North Central", "North Vancouver Inner East", "Calgary (Sundance)": the FSA's
-        # own name starts with its town (the longest such prefix); else the census municipality
-        # ("Downtown Toronto" → Toronto); else the biggest close town
+        # own name starts with its town (the longest such prefix close by); else the prefix the
+        # census municipality confirms, wherever it is (GeoNames estimates some FSA coordinates
+        # badly: T2P, downtown Calgary, sits 27 km east of it); else the municipality close by
+        # ("Downtown Toronto" → Toronto); else a prefix farther off; else the biggest close town
         prefixes = []
         for part in name.replace("(", "/").replace(")", "/").split("/"):
             words = part.split()
             prefixes += [fold(" ".join(words[:n])) for n in range(len(words), 0, -1)]
         town = ""
         if fsa[1] != "0":   # a rural FSA (second character 0) spans a whole region: no town
-            t = next((near_names[p] for p in prefixes if p in near_names), None)
-            if t is None and municipality:
-                t = near_names.get(fold(municipality))
+            muni = fold(municipality)
+            t = next((by_name[p] for p in prefixes if p in by_name and dist[p] < 25), None)
+            # (a far prefix counts only when no close town's name starts with it: H1L "Mercier
+            # North" is in Mercier–Hochelaga-Maisonneuve, Montreal, not in Mercier, 36 km off)
+            far = [p for p in prefixes if p in by_name
+                   and not any(k != p and k.startswith(p) and d < 25 for k, d in dist.items())]
+            if t is None and muni in far:
+                t = by_name[muni]
+            if t is None and muni in by_name and dist[muni] < 25:
+                t = by_name[muni]
+            if t is None:
+                t = next((by_name[p] for p in far if dist[p] < 100), None)
             if t is None:
                 t = best_town(lat, lon, local, set(prefixes), 25.0, bonus=3.0)
-            town = t["name"] if t is not None else ""
+            if t is not None:
+                town = t["name"]
+                # a centroid outside its own town is one of GeoNames' estimates gone wrong: the
+                # town's centre is the better guess (radius from the population at 1,500/km²)
+                radius = max(10.0, 1.5 * math.sqrt(t["population"] / 1500 / math.pi))
+                if km(lat, lon, t["latitude"], t["longitude"]) > radius:
+                    lat, lon = t["latitude"], t["longitude"]
         body.append([fsa, town, prov, r3(lat), r3(lon), name])
     body.sort()
     write_tsv("ca_fsa.tsv", ["fsa", "town", "province", "lat", "lon", "name"], body, SOURCE)

@@ -234,6 +234,19 @@ def test_a_code_that_is_both_a_london_district_and_an_fsa_lists_the_other():
     assert parse_place("E1W 1AA").country_code == "GB" and parse_place("E1W 1A1").country_code == "CA"
 
 
+def test_calgary_fsas_are_in_calgary():
+    """GeoNames puts T2P (downtown Calgary) 27 km east of the city, where the build first named it
+    Chestermere; the build now trusts the FSA's own name and moves such stray points to the town."""
+    calgary = parse_place("Calgary, AB")
+    urban = {fsa: a for fsa, a in pc.ca_fsas().items() if fsa[:2] in ("T2", "T3") and fsa != "T3Z"}
+    assert len(urban) > 30
+    for fsa, area in urban.items():
+        assert area.town == "Calgary", fsa
+        assert haversine_km(area.lat, area.lon, calgary.lat, calgary.lon) < 30, fsa
+    p = parse_place("T2P 1J9")
+    assert p.city == "Calgary" and _km(p, (calgary.lat, calgary.lon)) < 5
+
+
 def test_tables_agree_with_the_postal_rules_and_stay_small():
     folder = REPO / "discover" / "data" / "places"
     assert sum(f.stat().st_size for f in folder.iterdir()) < 2_000_000

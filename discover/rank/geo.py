@@ -360,15 +360,6 @@ def _country(token: str) -> str:
     return g.country_names.get(t.lower(), _COUNTRY_ALIASES.get(t.upper(), ""))
 
 
-def _state(token: str) -> str:
-    """A US state code from "IA" / "Iowa" ("" when it is none)."""
-    g = gazetteer()
-    t = token.strip().rstrip(".")
-    if len(t) == 2 and t.upper() in g.states:
-        return t.upper()
-    return g.state_codes.get(t.lower(), "")
-
-
 # --- regions -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

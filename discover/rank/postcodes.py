@@ -57,7 +57,6 @@ _AU_RANGES: tuple[tuple[int, int, str], ...] = (
 # GeoNames files these Crown dependencies under GB; they have ISO codes of their own
 _GB_DEPENDENCIES = {"IM": "IM", "JE": "JE", "GY": "GG"}
 
-PRECISIONS = ("exact", "postcode_district", "postcode_area", "region")
 
 
 @dataclass(frozen=True)
