@@ -209,6 +209,15 @@ def run(
             raise InputError(f"--about {item!r} is not a readable file")
     if out is not None and (out.is_dir() or not (out.parent.exists() or out.parent == Path(""))):
         raise InputError(f"--out {out} must be a file in an existing folder")
+    if geo and not resume:
+        from rich.markup import escape
+
+        from discover.rank.geo import parse_place
+
+        place = parse_place(geo)   # an unknown place is refused here, with suggestions
+        if place.alternatives:     # resolved by population: say what else it could have meant
+            console(stderr=True).print(escape(f"--geo {geo!r} read as {place.label}; it could also be "
+                                              + "; ".join(place.alternatives[:3]) + " (see `discover place`)"))
     store = Store.open(settings.db_url())
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
