@@ -137,8 +137,12 @@ class Extraction:
 @dataclass
 class Classification:
     type: str                     # one of PROSPECT_TYPES
-    confidence: float = 0.0
+    confidence: float = 0.0       # calibrated probability of `type`
     evidence: list[str] = field(default_factory=list)
+    # The top two types are close: evidence shows both, and the score does not bet on one.
+    uncertain: bool = False
+    runner_up: str = ""           # the second most likely type
+    probabilities: dict[str, float] = field(default_factory=dict)   # type → calibrated probability
 
 
 @dataclass
