@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Rebuild models/page_type.json (the page-type classifier) and models/page_type_scores.json.
+"""Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package),
+its held-out scores (models/page_type_scores.json) and feature cache (models/page_type_features.json.gz).
 
     python models/build_page_type.py [--world DIR ...] [--realpages DIR ...] [--shared DIR] [--no-eval]
 
@@ -29,7 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from discover.pages import training  # noqa: E402
-from discover.pages.classify import MODEL_PATH  # noqa: E402
+
+# The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.
+MODEL_OUT = ROOT / "discover" / "data" / "models" / "page_type.json"
 
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
 
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="another folder with manifest*.csv (repeatable)")
     ap.add_argument("--shared", type=Path, default=None, help="the shared data folder (default $DISCOVER_SHARED "
                     "or ../shared)")
-    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--out", type=Path, default=MODEL_OUT)
     ap.add_argument("--scores", type=Path, default=SCORES_PATH)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=None)

@@ -77,6 +77,10 @@ def push(
     batch: Annotated[int, typer.Option("--batch", min=1, max=10_000, help="Prospects per request.")] = 100,
     token_env: Annotated[str | None, typer.Option(
         "--token-env", help="Environment variable holding a bearer token (never printed).", show_default=False)] = None,
+    secret_env: Annotated[str, typer.Option(
+        "--secret-env", help="Environment variable holding the Standard Webhooks signing secret "
+                             "(whsec_...); requests are signed when it is set (docs/webhook.md).")
+    ] = "DISCOVER_WEBHOOK_SECRET",
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -90,11 +94,15 @@ def push(
         if not token:
             raise InputError(f"environment variable {token_env} is empty or not set",
                              hint=f"export {token_env}=... before running push")
+    secret = os.environ.get(secret_env) or None
+    if secret:
+        from discover.outreach.push import signing_key
+        signing_key(secret)   # a malformed secret is an input error before anything is queued
     _settings, store = _open(db)
     with store:
         if run is not None and store.get_run(run) is None:
             raise InputError(f"no run {run} in this database", hint="check --run and --db")
-        report = do_push(store, webhook, run_id=run, batch=batch, token=token)
+        report = do_push(store, webhook, run_id=run, batch=batch, token=token, secret=secret)
     data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
             "failed_batches": report.failed_batches, "pending": report.pending, "errors": report.errors}
     if as_json:

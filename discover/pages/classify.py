@@ -10,7 +10,8 @@ Two parts, one decision:
   model   a logistic regression over the hand-made features (discover/pages/features.py), the
           rule scores and TF-IDF of URL/title/heading words, fitted by models/build_page_type.py
           on the real-page corpus and the labelled worlds, its probabilities calibrated on
-          held-out sites (a temperature), stored as plain JSON (models/page_type.json).
+          held-out sites (a temperature), stored as plain JSON inside the package
+          (discover/data/models/page_type.json) — no pickle, loads in milliseconds.
 
 The label is the model's most probable type. When the runner-up is within UNCERTAIN_MARGIN the
 page is marked `uncertain`: its evidence shows both types and the score (rank/score.py) weighs
@@ -26,6 +27,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +37,8 @@ from discover.errors import ModelError
 from discover.pages.features import CUES, page_features, page_tokens, title_blob
 from discover.records import PROSPECT_TYPES, Classification, Extraction
 
-MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "page_type.json"
+#: The fitted model ships as package data, so a plain (non-editable) install finds it.
+MODEL_PATH: Traversable = resources.files("discover") / "data" / "models" / "page_type.json"
 MODEL_FORMAT = "discover-page-type/2"
 #: Key in rule_scores' evidence dict listing the types the page contradicts (a feature, not a veto).
 VETO = "_contradicted"
@@ -272,7 +276,7 @@ def _repeated_phrases(text: str) -> float:
 
 @dataclass
 class PageTypeModel:
-    """The fitted model, as stored in models/page_type.json."""
+    """The fitted model, as stored in discover/data/models/page_type.json."""
 
     classes: list[str]
     feature_names: list[str]
@@ -307,8 +311,9 @@ class PageTypeModel:
                    temperature=float(data.get("temperature", 1.0)) or 1.0, info=data.get("info", {}))
 
     @classmethod
-    def load(cls, path: str | Path = MODEL_PATH) -> "PageTypeModel":
-        path = Path(path)
+    def load(cls, path: str | Path | Traversable = MODEL_PATH) -> "PageTypeModel":
+        if isinstance(path, str):
+            path = Path(path)
         if not path.is_file():
             raise ModelError(f"page-type model not found at {path}",
                              hint="rebuild it: python models/build_page_type.py")
@@ -357,8 +362,8 @@ class PageTypeModel:
 
 
 @lru_cache(maxsize=4)
-def load_model(path: str = str(MODEL_PATH)) -> PageTypeModel:
-    return PageTypeModel.load(path)
+def load_model(path: str | None = None) -> PageTypeModel:
+    return PageTypeModel.load(MODEL_PATH if path is None else path)
 
 
 def model_inputs(ext: Extraction, html: str = "", *, with_evidence: bool = False):
