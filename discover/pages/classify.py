@@ -111,13 +111,13 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     if invite_title:
         add("guest_post", 1.5, "invitation to write in the title/URL")
         if terms >= 2:
-            add("guest_post", 1.5, f"with its terms ({terms} cues: length, originality, bio, what works...)")
+            add("guest_post", 1.5, f"with guidelines ({terms} cues: length, originality, bio, what works...)")
         elif terms == 1:
-            add("guest_post", 0.7, "with thin terms")
+            add("guest_post", 0.7, "with thin guidelines")
         if reach:
             add("guest_post", 0.5, "and a way to send (email / form)")
         if not terms and not reach:
-            why["guest_post"].append("invitation in the title/URL but no terms or contact")
+            why["guest_post"].append("invitation in the title/URL but no guidelines or contact")
             contra.append("guest_post")
     elif invites >= 2 and terms >= 2:
         add("guest_post", 1.2, f"contributions invited in the text ({invites} invitations, {terms} terms)")
@@ -213,8 +213,8 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
                       and re.search(r"/\d{4}/\d{2}/|/posts?/|/blog/|/entry/|/recipes?/", lk.url)}
         teasers = len(re.findall(r"(?i)read more|continue reading|leer m[aá]s|lire la suite|weiterlesen|"
                                  r"\b\d+ (?:comments?|comentarios?|commentaires?|kommentare?)\b", full))
-        if len(post_links) >= 2 and (teasers >= 2 or re.search(r"(?i)<body[^>]*class=[\"'][^\"']*\bblog\b",
-                                                               html[:5000])):
+        blog_body = re.search(r"(?i)<body[^>]*class=[\"'][^\"']*\bblog\b", html[:5000])
+        if len(post_links) >= 3 or (len(post_links) >= 2 and (teasers >= 2 or blog_body)):
             add("blog", 1.5, f"home page listing {len(post_links)} posts")
         if f.get("nav_news_sections", 0) > 1.6 and f.get("headline_links", 0) > 2.0:
             add("news", 2.0, "front page: section menu (politics, sport...) over many headlines")
