@@ -449,11 +449,14 @@ def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str
             explanation={
                 "top_terms": score.top_terms, "geo_place": score.geo_place,
                 "geo_distance_km": score.geo_distance_km, "type_evidence": cand.classification.evidence,
+                "type_probabilities": cand.classification.probabilities,
+                "type_runner_up": cand.classification.runner_up if cand.classification.uncertain else "",
                 "quality_reasons": cand.quality.reasons if cand.quality else [],
                 "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
                                "quality": score.quality},
             },
             niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
+            type_uncertain=cand.classification.uncertain,
         )
         p.pitch = pitch_angle(p)
         prospects.append(p)

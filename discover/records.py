@@ -213,6 +213,7 @@ class Prospect:
     spam: bool = False
     deadline: str = ""            # haro queries
     ledger_status: str = ""       # outreach status if already in the ledger
+    type_uncertain: bool = False  # the classifier could not tell `type` from its runner-up
 
     def to_json(self) -> dict[str, Any]:
         return as_dict(self)

@@ -50,7 +50,8 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
             row: dict[str, Any] = {
                 "url": res.url, "final_url": res.final_url, "outcome": res.outcome, "status": res.status,
                 "path": res.path, "reason": res.reason, "elapsed_s": res.elapsed_s,
-                "type": "", "confidence": 0.0, "evidence": [], "title": "", "contacts": [],
+                "type": "", "confidence": 0.0, "evidence": [], "uncertain": False, "runner_up": "",
+                "probabilities": {}, "title": "", "contacts": [],
             }
             if res.outcome == "ok":
                 ext = extract(res)
@@ -60,6 +61,7 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
                 internal = sum(1 for lk in ext.links if lk.internal)
                 row.update({
                     "type": cls.type, "confidence": cls.confidence, "evidence": cls.evidence,
+                    "uncertain": cls.uncertain, "runner_up": cls.runner_up, "probabilities": cls.probabilities,
                     "title": ext.title, "author": ext.author, "date": ext.date, "language": ext.language,
                     "site_name": ext.site_name,
                     "links": len(ext.links), "internal_links": internal, "external_links": len(ext.links) - internal,
@@ -100,7 +102,8 @@ def page(
         return
     print_table("pages", ["url", "outcome", "type", "conf.", "title", "best email", "contacts", "links", "forum"],
                 [(r["final_url"] or r["url"], r["outcome"] + (f" ({r['reason']})" if r["reason"] else ""),
-                  r["type"], f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
+                  r["type"] + (f" or {r['runner_up']}?" if r.get("uncertain") else ""),
+                  f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
                   len(r["contacts"]), r.get("links", ""),
                   f"{r['forum_posts']} posts, last {r['forum_last_post'] or '?'}" if r.get("forum_posts") else "")
                  for r in rows])

@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from discover.errors import ModelError
-from discover.pages.features import CUES, page_features, page_tokens, title_blob
+from discover.pages.features import CUES, LOWER_CUES, count_cue, page_features, page_tokens, title_blob
 from discover.records import PROSPECT_TYPES, Classification, Extraction
 
 #: The fitted model ships as package data, so a plain (non-editable) install finds it.
@@ -105,8 +105,9 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
 
     # guest post: an invitation to write, its terms, a way to send — each adds, none vetoes
     invite_title = bool(f.get("title_write_for_us")) or bool(f.get("url_guest"))
-    terms = len(CUES["guidelines"].findall(main or full))
-    invites = len(CUES["write_for_us"].findall(main or full))
+    low_main = (main or full).lower()
+    terms = count_cue("guidelines", low_main)
+    invites = count_cue("write_for_us", low_main)
     reach = bool(f.get("emails") or f.get("mailto_links") or f.get("form_contact") or f.get("form_submit"))
     if invite_title:
         add("guest_post", 1.5, "invitation to write in the title/URL")
@@ -136,8 +137,8 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("directory", 1.5, "submit-your-site form")
     elif f.get("schema_business") and (f.get("phones", 0) > 0 or f.get("addresses", 0) > 0) and f.get("url_directory"):
         add("directory", 1.0, "business listing markup with phone/address")
-    join_link = any(CUES["directory"].search(lk.anchor) for lk in ext.links
-                    if lk.internal or not lk.url.startswith("http"))
+    own_anchors = "\n".join(lk.anchor for lk in ext.links if lk.internal or not lk.url.startswith("http")).lower()
+    join_link = bool(LOWER_CUES["directory"].search(own_anchors))
     if not score["directory"] and join_link and html:
         # Old or plain markup: table rows, repeated sections/headings or classed rows with no
         # listing vocabulary, plus a "join the directory" / "add your business" link.
@@ -174,8 +175,8 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("resource", 1.0, f"{len(domains)} outbound sites linked from the content")
 
     # spam: casino/pill anchors, paid-link offers, keyword stuffing, spun text
-    anchors = Counter(m.group(0).lower() for lk in ext.links if not lk.internal
-                      for m in CUES["spam"].finditer(lk.anchor))
+    anchors = Counter(m.group(0) for m in LOWER_CUES["spam"].finditer(
+        "\n".join(lk.anchor for lk in ext.links if not lk.internal).lower()))
     if sum(anchors.values()) >= 3:
         top = ", ".join(a for a, _ in anchors.most_common(2))
         share = len([lk for lk in ext.links if not lk.internal]) / max(1, len(ext.links))
@@ -184,10 +185,12 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     if len(title_spam) >= 2:
         add("spam", 4.0, f"link-selling title ({', '.join(sorted(title_spam)[:3])})")
         contra.extend(["resource", "directory"])   # a list of links sold as links is the farm itself
-    paid = len(CUES["paid"].findall(full))
+    low_full = full.lower()
+    paid = count_cue("paid", low_full)
     if paid >= 2:
         add("spam", 1.5, f"paid-link offers ({paid} mentions)")
-    text_spam = {m.group(0).lower() for m in CUES["spam"].finditer(full + " " + " ".join(lk.anchor for lk in ext.links))}
+    text_spam = {m.group(0) for m in LOWER_CUES["spam"].finditer(
+        low_full + " " + " ".join(lk.anchor for lk in ext.links).lower())}
     if len(text_spam) >= 3:
         add("spam", 1.5, f"spam vocabulary in the page ({', '.join(sorted(text_spam)[:3])})")
     vocab_spam = score["spam"]   # anchors, titles, offers, vocabulary: not the shape of the text
@@ -203,7 +206,7 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     if not score["haro"] and html:
         requests = [lk for lk in ext.links if lk.internal and re.search(r"request|quer(?:y|ies)|/q/", lk.url, re.I)]
         dl = len(re.findall(r"(?i)\b(?:deadline|closes|due|plazo|frist)\b", full))
-        if len(requests) >= 3 and dl >= 3 and CUES["haro"].search(full):
+        if len(requests) >= 3 and dl >= 3 and LOWER_CUES["haro"].search(full.lower()):
             add("haro", 2.5, f"{len(requests)} journalist requests with deadlines")
 
     # blog vs news

@@ -32,7 +32,8 @@ CUES: dict[str, re.Pattern[str]] = {
     # An invitation to write for the site.
     "write_for_us": _family(
         r"write for (?:us|me)|writing for us|guest (?:post(?:s|ing)?|blog(?:ger|ging)?|author|writer|articles?|"
-        r"contributors?|recipes?)\b|\bcontribut(?:e|or|ors|ing|ions?)\b|become an? (?:contributor|author|writer)|"
+        r"contributors?|recipes?)\b|become an? (?:contributor|author|writer)|contributor guidelines|"
+        r"contribute (?:an?|your) (?:article|post|story|guest)|contribute to (?:our|the) (?:blog|magazine|site)|"
         r"submit (?:a|an|your) (?:guest )?(?:post|article|story|essay|pitch|recipe|idea|piece|wedding)|"
         r"accepting (?:guest|submissions|pitches)|\bpitch (?:me|us)\b|submissions?\b|call for (?:writers|papers|pitches)",
         # es / pt / it
@@ -41,10 +42,14 @@ CUES: dict[str, re.Pattern[str]] = {
         r"escreva para n[oó]s|seja um colaborador|scrivi per noi|collabora con noi|articolo ospite",
         # fr
         r"[ée]crire pour nous|[ée]crivez pour nous|proposer un article|proposez (?:un|votre) article|"
-        r"article invit[ée]|r[ée]dacteurs? invit[ée]s?|devenir (?:contributeur|r[ée]dacteur|auteur)|contribuer\b",
+        r"article invit[ée]|r[ée]dacteurs? invit[ée]s?|devenir (?:contributeur|r[ée]dacteur|auteur)",
         # de / nl
         r"gastbeitr[aä]g|gastartikel|gastautor|f[uü]r uns schreiben|schreiben sie f[uü]r uns|autor werden|"
         r"beitrag einreichen|schrijf voor ons|gastblog"),
+    # Contributing in general (code, donations, articles): weak on its own.
+    "contribute": _family(
+        r"\bcontribut(?:e|ed|or|ors|ing|ions?)\b|\bsubmit\b|colabor(?:a|ar|adores?|aciones?)\b|"
+        r"\bcontribu(?:er|ez|teurs?|tions?)\b|mitmachen|mitwirken|\bbeitragen\b|mitarbeit"),
     # What a contribution must be: terms, lengths, process (any language).
     "guidelines": _family(
         r"guidelines|word count|\d[\d,.]{2,5}\s*(?:-|–|to)\s*\d[\d,.]{2,5}\s*words|\d{3,4}\+?\s*words|"
@@ -68,8 +73,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"periodistas? (?:busca|necesita)|buscamos (?:fuentes|expertos|testimonios)|fecha l[ií]mite|plazo\b",
         r"journalistes? (?:cherche|recherche)|appel [àa] t[ée]moins?|cherche (?:des )?t[ée]moignages?|date limite",
         r"journalist(?:in)? sucht|experten gesucht|interviewpartner|protagonist(?:en|in)? gesucht|einsendeschluss"),
-    "haro_fields": re.compile(r"(?m)^\s*(?:deadline|outlet|media outlet|requirements|category|name|"
-                              r"plazo|fecha l[ií]mite|medio|date limite|m[ée]dia|frist|medium)\s*:", re.I),
+    "haro_fields": re.compile(r"(?m)^[ \t]*(?:deadline|outlet|media outlet|requirements|category|name|"
+                              r"plazo|fecha l[ií]mite|medio|date limite|m[ée]dia|frist|medium)[ \t]*:", re.I),
     # Adding a business or site to a directory, and a directory's words.
     "directory": _family(
         r"add (?:your|a|an)(?: [\w&'-]+){0,2} (?:listing|business|site|website|link|shop|store|company|"
@@ -119,6 +124,31 @@ CUES: dict[str, re.Pattern[str]] = {
         r"ingredientes|preparaci[oó]n|raciones|tiempo de (?:preparaci[oó]n|cocci[oó]n)|receta",
         r"ingr[ée]dients|pr[ée]paration|temps de (?:cuisson|pr[ée]paration)|recette|personnes\b",
         r"zutaten|zubereitung|portionen|rezept|kochzeit|arbeitszeit"),
+    # A blog's sidebar: archives by month, recent posts, the author's box.
+    "blog_widgets": _family(
+        r"recent posts|popular posts|\barchives?\b|blogroll|about me|about the author|subscribe by email|"
+        r"follow (?:this|my) blog|(?:january|february|march|april|may|june|july|august|september|october|"
+        r"november|december) \d{4}|older entries|newer entries|powered by (?:wordpress|blogger)",
+        r"entradas (?:recientes|populares)|archivos?\b|sobre (?:m[ií]|el autor)|"
+        r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre) \d{4}",
+        r"articles (?:r[ée]cents|populaires)|archives|[àa] propos de l'auteur|"
+        r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre) \d{4}",
+        r"neueste beitr[aä]ge|beliebte beitr[aä]ge|\barchiv\b|[uü]ber den autor|"
+        r"(?:januar|februar|m[aä]rz|april|mai|juni|juli|august|september|oktober|november|dezember) \d{4}"),
+    # An outlet's furniture: ads, newsletters, most-read boxes, subscriptions.
+    "news_furniture": _family(
+        r"\badvertisement\b|most (?:read|popular|viewed)|\btrending\b|sign up for (?:our|the) newsletter|"
+        r"\bsubscribe\b|subscription|related (?:stories|articles|coverage)|read next|\blive\b|"
+        r"\bupdated\b|\bcopyright \d{4}\b|all rights reserved|editor(?:ial)? (?:team|board)|\bpodcasts?\b",
+        r"publicidad|lo m[aá]s (?:le[ií]do|visto)|suscr[ií]bete|bolet[ií]n|hemeroteca|en directo",
+        r"publicit[ée]|les plus lus|abonnez-vous|abonnement|newsletter|en direct",
+        r"\banzeige\b|meistgelesen|abonnieren|\babo\b|newsletter|liveticker|ressort"),
+    # Software documentation and project pages.
+    "docs": _family(
+        r"documentation|\binstall(?:ation|ing)?\b|getting started|quick ?start|\bapi\b|reference|changelog|"
+        r"release notes|\bfaq\b|\blicen[cs]e\b|github|source code|\bdownload\b|\bversion \d|"
+        r"command line|configuration|pull request|issue tracker",
+        r"documentaci[oó]n|instalaci[oó]n|descarga|documentation|t[ée]l[ée]charger|dokumentation|installation"),
     # A news report's wording.
     "news": _family(
         r"\b(?:reported|according to|said (?:on|in|that)|told (?:the|reporters)|press release|newsroom|breaking|"
@@ -170,6 +200,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"kontakt|[uü]ber uns|unsere leistungen|impressum|datenschutz|agb\b|angebot anfordern"),
 }
 
+# The same families for counting over long, lower-cased text: case-insensitive alternations are
+# several times slower in `re`, and every labelled page runs each family over ~50 KB.
+assert not any(re.search(r"\\[A-Z]", rx.pattern) for rx in CUES.values()), "upper-case escape in a cue"
+LOWER_CUES: dict[str, re.Pattern[str]] = {n: re.compile(rx.pattern.lower(), rx.flags & ~re.I)
+                                          for n, rx in CUES.items()}
+
 URL_CUES: dict[str, re.Pattern[str]] = {
     "url_forum": re.compile(r"forum|thread|topic|viewtopic|showthread|/t/|board|discussion|community|/comments/|"
                             r"foro|/tema|/sujet|/thema|/r/", re.I),
@@ -177,8 +213,9 @@ URL_CUES: dict[str, re.Pattern[str]] = {
                                 r"annuaire|directorio|verzeichnis|branchen|/empresas|/companies|/firm", re.I),
     "url_haro": re.compile(r"quer(y|ies)|request|sources|journalist|haro|press-?req|journo", re.I),
     "url_resource": re.compile(r"resource|links|useful|helpful|recommended|recursos|enlaces|liens|ressources", re.I),
-    "url_guest": re.compile(r"write-?for|guest|contribut|submission|submit-|pitch|colabora|escribe|gastbeitr|"
-                            r"gastautor|proposer|ecrire|redacteur", re.I),
+    "url_guest": re.compile(r"write-?for|guest|gastbeitr|gastautor|escribe-?para|colabora-?con|proposer-?un|"
+                            r"ecrire-?pour|redacteur|become-?a-?(?:contributor|writer|author)", re.I),
+    "url_contribute": re.compile(r"contribut|submission|submit|pitch|colabora|mitmachen", re.I),
     "url_blog": re.compile(r"blog|/\d{4}/\d{2}/|/posts?/|/entry|/recipes?/|/receta", re.I),
     "url_news": re.compile(r"news|article|story|/\d{4}/\d{2}/\d{2}/|press|noticia|nachricht|actualit|/politi|"
                            r"/world/|/sport|/economi", re.I),
@@ -196,6 +233,7 @@ _PROFILE = re.compile(r"memberlist|/members?/|/users?/|/u/|profile|viewprofile|/
                       re.I)
 _POST_ACTION = re.compile(r"(?:^|[?&/_-])(?:quote|reply|replytocom|report|multiquote|do=newreply|"
                           r"posting\.php|action=post)", re.I)
+_MONTH_ANCHOR = re.compile(r"(?:[^\W\d_]{3,10}\.? \d{4}|\d{4}[/-]\d{2}|\d{1,2}/\d{4})(?: \(\d+\))?")
 _DATED = re.compile(r"/(?:19|20)\d{2}/\d{1,2}/|/(?:19|20)\d{2}-\d{2}-\d{2}|[-_/](?:19|20)\d{6}\b")
 _COMMENT_MARKUP = re.compile(r"(?:class|id)=[\"'][^\"']*(?:comment-?list|commentlist|comments-area|comment-respond|"
                              r"wp-comment|comment-body|comment-content|disqus_thread|jp-carousel-comment|"
@@ -206,8 +244,9 @@ def _log(x: float) -> float:
     return math.log1p(max(0.0, x))
 
 
-def _zone_count(rx: re.Pattern[str], text: str) -> int:
-    return sum(1 for _ in rx.finditer(text))
+def count_cue(name: str, low_text: str) -> int:
+    """Matches of a cue family in lower-cased text."""
+    return sum(1 for _ in LOWER_CUES[name].finditer(low_text))
 
 
 def title_blob(ext: Extraction) -> str:
@@ -251,13 +290,13 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
     f["post_action_links"] = _log(sum(1 for lk in internal if _POST_ACTION.search(lk.url)))
     f["mailto_links"] = _log(sum(1 for lk in links if lk.url.startswith("mailto:")))
     f["tel_links"] = _log(sum(1 for lk in links if lk.url.startswith("tel:")))
-    anchors_ext = " ".join(lk.anchor for lk in external)
-    f["spam_anchors"] = _log(_zone_count(CUES["spam"], anchors_ext))
-    nav_anchors = " \n".join(lk.anchor for lk in internal if lk.position in ("navigation", "header"))
-    f["nav_news_sections"] = _log(len({m.group(0).lower() for m in CUES["news_sections"].finditer(nav_anchors)}))
-    int_anchors = " \n".join(lk.anchor for lk in internal)
-    f["nav_write_for_us"] = float(bool(CUES["write_for_us"].search(int_anchors)))
-    f["nav_directory"] = float(bool(CUES["directory"].search(int_anchors)))
+    anchors_ext = " ".join(lk.anchor for lk in external).lower()
+    f["spam_anchors"] = _log(count_cue("spam", anchors_ext))
+    nav_anchors = " \n".join(lk.anchor for lk in internal if lk.position in ("navigation", "header")).lower()
+    f["nav_news_sections"] = _log(len({m.group(0) for m in LOWER_CUES["news_sections"].finditer(nav_anchors)}))
+    int_anchors = " \n".join(lk.anchor for lk in internal).lower()
+    f["nav_write_for_us"] = float(bool(LOWER_CUES["write_for_us"].search(int_anchors)))
+    f["nav_directory"] = float(bool(LOWER_CUES["directory"].search(int_anchors)))
     f["list_items"] = _log(meta.get("list_items", 0))
     f["headings"] = _log(len(meta.get("headings", [])))
 
@@ -288,11 +327,12 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
 
     head = text[:20_000]
     fhead = full[:20_000]
-    for name, rx in CUES.items():
-        f[f"title_{name}"] = float(bool(rx.search(tblob)))
-        f[f"head_{name}"] = _log(_zone_count(rx, heads))
-        f[f"cue_{name}"] = _log(_zone_count(rx, head))
-        f[f"full_{name}"] = _log(_zone_count(rx, fhead))
+    zones = (tblob.lower(), heads.lower(), head.lower(), fhead.lower())
+    for name, rx in LOWER_CUES.items():
+        f[f"title_{name}"] = float(bool(rx.search(zones[0])))
+        f[f"head_{name}"] = _log(count_cue(name, zones[1]))
+        f[f"cue_{name}"] = _log(count_cue(name, zones[2]))
+        f[f"full_{name}"] = _log(count_cue(name, zones[3]))
     for name, rx in URL_CUES.items():
         f[name] = float(bool(rx.search(low_url)))
     depth = path.strip("/").count("/") + (1 if path.strip("/") else 0)
@@ -309,6 +349,7 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
     f["phones"] = _log(len(_PHONE.findall(fhead)))
     f["addresses"] = _log(len(_ADDRESS.findall(fhead)))
     f["emails"] = _log(sum(1 for c in ext.contacts if c.kind == "email"))
+    f["month_links"] = _log(sum(1 for lk in internal if _MONTH_ANCHOR.fullmatch(lk.anchor.strip().lower())))
     f["first_person"] = _log(len(re.findall(r"\b(?:I|I'm|I've|my|me|yo|mi|je|mon|ma|ich|mein|meine)\b", head[:8000])))
     f["questions"] = _log(head.count("?"))
     return f

@@ -371,7 +371,11 @@ def fit_model(rows: Sequence[Row], params: dict[str, Any] | None = None, *, cali
     x = sparse.hstack([sparse.csr_matrix((dense - scaler.mean_) / scale), tfidf]).tocsr()
     y = [r.label for r in rows]
     clf = LogisticRegression(C=params["C"], max_iter=params["max_iter"], class_weight=params["class_weight"])
-    clf.fit(x, y, sample_weight=_weights(rows, params))
+    from threadpoolctl import threadpool_limits
+
+    # A small problem: BLAS threads only contend (100x slower on a busy 2-core machine).
+    with threadpool_limits(1):
+        clf.fit(x, y, sample_weight=_weights(rows, params))
     classes = [str(c) for c in clf.classes_]
     coef, intercept = clf.coef_, clf.intercept_
     if len(classes) == 2:   # binary LR stores one row; expand so every class has its own
