@@ -104,13 +104,16 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("haro", 1.0, "journalist source-request wording")
 
     # guest post: an invitation to write, its terms, a way to send — each adds, none vetoes
-    invite_title = bool(f.get("title_write_for_us")) or bool(f.get("url_guest"))
     low_main = (main or full).lower()
     terms = count_cue("guidelines", low_main)
     invites = count_cue("write_for_us", low_main)
     reach = bool(f.get("emails") or f.get("mailto_links") or f.get("form_contact") or f.get("form_submit"))
+    # "Contribute" alone also names code, donation and volunteer pages: it needs the text to
+    # invite writing before it counts as an invitation.
+    invite_title = bool(f.get("title_write_for_us") or f.get("url_guest") or f.get("head_write_for_us")) or (
+        bool(f.get("title_contribute") or f.get("url_contribute")) and invites >= 1)
     if invite_title:
-        add("guest_post", 1.5, "invitation to write in the title/URL")
+        add("guest_post", 1.5, "invitation to write in the title/URL/headings")
         if terms >= 2:
             add("guest_post", 1.5, f"with guidelines ({terms} cues: length, originality, bio, what works...)")
         elif terms == 1:
@@ -118,7 +121,7 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         if reach:
             add("guest_post", 0.5, "and a way to send (email / form)")
         if not terms and not reach:
-            why["guest_post"].append("invitation in the title/URL but no guidelines or contact")
+            why["guest_post"].append("invitation in the title/URL/headings but no guidelines or contact")
             contra.append("guest_post")
     elif invites >= 2 and terms >= 2:
         add("guest_post", 1.2, f"contributions invited in the text ({invites} invitations, {terms} terms)")
