@@ -103,6 +103,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:reply|replies|quote|joined|posts?:|thread|topic|members?|registered|re:|moderator|forum|forums|"
         r"board index|unread|last post|views|likes? received|reaction score|new posts|posted:|"
         r"original poster|\bOP\b)\b",
+        # mailing-list archives and Q&A boards are discussions too
+        r"messages sorted by|next message|previous message|in reply to|next in thread|mailing list|"
+        r"list archive|thread index|date index|\d+ answers?\b|asked (?:\d|on|in|by)|answered\b|accepted answer|"
+        r"\d+ votes?\b|\d+ points? by|add a comment|best answer",
         r"\b(?:respuestas?|responder|citar|mensajes|registrado|tema|foro|[uú]ltimo mensaje|visitas|miembro)\b",
         r"\b(?:r[ée]ponses?|r[ée]pondre|citer|messages|inscrit|sujet|forum|dernier message|vues|membre)\b",
         r"\b(?:antworten|antwort|zitieren|beitr[aä]ge|registriert|thema|forum|letzter beitrag|zugriffe|mitglied)\b"),
@@ -233,6 +237,15 @@ _PROFILE = re.compile(r"memberlist|/members?/|/users?/|/u/|profile|viewprofile|/
                       re.I)
 _POST_ACTION = re.compile(r"(?:^|[?&/_-])(?:quote|reply|replytocom|report|multiquote|do=newreply|"
                           r"posting\.php|action=post)", re.I)
+_SAID = re.compile(r"\b(?:said|says|told|according to|sagte|sagt|erkl[aä]rte|dijo|afirm[oó]|seg[uú]n|"
+                   r"a d[ée]clar[ée]|a dit|selon)\b", re.I)
+# "WASHINGTON (Reuters) — ", "BERLIN - ": a news dateline opening the text.
+_DATELINE = re.compile(r"\s*[A-ZÄÖÜÉ][A-ZÄÖÜÉ .'-]{2,30}(?:,? [A-Z][a-z.]+)?(?: \([\w .]+\))? ?[—–-] ")
+_HOST_BLOG = re.compile(r"(?:^|\.)blog|blog(?:spot|ger)?\.|wordpress\.com$|medium\.com$|tumblr\.com$|"
+                        r"substack\.com$|ghost\.io$|typepad|livejournal|hatenablog|over-blog|blogs?\.")
+_HOST_NEWS = re.compile(r"news|times|post\.|tribune|herald|gazette|journal|zeitung|diario|periodico|"
+                        r"presse|courier|daily|chronicle|observer|telegraph|abendblatt|nachrichten|noticias|"
+                        r"actu|monde|guardian|reuters|\bap\.|bbc|cnn|npr\.|radio|tv\.")
 _MONTH_ANCHOR = re.compile(r"(?:[^\W\d_]{3,10}\.? \d{4}|\d{4}[/-]\d{2}|\d{1,2}/\d{4})(?: \(\d+\))?")
 _DATED = re.compile(r"/(?:19|20)\d{2}/\d{1,2}/|/(?:19|20)\d{2}-\d{2}-\d{2}|[-_/](?:19|20)\d{6}\b")
 _COMMENT_MARKUP = re.compile(r"(?:class|id)=[\"'][^\"']*(?:comment-?list|commentlist|comments-area|comment-respond|"
@@ -349,6 +362,14 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
     f["phones"] = _log(len(_PHONE.findall(fhead)))
     f["addresses"] = _log(len(_ADDRESS.findall(fhead)))
     f["emails"] = _log(sum(1 for c in ext.contacts if c.kind == "email"))
+    n_words = max(1, len(_WORD.findall(head[:20_000])))
+    f["said_density"] = 100.0 * len(_SAID.findall(head)) / n_words
+    f["quote_density"] = 100.0 * len(re.findall(r"[“”„«»]|\"", head)) / n_words
+    f["dateline"] = float(bool(_DATELINE.match(text[:200])))
+    host = (parts.hostname or "").lower()
+    f["host_blog"] = float(bool(_HOST_BLOG.search(host)))
+    f["host_news"] = float(bool(_HOST_NEWS.search(host)))
+    f["wiki_markup"] = float(bool(re.search(r"action=edit|/wiki/|\[edit\]|mw-editsection|printable=yes", low_html)))
     f["month_links"] = _log(sum(1 for lk in internal if _MONTH_ANCHOR.fullmatch(lk.anchor.strip().lower())))
     f["first_person"] = _log(len(re.findall(r"\b(?:I|I'm|I've|my|me|yo|mi|je|mon|ma|ich|mein|meine)\b", head[:8000])))
     f["questions"] = _log(head.count("?"))
