@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def extraction_figures(realdata: Path) -> dict:
     from discover.pages.extract import extract
-    from discover.pages.fetch import decode_html
+    from discover.html import decode_html
     from discover.records import FetchResult
 
     def norm(s: str) -> str:

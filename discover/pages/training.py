@@ -120,7 +120,7 @@ def _site_of(url: str, fallback: str) -> str:
 
 
 def _read_html(path: Path) -> str:
-    from discover.pages.fetch import decode_html
+    from discover.html import decode_html
 
     name = path.name
     if name.endswith(".json.gz"):
@@ -135,7 +135,7 @@ def _read_html(path: Path) -> str:
 
 def load_world_pages(web: str | Path, name: str | None = None) -> list[LabelledPage]:
     """Labelled pages of a web world, one per URL (a URL's type is the same in every niche)."""
-    from discover.pages.fetch import decode_html
+    from discover.html import decode_html
     from discover.webworld.world import World
 
     web = Path(web)

@@ -22,6 +22,9 @@ from typing import Any, Collection, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from discover.search.query import compound_stems
+from discover.search.query import stem as query_stem
+
 #: Characters of a document's text used: the first screens of a page carry the topic, and a
 #: cap bounds the cost of a pathological 5 MB page.
 MAX_CHARS = 12_000
@@ -64,12 +67,8 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP
 
 
-@lru_cache(maxsize=262_144)
-def stem(word: str) -> str:
-    """A word's form as the local engine matches it (plurals, -ing/-ed/-er/-y): one rule for both."""
-    from discover.webworld.engine import stem as engine_stem
-
-    return engine_stem(word)
+#: A word's form as the engines match it (plurals, -ing/-ed/-er/-y): search.query's one rule.
+stem = lru_cache(maxsize=262_144)(query_stem)
 
 
 def _analyze(doc: str, lo: int = 1, hi: int = 2, surface: dict[str, str] | None = None,
@@ -198,10 +197,10 @@ def profile_text(keyword: str, expansions: Sequence[str] = (), about: Sequence[s
     stop = _stop_words()
     words = [w for w in re.findall(r"\w+", keyword.lower()) if w not in stop]
     forms = " ".join(v for w in words for v in _variants(w))
-    for a, b in zip(words, words[1:]):
-        joined = re.compile(rf"\b{re.escape(a)}-?{re.escape(stem(b))}", re.I)
-        if any(joined.search(c[:MAX_CHARS]) for c in corpus if c):
-            forms += f" {a}{b}"
+    for i, joined in compound_stems(words):
+        written = re.compile(rf"\b{re.escape(joined)}", re.I)
+        if any(written.search(c[:MAX_CHARS]) for c in corpus if c):
+            forms += f" {words[i]}{words[i + 1]}"
     docs = [f"{keyword} {keyword} {forms}"]
     docs += [e for e in expansions if e.strip()]
     docs += [a[:MAX_CHARS] for a in about if a.strip()]
