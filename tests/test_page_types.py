@@ -9,18 +9,13 @@ feature cache (models/page_type_features.json.gz) while it matches the code, els
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import pytest
 
 from discover.evaluate import check_type_floors, page_type_report
 from discover.pages import training
-from discover.pages.classify import classify
-from discover.pages.extract import extract
-from discover.records import Extraction, FetchResult
 
 from conftest import SHARED
 
@@ -141,12 +136,104 @@ def test_uncertain_pages_are_the_doubtful_ones(report):
 
 # --- the failure patterns of issue 11, on real pages ------------------------------------------
 
-def _corpus() -> list[training.LabelledPage]:
-    pages = _real_pages()
-    if not pages:
-        pytest.skip("no real-page corpus")
-    return pages
+def _by_file(oof: dict, *names: str) -> dict[str, object]:
+    """Out-of-fold Classifications of the corpus files named (path ends), each found exactly once."""
+    out = {}
+    for name in names:
+        hits = [src for src in oof if src.endswith(name)]
+        if not hits:
+            pytest.skip(f"{name} is not in the corpus")
+        assert len(hits) == 1, hits
+        out[name] = oof[hits[0]]
+    return out
 
 
-def _read(page: training.LabelledPage) -> tuple[Extraction, str]:
-    return extract(FetchResult(url=page.url, final_url=page.url, outcome="ok", status=200, html=page.html)), page.html
+@pytest.mark.slow
+def test_recipe_and_how_to_posts_with_comments_are_blogs_not_forums(rows, out_of_fold):
+    """Issue 11: "recipe and how-to posts with reader comments become forum". Real food-blog posts
+    (recipe markup or recipe wording, reader comments), each judged by a model that never saw its site."""
+    recipes = [r for r in rows if r.world == "real" and r.label == "blog"
+               and (r.feats.get("schema_recipe") or r.feats.get("cue_recipe", 0) > 1.8)]
+    assert len(recipes) >= 20
+    got = [out_of_fold[r.page.source].type for r in recipes]
+    assert "forum" not in got, got
+    assert got.count("blog") >= 0.9 * len(got), got
+    named = _by_file(out_of_fold, "budgetbytes.com/budgetbytes.html.gz", "theppk.com/postpunkkitchen-2.html.gz",
+                     "chefnini.com/chefnini-1.html", "emmikochteinfach.de/emmikochteinfach.html.gz")
+    assert {n: c.type for n, c in named.items()} == dict.fromkeys(named, "blog")
+
+
+@pytest.mark.slow
+def test_news_front_pages_are_news_not_directories(out_of_fold):
+    """Issue 11: "news front pages become directory"."""
+    named = _by_file(out_of_fold, "bbc.com/bbc-front.html", "cnn.com/cnn-front.html",
+                     "wired.com/wired-front.html.gz", "yahoo.com/yahoo-uk-front.html")
+    assert {n: c.type for n, c in named.items()} == dict.fromkeys(named, "news")
+
+
+@pytest.mark.slow
+def test_directory_home_and_entry_pages_are_directories(out_of_fold):
+    """Issue 11: "directory home, category and 'list your company' pages become other": a real
+    directory's home ("fill out our form" to be listed) and one of its entries ("if this is your
+    entry, you can update or delete it")."""
+    named = _by_file(out_of_fold, "rladies.org/directory.html.gz", "rladies.org/directory-listing.html")
+    assert {n: c.type for n, c in named.items()} == dict.fromkeys(named, "directory")
+
+
+@pytest.mark.slow
+def test_cms_article_markup_does_not_make_company_pages_news(rows, out_of_fold):
+    """Issue 11: "WordPress puts og:type=article on every page, so contact and about pages become
+    news". Real company, shop and about pages carrying og:type=article."""
+    og_article = re.compile(r"""<meta[^>]+(?:property|name)=["']og:type["'][^>]+content=["']article""", re.I)
+    pages = [r for r in rows if r.world == "real" and r.label == "other" and og_article.search(r.page.html)]
+    if len(pages) < 8:
+        pytest.skip("fewer than 8 og:type=article company pages in the corpus")
+    got = [out_of_fold[r.page.source].type for r in pages]
+    assert got.count("news") <= 0.3 * len(got), got
+    named = _by_file(out_of_fold, "shabka.org/shabka-org-about.html", "creativecommons.org/creativecommons-org.html",
+                     "parallels.com/parallels-com-desktop.html", "wfm.com/wholefoods.html")
+    assert all(c.type != "news" for c in named.values()), {n: c.type for n, c in named.items()}
+
+
+@pytest.mark.slow
+def test_blogs_in_spanish_french_and_german_are_blogs(rows, out_of_fold):
+    """Issue 11: "a Spanish-language blog becomes other". Cue families read es/fr/de alike."""
+    blogs = [r for r in rows if r.world == "real" and r.label == "blog" and r.page.language in ("es", "fr", "de")]
+    assert len(blogs) >= 15
+    got = [out_of_fold[r.page.source].type for r in blogs]
+    assert got.count("blog") >= 0.85 * len(got), got
+    named = _by_file(out_of_fold, "velocidadcuchara.com/velocidadcuchara-3.html.gz",
+                     "latelierderoxane.com/latelierderoxane-1.html", "felix.kitchen/felixkitchen.html")
+    assert {n: c.type for n, c in named.items()} == dict.fromkeys(named, "blog")
+
+
+@pytest.fixture(scope="session")
+def holdout_world_out(rows) -> list[tuple[training.Row, object]]:
+    """Pages of fixtures/web-holdout (a world written by other hands) judged by a model fitted on
+    fixtures/web and the real corpus only."""
+    test = [r for r in rows if r.world == "web-holdout"]
+    if not test:
+        pytest.skip("fixtures/web-holdout is missing")
+    model = training.fit_model([r for r in rows if r.world != "web-holdout"], calibrate_folds=0)
+    return list(zip(test, training.predict_rows(model, test)))
+
+
+@pytest.mark.slow
+def test_invitations_without_the_word_guidelines_are_guest_posts(holdout_world_out):
+    """Issue 11: "an invitation page ... has no literal 'guidelines' cue, so the rules veto
+    guest_post". The real corpus holds too few invitation pages to test on; the held-out world's
+    ("submit your wedding", "contribute"), never trained on, are invitations without that word."""
+    invites = [(r, c) for r, c in holdout_world_out if r.label == "guest_post"
+               and "guideline" not in r.page.html.lower()]
+    assert len(invites) >= 2
+    assert all(c.type == "guest_post" for _, c in invites), [(r.page.url, c.type) for r, c in invites]
+
+
+@pytest.mark.slow
+def test_journalist_request_board_pages_are_haro(holdout_world_out):
+    """Issue 11: "journalist-request pages on a board become news". No real board page is in the
+    corpus; the held-out world's board (never trained on) stands in."""
+    board = [(r, c) for r, c in holdout_world_out if r.label == "haro"]
+    assert len(board) >= 4
+    got = [c.type for _, c in board]
+    assert "news" not in got and got.count("haro") >= 0.75 * len(got), got

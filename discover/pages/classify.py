@@ -131,7 +131,7 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     # directory: many listing entries, a submit form or link
     listings = _listing_entries(html) if html else 0
     submit = bool(f.get("form_submit"))
-    dir_words = f.get("full_directory", 0)
+    dir_words = max(f.get("full_directory", 0), f.get("full_directory_add", 0))
     if listings >= 5 and submit:
         add("directory", 3.0, f"{listings} listing entries + submit form")
     elif listings >= 5 and dir_words > 0.6:
@@ -141,7 +141,7 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     elif f.get("schema_business") and (f.get("phones", 0) > 0 or f.get("addresses", 0) > 0) and f.get("url_directory"):
         add("directory", 1.0, "business listing markup with phone/address")
     own_anchors = "\n".join(lk.anchor for lk in ext.links if lk.internal or not lk.url.startswith("http")).lower()
-    join_link = bool(LOWER_CUES["directory"].search(own_anchors))
+    join_link = bool(LOWER_CUES["directory_add"].search(own_anchors))
     if not score["directory"] and join_link and html:
         # Old or plain markup: table rows, repeated sections/headings or classed rows with no
         # listing vocabulary, plus a "join the directory" / "add your business" link.
@@ -154,6 +154,8 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("directory", 1.5, "directory title + 'submit a site' link")
     if CUES["directory"].search(tblob) and (f.get("short_internal_links", 0) > 2.3 or f.get("phones", 0) > 1.6):
         add("directory", 1.0, "directory title over many entries")
+    if f.get("cue_directory_add", 0) > 0 and re.search(r"(?i)\b(?:entry|listing|profile)\b", low_main[:3000]):
+        add("directory", 1.0, "an entry with 'update / claim this entry'")
 
     # resource: a curated list of outbound links
     content_ext = [lk for lk in ext.links if lk.position == "content" and not lk.internal and lk.url.startswith("http")]
@@ -174,8 +176,9 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     elif links_word:
         why["resource"].append(f"'resources' in title but only {len(domains)} outbound sites")
         contra.append("resource")
-    elif len(domains) >= 15 and f.get("content_external_ratio", 0) > 0.4 and not f.get("spam_anchors"):
-        add("resource", 1.0, f"{len(domains)} outbound sites linked from the content")
+    elif len(domains) >= 15 and f.get("content_external_ratio", 0) > 0.3 and not f.get("spam_anchors"):
+        add("resource", 2.0 if f.get("cue_resource", 0) > 0 else 1.0,
+            f"{len(domains)} outbound sites linked from the content")
 
     # spam: casino/pill anchors, paid-link offers, keyword stuffing, spun text
     anchors = Counter(m.group(0) for m in LOWER_CUES["spam"].finditer(

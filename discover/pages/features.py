@@ -35,7 +35,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"contributors?|recipes?)\b|become an? (?:contributor|author|writer)|contributor guidelines|"
         r"contribute (?:an?|your) (?:article|post|story|guest)|contribute to (?:our|the) (?:blog|magazine|site)|"
         r"submit (?:a|an|your) (?:guest )?(?:post|article|story|essay|pitch|recipe|idea|piece|wedding)|"
-        r"accepting (?:guest|submissions|pitches)|\bpitch (?:me|us)\b|submissions?\b|call for (?:writers|papers|pitches)",
+        r"accepting (?:guest|submissions|pitches)|\bpitch (?:me|us)\b|submissions?\b|call for (?:writers|papers|pitches)|"
+        r"blog (?:post )?(?:submissions?|proposals?)|propos(?:e|al for) (?:a |your )?(?:blog )?(?:post|article)",
         # es / pt / it
         r"escrib[ea] (?:para|con) nosotros|colabora(?:dor(?:es|a)?|ciones|r)?\b|art[ií]culos? invitados?|"
         r"autor(?:es)? invitados?|env[ií]a(?:nos)? tu (?:art[ií]culo|propuesta|post)|publica (?:en|con) nosotros|"
@@ -77,24 +78,32 @@ CUES: dict[str, re.Pattern[str]] = {
                               r"plazo|fecha l[ií]mite|medio|date limite|m[ée]dia|frist|medium)[ \t]*:", re.I),
     # Adding a business or site to a directory, and a directory's words.
     "directory": _family(
+        r"(?:business|web|link|local|vendor|member|company|trade|site|speaker|expert) directory|directory of|"
+        r"(?:join|browse|search) (?:the|our) directory|\blistings?\b|featured listings?|"
+        r"browse (?:by )?categor|all categories|yellow pages|\ba-z\b|webring",
+        r"directorio|gu[ií]a (?:de|comercial)|empresas en|categor[ií]as\b|listado de",
+        r"annuaire|cat[ée]gories\b|fiche entreprise",
+        r"branchenbuch|firmenverzeichnis|webkatalog|verzeichnis|kategorien\b|gelbe seiten|bedrijvengids"),
+    # Getting listed: adding, submitting, claiming or updating an entry.
+    "directory_add": _family(
         r"add (?:your|a|an)(?: [\w&'-]+){0,2} (?:listing|business|site|website|link|shop|store|company|"
         r"event|venue|organi[sz]ation|service)|submit (?:your|a)(?: [\w&'-]+){0,2} (?:site|website|listing|"
-        r"business|link|url|shop|store|company)|(?:join|browse) (?:the|our) directory|"
+        r"business|link|url|shop|store|company)|join (?:the|our) (?:directory|webring|ring)|"
         r"list your (?:business|shop|company|practice|venue|services?)|claim (?:this|your) (?:listing|business)|"
-        r"(?:business|web|link|local|vendor|member|company|trade|site) directory|directory of|"
-        r"\blistings?\b|featured listings?|get listed|browse (?:by )?categor|all categories|"
-        r"yellow pages|\bA-Z\b",
-        r"directorio|gu[ií]a (?:de|comercial)|a[ñn]ad(?:e|ir) (?:tu|su) (?:empresa|negocio|web|sitio)|"
-        r"(?:registra|publica|anuncia) tu (?:empresa|negocio)|empresas en|categor[ií]as\b|listado de",
-        r"annuaire|r[ée]f[ée]rencer (?:votre|son) (?:site|entreprise)|ajouter (?:votre|un) (?:site|entreprise|commerce)|"
-        r"inscri(?:re|vez|ption) (?:de )?(?:votre|son) (?:site|entreprise)|cat[ée]gories\b|fiche entreprise",
-        r"branchenbuch|firmenverzeichnis|webkatalog|verzeichnis|firma eintragen|unternehmen eintragen|"
-        r"eintrag (?:hinzuf[uü]gen|erstellen)|kategorien\b|gelbe seiten|bedrijvengids"),
+        r"get listed|(?:update|edit|remove|delete) (?:your|this|my) (?:entry|listing|business|profile)|"
+        r"(?:is this|if this is) your (?:entry|listing|business)|be (?:added|listed) (?:to|in) (?:the|our)",
+        r"a[ñn]ad(?:e|ir) (?:tu|su) (?:empresa|negocio|web|sitio)|(?:registra|publica|anuncia) tu (?:empresa|negocio)|"
+        r"da de alta tu",
+        r"r[ée]f[ée]rencer (?:votre|son) (?:site|entreprise)|ajouter (?:votre|un) (?:site|entreprise|commerce)|"
+        r"inscri(?:re|vez|ption) (?:de )?(?:votre|son) (?:site|entreprise)",
+        r"firma eintragen|unternehmen eintragen|eintrag (?:hinzuf[uü]gen|erstellen|[aä]ndern)|kostenlos eintragen"),
     # Curated outbound links.
     "resource": _family(
         r"\bresources\b|useful links|helpful links|recommended (?:sites|links|reading|resources|websites)|"
         r"further reading|link ?list|links? (?:page|we love)|our favou?rite (?:sites|links|blogs)|\blinks\b|"
-        r"websites? we (?:like|love|recommend)|blogroll|other (?:useful )?(?:sites|websites)",
+        r"websites? we (?:like|love|recommend)|blogroll|other (?:useful )?(?:sites|websites)|"
+        r"suggest a (?:link|resource|site|book)|(?:added|add it) to (?:this|the|our) list|curated (?:list|collection)|"
+        r"reading list|awesome list|bookmarks",
         r"recursos|enlaces(?: de inter[eé]s| [uú]tiles)?|links (?:de inter[eé]s|[uú]teis)|sitios recomendados",
         r"ressources|liens (?:utiles|int[ée]ressants|amis|recommand[ée]s)|\bliens\b|sites (?:amis|partenaires)",
         r"n[uü]tzliche links|weblinks|linkliste|linksammlung|linktipps|\blinks\b"),
@@ -309,7 +318,8 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
     f["nav_news_sections"] = _log(len({m.group(0) for m in LOWER_CUES["news_sections"].finditer(nav_anchors)}))
     int_anchors = " \n".join(lk.anchor for lk in internal).lower()
     f["nav_write_for_us"] = float(bool(LOWER_CUES["write_for_us"].search(int_anchors)))
-    f["nav_directory"] = float(bool(LOWER_CUES["directory"].search(int_anchors)))
+    f["nav_directory"] = float(bool(LOWER_CUES["directory_add"].search(int_anchors)))
+    f["ext_per_item"] = min(2.0, len(content_ext) / max(1, meta.get("list_items", 0)))
     f["list_items"] = _log(meta.get("list_items", 0))
     f["headings"] = _log(len(meta.get("headings", [])))
 

@@ -38,7 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Fitting parameters; recorded in the artefact.
 PARAMS: dict[str, Any] = {
-    "C": 0.5,
+    "C": 0.3,
     "max_iter": 4000,
     "class_weight": "balanced",
     "tfidf_min_df": 2,
