@@ -49,6 +49,13 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
 _LISTING_CLASS = re.compile(r"listing|business|company|directory|vcard|\bbiz|\bplace|search-result|"
                             r"\bshop|vendor|member|\bentry|\brow\b|empresa|entreprise|firma|eintrag", re.I)
+# A directory entry speaks to its owner: "is this your business? claim it", "if this is your entry...".
+_CLAIM = re.compile(r"(?:is this|if this is|own this) (?:your )?(?:entry|listing|business|company|shop)|"
+                    r"claim (?:this|your) (?:listing|business|entry|page)|"
+                    r"(?:update|edit) (?:or (?:delete|remove) )?(?:this|your) (?:entry|listing)|"
+                    r"ist das ihr (?:unternehmen|eintrag)|eintrag (?:bearbeiten|beanspruchen)|"
+                    r"(?:es|is) (?:tu|su) (?:negocio|empresa)|reclamar (?:este|tu) (?:negocio|listado)|"
+                    r"(?:c'est|vous [êe]tes) (?:votre|le propri[ée]taire)")
 # Menus and post lists repeat too; they are not listings.
 _NOT_LISTING = re.compile(r"menu|nav|post|comment|widget|footer|social|share", re.I)
 
@@ -154,10 +161,15 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         add("directory", 1.5, "directory title + 'submit a site' link")
     if CUES["directory"].search(tblob) and (f.get("short_internal_links", 0) > 2.3 or f.get("phones", 0) > 1.6):
         add("directory", 1.0, "directory title over many entries")
-    if f.get("cue_directory_add", 0) > 0 and re.search(r"(?i)\b(?:entry|listing|profile)\b", low_main[:3000]):
-        add("directory", 1.0, "an entry with 'update / claim this entry'")
+    if not score["directory"] and f.get("cue_directory", 0) > 1.0 and f.get("short_internal_links", 0) > 2.0:
+        add("directory", 1.0, "directory wording over many entry links")
+    if _CLAIM.search(low_main[:5000]):
+        add("directory", 1.0, "an entry its owner can claim or update")
 
-    # resource: a curated list of outbound links
+    # resource: a curated list of outbound links — unless the links are a farm's (casino, pills...)
+    anchors = Counter(m.group(0) for m in LOWER_CUES["spam"].finditer(
+        "\n".join(lk.anchor for lk in ext.links if not lk.internal).lower()))
+    farm = sum(anchors.values()) >= 3
     content_ext = [lk for lk in ext.links if lk.position == "content" and not lk.internal and lk.url.startswith("http")]
     domains = {urlsplit(lk.url).hostname for lk in content_ext}
     links_word = bool(f.get("title_resource")) or bool(f.get("url_resource"))
@@ -169,7 +181,9 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
         if len({urlsplit(lk.url).hostname for lk in listed}) >= 8:
             content_ext = listed
             domains = {urlsplit(lk.url).hostname for lk in listed}
-    if links_word and len(domains) >= 8:
+    if farm:
+        why["resource"].append("its outbound links carry spam anchors")
+    elif links_word and len(domains) >= 8:
         add("resource", 3.0, f"resources page with {len(content_ext)} outbound links to {len(domains)} sites")
     elif links_word and len(domains) >= 5:
         add("resource", 1.5, f"resources page with {len(domains)} outbound sites")
@@ -181,8 +195,6 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
             f"{len(domains)} outbound sites linked from the content")
 
     # spam: casino/pill anchors, paid-link offers, keyword stuffing, spun text
-    anchors = Counter(m.group(0) for m in LOWER_CUES["spam"].finditer(
-        "\n".join(lk.anchor for lk in ext.links if not lk.internal).lower()))
     if sum(anchors.values()) >= 3:
         top = ", ".join(a for a, _ in anchors.most_common(2))
         share = len([lk for lk in ext.links if not lk.internal]) / max(1, len(ext.links))
@@ -198,7 +210,8 @@ def rule_scores(ext: Extraction, html: str = "", feats: dict[str, float] | None 
     text_spam = {m.group(0) for m in LOWER_CUES["spam"].finditer(
         low_full + " " + " ".join(lk.anchor for lk in ext.links).lower())}
     if len(text_spam) >= 3:
-        add("spam", 1.5, f"spam vocabulary in the page ({', '.join(sorted(text_spam)[:3])})")
+        add("spam", 1.5 if len(text_spam) < 5 else 3.0,
+            f"spam vocabulary in the page ({', '.join(sorted(text_spam)[:3])})")
     vocab_spam = score["spam"]   # anchors, titles, offers, vocabulary: not the shape of the text
     if f.get("top_word_share", 0) > 0.08 and f.get("text_len", 0) > 5:
         add("spam", 1.0, f"keyword stuffing (top word {f['top_word_share']:.0%} of text)")

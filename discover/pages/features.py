@@ -80,7 +80,11 @@ CUES: dict[str, re.Pattern[str]] = {
     "directory": _family(
         r"(?:business|web|link|local|vendor|member|company|trade|site|speaker|expert) directory|directory of|"
         r"(?:join|browse|search) (?:the|our) directory|\blistings?\b|featured listings?|"
-        r"browse (?:by )?categor|all categories|yellow pages|\ba-z\b|webring",
+        r"browse (?:by )?categor|all categories|yellow pages|\ba-z\b|webring|"
+        r"browse (?:all |our )?(?:\w+ ){0,2}(?:by (?:state|city|region|county|area|type)|listings|vendors|"
+        r"businesses|shops|members|companies)|find (?:a|an|local) (?:[\w-]+ ){1,3}near you|"
+        r"(?:lists|listing|over|more than) \d[\d,]* (?:[\w-]+ ){0,2}(?:businesses|shops|stores|vendors|companies|"
+        r"members|sites|listings|suppliers|providers)|member business(?:es)?",
         r"directorio|gu[ií]a (?:de|comercial)|empresas en|categor[ií]as\b|listado de",
         r"annuaire|cat[ée]gories\b|fiche entreprise",
         r"branchenbuch|firmenverzeichnis|webkatalog|verzeichnis|kategorien\b|gelbe seiten|bedrijvengids"),
