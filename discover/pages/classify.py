@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from discover.errors import ModelError
 from discover.pages.features import CUES, LOWER_CUES, count_cue, page_features, page_tokens, title_blob
-from discover.records import PROSPECT_TYPES, Classification, Extraction
+from discover.records import PROSPECT_TYPES, Classification, Extraction, ProspectType
 
 #: The fitted model ships as package data, so a plain (non-editable) install finds it.
 MODEL_PATH: Traversable = resources.files("discover") / "data" / "models" / "page_type.json"
@@ -420,7 +420,7 @@ def decide(model: PageTypeModel, feats: dict[str, float], tokens: str, why: dict
             neg = [w for w in why.get(hint, []) if "but" in w or "only" in w]
             evidence.append(f"found by a '{hint}' footprint, but the page is not one"
                             + (f" ({neg[0]})" if neg else ""))
-    return Classification(type=label, confidence=round(p1, 3), evidence=evidence, uncertain=uncertain,
+    return Classification(type=ProspectType(label), confidence=round(p1, 3), evidence=evidence, uncertain=uncertain,
                           runner_up=runner, probabilities={t: round(p, 3) for t, p in ranked if p >= 0.005})
 
 

@@ -233,9 +233,9 @@ def load_real_pages(dirs: Sequence[str | Path] | None = None, shared: str | Path
 def _featurise_one(page: LabelledPage) -> tuple[Extraction, dict[str, float], str, dict[str, list[str]]]:
     from discover.pages.classify import model_inputs
     from discover.pages.extract import extract
-    from discover.records import FetchResult
+    from discover.records import FetchOutcome, FetchResult
 
-    res = FetchResult(url=page.url, final_url=page.url, outcome="ok", status=200, html=page.html)
+    res = FetchResult(url=page.url, final_url=page.url, outcome=FetchOutcome.OK, status=200, html=page.html)
     ext = extract(res)
     feats, tokens, why = model_inputs(ext, page.html, with_evidence=True)
     return ext, feats, tokens, why
