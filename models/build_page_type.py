@@ -7,7 +7,8 @@ its held-out scores (models/page_type_scores.json) and feature cache (models/pag
 Data (discover/pages/training.py reads it):
   real    the real-page corpus: fixtures/realpages/manifest*.csv (+ $DISCOVER_REALPAGES, --realpages)
           and <shared>/realdata/pages/page_types.csv (<shared> = $DISCOVER_SHARED or ../shared);
-  worlds  the labelled pages of fixtures/web and fixtures/web-holdout (or --world ...).
+  worlds  the labelled pages of fixtures/web and fixtures/web-holdout (or --world ...);
+          fixtures/web-other, written to judge the tool, is scored but never trained on.
 Every page goes through the tool's own extract(); the model sees what the pipeline sees.
 
 Scores are measured before the final fit, never on pages (or sites) a model was trained on:
@@ -40,7 +41,7 @@ SCORES_PATH = ROOT / "models" / "page_type_scores.json"
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--world", type=Path, action="append", help="a labelled web world (repeatable; "
-                    "default fixtures/web and fixtures/web-holdout)")
+                    "default fixtures/web, fixtures/web-holdout and fixtures/web-other)")
     ap.add_argument("--realpages", type=Path, action="append", default=[],
                     help="another folder with manifest*.csv (repeatable)")
     ap.add_argument("--shared", type=Path, default=None, help="the shared data folder (default $DISCOVER_SHARED "
@@ -68,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from discover.evaluate import page_type_report
 
         scores = page_type_report(rows, folds=args.folds)
-    model = training.fit_model(rows)
+    model = training.fit_model(training.trainable(rows))
     data = {
         "worlds": {w.name: sum(1 for p in pages if p.world == w.name) for w in worlds},
+        "not_trained_on": sorted(training.EVAL_ONLY_WORLDS & {w.name for w in worlds}),
         "real": training.corpus_summary(real),
     }
     model["info"] = {"params": training.PARAMS, "data": data, "built": time.strftime("%Y-%m-%d"),

@@ -95,6 +95,15 @@ def test_leave_one_world_out_never_trains_on_the_held_out_world(monkeypatch):
     out = training.leave_one_world_out(rows)
     assert set(out) == {"web", "real"}
     assert sorted(map(sorted, seen)) == [["real"], ["web"]]
+    # a world written to judge the tool is scored, never trained on
+    seen.clear()
+    judge = [_row(f"o{i}.example", lab, "web-other") for i, lab in enumerate(["blog", "news"] * 4)]
+    out = training.leave_one_world_out(rows + judge)
+    assert set(out) == {"web", "real", "web-other"}
+    assert all("web-other" not in worlds for worlds in seen), seen
+    cv_rows = [_row(f"c{i}.example", lab) for i, lab in enumerate(["blog", "blog", "news", "news"] * 3)]
+    training.grouped_cv(cv_rows, 2, extra_train=judge)
+    assert all("web-other" not in worlds for worlds in seen[-2:]), seen
 
 
 def test_manifest_rows_are_read_with_their_sites(tmp_path):

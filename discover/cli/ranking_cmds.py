@@ -33,8 +33,9 @@ def eval_cmd(
         "--types", help="Page-type report instead: per-type precision/recall and confusion matrix, by "
         "site-grouped cross-validation over the real-page corpus and leave-one-world-out.")] = False,
     world: Annotated[list[Path] | None, typer.Option(
-        "--world", help="With --types: a labelled world to include (repeatable; default fixtures/web and "
-        "fixtures/web-holdout).", show_default=False)] = None,
+        "--world", help="With --types: a labelled world to include (repeatable; default fixtures/web, "
+        "fixtures/web-holdout and fixtures/web-other, the last scored but never trained on).",
+        show_default=False)] = None,
     realpages: Annotated[list[Path] | None, typer.Option(
         "--realpages", help="With --types: another folder holding manifest*.csv (repeatable; "
         "fixtures/realpages and $DISCOVER_REALPAGES are always read).", show_default=False)] = None,

@@ -108,9 +108,18 @@ def realpage_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     return out
 
 
+#: Worlds written to judge the tool, never to teach it: scored (leave-one-world-out), never trained on.
+EVAL_ONLY_WORLDS = frozenset({"web-other"})
+
+
 def default_worlds() -> list[Path]:
-    return [p for p in (REPO_ROOT / "fixtures" / "web", REPO_ROOT / "fixtures" / "web-holdout")
+    return [p for p in (REPO_ROOT / "fixtures" / name for name in ("web", "web-holdout", "web-other"))
             if (p / "labels.csv").is_file()]
+
+
+def trainable(rows: Iterable[Row]) -> list[Row]:
+    """Rows a model may be fitted on (no evaluation-only world)."""
+    return [r for r in rows if r.world not in EVAL_ONLY_WORLDS]
 
 
 def _site_of(url: str, fallback: str) -> str:
@@ -478,7 +487,7 @@ def grouped_cv(rows: Sequence[Row], k: int = 5, *, extra_train: Sequence[Row] = 
     preds: list[Any] = [None] * len(rows)
     for train, test in site_folds(rows, k):
         test_sites = {rows[i].site for i in test}
-        tr = [rows[i] for i in train] + [r for r in extra_train if r.site not in test_sites]
+        tr = trainable([rows[i] for i in train] + [r for r in extra_train if r.site not in test_sites])
         model = fit_model(tr, params, calibrate_folds=calibrate_folds)
         for i, c in zip(test, predict_rows(model, [rows[i] for i in test])):
             preds[i] = c
@@ -488,12 +497,12 @@ def grouped_cv(rows: Sequence[Row], k: int = 5, *, extra_train: Sequence[Row] = 
 def leave_one_world_out(rows: Sequence[Row], params: dict[str, Any] | None = None,
                         calibrate_folds: int = 0) -> dict[str, list[Any]]:
     """For each world: Classifications of its pages by a model fitted on the other worlds only
-    (and without any page of the held-out world's sites)."""
+    (and without any page of the held-out world's sites; evaluation-only worlds never train)."""
     out: dict[str, list[Any]] = {}
     for world in sorted({r.world for r in rows}):
         test = [r for r in rows if r.world == world]
         sites = {r.site for r in test}
-        train = [r for r in rows if r.world != world and r.site not in sites]
+        train = trainable(r for r in rows if r.world != world and r.site not in sites)
         if len({r.label for r in train}) < 2:
             continue
         model = fit_model(train, params, calibrate_folds=calibrate_folds)
