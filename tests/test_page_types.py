@@ -9,7 +9,10 @@ feature cache (models/page_type_features.json.gz) while it matches the code, els
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -246,3 +249,33 @@ def test_journalist_request_board_pages_are_haro(holdout_world_out):
     assert len(board) >= 4
     got = [c.type for _, c in board]
     assert "news" not in got and got.count("haro") >= 0.75 * len(got), got
+
+
+# --- the command -------------------------------------------------------------------------------
+
+def _discover(*args: str, timeout: float = 300) -> "subprocess.CompletedProcess[str]":
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOVER_")}
+    env["DISCOVER_SHARED"] = str(SHARED)
+    return subprocess.run([sys.executable, "-m", "discover", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout, cwd=REPO)
+
+
+def test_eval_needs_a_world_or_types():
+    r = _discover("eval")
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "--types" in r.stderr, r.stderr
+    r = _discover("eval", "--types", "--ranking-only")
+    assert r.returncode == 2 and "error: --types" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.slow
+def test_eval_types_json_reports_and_checks_the_floors():
+    """`discover eval --types --json --floors models/eval_floors.json`: one JSON document with the
+    grouped and leave-one-world-out figures, exit 0 at or above the floors."""
+    r = _discover("eval", "--types", "--json", "--floors", str(REPO / "models" / "eval_floors.json"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = json.loads(r.stdout)
+    assert data["floor_failures"] == []
+    g = data["grouped_cv"]
+    assert set(g) >= {"macro_f1", "per_type", "confusion", "folds", "sites", "uncertainty", "errors"}
+    assert {"precision", "recall", "f1", "support"} <= set(g["per_type"]["forum"])
+    assert set(data["lowo"]["per_world"]) >= {"web", "web-holdout", "real"}

@@ -208,6 +208,9 @@ def load_real_pages(dirs: Sequence[str | Path] | None = None, shared: str | Path
                 if label not in PROSPECT_TYPES:
                     skip(f"{manifest.name}: {row.get('file')}: unknown type {label!r}")
                     continue
+                if not f.is_relative_to(Path(d).resolve()):
+                    skip(f"{manifest.name}: {row.get('file')}: outside {d}")
+                    continue
                 if not f.is_file():
                     skip(f"{manifest.name}: {row.get('file')}: file missing")
                     continue
