@@ -31,11 +31,14 @@ QUERY_OUTCOMES: tuple[str, ...] = ("ok", "no_results", "blocked", "operator_igno
 FETCH_OUTCOMES: tuple[str, ...] = (
     "ok", "not_found", "gone", "blocked", "timeout", "dns_error", "too_large", "not_html",
     "robots_disallowed", "js_empty", "error",
+    "blocked_internal",   # the URL (or a redirect, or the address its name resolves to) is internal
 )
 
 #: Class of one checked link.
 LINK_CLASSES: tuple[str, ...] = (
     "ok", "broken", "redirect", "redirect_loop", "too_many_redirects", "soft_404", "parked", "unknown",
+    "robots_disallowed",  # robots.txt disallows checking it: not requested
+    "blocked_internal",   # points at an internal address: not requested
 )
 
 GEO_TIERS: tuple[str, ...] = ("same_city", "nearby", "same_region", "same_country", "elsewhere", "unknown")
@@ -95,6 +98,7 @@ class FetchResult:
     reason: str = ""
     elapsed_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    attempts: int = 1             # tries it took (transient failures are tried again)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,11 @@ def _index_page(world: World) -> bytes:
 
 #: Where the server hands out a proxy auto-config script that sends world hosts to itself.
 PAC_PATH = "/__discover__/proxy.pac"
+#: The name the browser knows this server by (`.invalid` never resolves anywhere else). Chromium
+#: maps only this name to the server's address and every other name and address to NOTFOUND, so
+#: a page inside the world cannot reach the machine's loopback services (127.0.0.1:22,
+#: localhost:5432) even though the world itself is served from loopback.
+SERVER_NAME = "discover-world.invalid"
 
 
 def _pac(world: World, address: tuple) -> bytes:
@@ -55,7 +60,7 @@ def _pac(world: World, address: tuple) -> bytes:
     fails name resolution, as the browser maps every other name to NOTFOUND)."""
     hosts = ",".join(f'"{h}":1' for h in sorted(world.all_hosts()))
     return (f"var H={{{hosts}}};\nfunction FindProxyForURL(url, host) {{\n"
-            f"  return H.hasOwnProperty(host.toLowerCase()) ? \"PROXY {address[0]}:{address[1]}\" : \"DIRECT\";\n}}\n"
+            f"  return H.hasOwnProperty(host.toLowerCase()) ? \"PROXY {SERVER_NAME}:{address[1]}\" : \"DIRECT\";\n}}\n"
             ).encode()
 
 
@@ -125,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
             # Proxy-style request: the browser (or a person's) uses this server as its HTTP proxy.
             parts = urlsplit(path)
             host, path = parts.netloc, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        if normalise_host(host) in ("127.0.0.1", "localhost", "") and not self.world.knows(host):
+        if normalise_host(host) in ("127.0.0.1", "localhost", "", SERVER_NAME) and not self.world.knows(host):
             if path.split("?")[0] == PAC_PATH:
                 self._send(200, {"Content-Type": "application/x-ns-proxy-autoconfig"},
                            _pac(self.world, self.server.server_address), with_body)
