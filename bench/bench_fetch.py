@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fetch + extract throughput and memory on a generated web world, against the real local server.
 
-    /work/venv/bin/python bench/bench_fetch.py [--sites 2000 --pages-per-site 5] [--browser-pages 60]
+    python bench/bench_fetch.py [--sites 2000 --pages-per-site 5] [--browser-pages 60]
 
 Prints: static path pages/s (fetch + extract + classify, targets ≥ 50/s on 2 cores), browser
 path pages/s (target ≥ 5/s), and RSS sampled along the run (target < 1 GB, flat).

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Link-check throughput: discover's LinkChecker vs LinkChecker (the `linkchecker` CLI) on the same pages.
 
-    /work/venv/bin/python bench/bench_linkcheck.py [--sites 2000] [--pages-per-site 3] [--seed 7]
+    python bench/bench_linkcheck.py [--sites 2000] [--pages-per-site 3] [--seed 7]
 
 1. generate a synthetic world (discover.webworld.generate) of --sites sites and serve it with
    WorldServer on a loopback port;

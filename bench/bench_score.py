@@ -1,6 +1,6 @@
 """Benchmark: score 100,000 synthetic pages (topic model fit + geo + explanations).
 
-Run:  /work/venv/bin/python bench/bench_score.py [--pages 100000] [--words 150]
+Run:  python bench/bench_score.py [--pages 100000] [--words 150]
 Prints wall time per phase and peak RSS. Target: < 20 s and < 2 GB on 2 cores.
 """
 

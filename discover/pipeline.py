@@ -56,6 +56,7 @@ class RunRequest:
     include_spam: bool = False
     show_contacted: bool = False
     resume: bool = False
+    out: str = ""                             # absolute path of the CSV the user asked for ("" = none)
 
 
 @dataclass
@@ -129,7 +130,9 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
             result.notes.append(f"resuming run {run_id}")
         else:
             run_id = store.start_run(keyword, request.geo or "", types,
-                                     {"engines": engines, "web": settings.web, "request": asdict(request)})
+                                     {"engines": engines, "request": asdict(request),
+                                      # absolute, so --resume from another folder finds the same world
+                                      "web": str(Path(settings.web).expanduser().resolve()) if settings.web else ""})
     result.run_id = run_id
     started = time.monotonic()
     try:

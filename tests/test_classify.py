@@ -14,9 +14,10 @@ from discover.errors import ModelError
 from discover.pages.extract import extract
 from discover.records import FetchResult
 
+from conftest import REALDATA
+
 REPO = Path(__file__).resolve().parents[1]
 WORLD = REPO / "fixtures" / "web"
-REALDATA = Path("/work/shared/realdata")
 
 
 def page(url: str, body: str, head: str = "", title: str = "Page") -> tuple:
@@ -145,7 +146,7 @@ def test_world_held_out_hosts_macro_f1():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (REALDATA / "pages" / "page_types.csv").is_file(), reason="/work/shared/realdata is missing")
+@pytest.mark.skipif(not (REALDATA / "pages" / "page_types.csv").is_file(), reason=f"{REALDATA} is missing (set DISCOVER_SHARED)")
 def test_realdata_held_out_accuracy():
     """Real pages scored by models that never saw their host (world pages always in training)."""
     b = _builder()
