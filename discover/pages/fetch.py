@@ -666,7 +666,7 @@ def _blocked(url: str, final: str, why: str, redirects: list[str] | None = None,
     via = f" (reached through {len(redirects)} redirect(s))" if redirects else ""
     where = urlsplit(final).netloc or final
     return FetchResult(url=url, final_url=final, outcome="blocked_internal", redirects=list(redirects or []),
-                       path=path, reason=(detail or f"{where} is an internal address ({why}); not contacted") + via)
+                       path=path, reason=(detail or f"{where} is an internal address ({why}); not contacted (--allow-private to allow)") + via)
 
 
 def _transient(result: FetchResult) -> bool:

@@ -36,6 +36,10 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     delay_s: float = 0.0
+    #: Send the body one byte at a time, this many seconds apart (a dripping server).
+    drip_s: float = 0.0
+    #: Repeat the body for ever, without a Content-Length (a body that never ends).
+    endless: bool = False
 
 
 def error_body(status: int) -> bytes:
@@ -212,7 +216,11 @@ class World:
             ctype = str(route["content_type"])
         if ctype and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = ctype
-        return Response(status, headers, body, delay)
+        endless = bool(route.get("endless", False))
+        if endless and not body:
+            body = b"<p>" + b"and on " * 1000 + b"</p>\n"
+        return Response(status, headers, body, delay, drip_s=float(route.get("drip_ms", 0)) / 1000.0,
+                        endless=endless)
 
 
 def wait(resp: Response) -> None:
