@@ -10,8 +10,8 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, DeadlineOpt, JsonOpt, WebOpt, console, make_settings, print_json, print_jsonl, print_table,
-    run_async,
+    AllowPrivateOpt, DeadlineOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json,
+    print_jsonl, print_table, run_async,
 )
 
 #: Table order: what needs action first.
@@ -32,6 +32,8 @@ def links(
     timeout: TimeoutOpt = None,
     deadline: DeadlineOpt = None,
     allow_private: AllowPrivateOpt = None,
+    as_jsonl: JsonlOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Check every outbound link of pages: ok, broken, redirect (with the chain), soft 404, parked, unknown.
 
@@ -45,6 +47,8 @@ def links(
     from rich.markup import escape
 
     err = console(stderr=True)
+    if failures and len(failures) == len(urls):
+        raise FetchError(f"none of the {len(urls)} page(s) could be fetched: {failures[0][0]}: {failures[0][1]}")
     for page, reason in failures:
         err.print(f"[yellow]skipped[/yellow] {escape(page)}: {escape(reason)}", highlight=False)
     for page, (kept, total) in result.truncated.items():
@@ -52,16 +56,17 @@ def links(
     if result.stopped:
         err.print(f"warning: stopped at the --deadline of {settings.deadline:g} s; links not checked yet are "
                   "listed as unknown", markup=False, highlight=False)
-    if failures and len(failures) == len(urls):
-        raise FetchError(f"none of the {len(urls)} page(s) could be fetched", hint=failures[0][1])
     if as_json:
+        print_json([c.to_json() for c in checks])
+        return
+    if as_jsonl:
         print_jsonl(c.to_json() for c in checks)
         return
     order = {c: i for i, c in enumerate(_CLASS_ORDER)}
     rows = sorted(checks, key=lambda c: (order.get(c.cls, 99), c.page, c.url))
     print_table("links", ["class", "status", "url", "anchor", "page", "detail"],
                 [(c.cls, c.status or "", c.url, c.anchor[:60], c.page,
-                  c.reason + (f" — {c.wayback}" if c.wayback else "")) for c in rows])
+                  c.reason + (f" — {c.wayback}" if c.wayback else "")) for c in rows], wide=wide)
     counts = Counter(c.cls for c in checks)
     summary = ", ".join(f"{counts[k]} {k}" for k in _CLASS_ORDER if counts[k]) or "no links"
     console().print(f"{len(checks)} link(s) on {len(urls) - len(failures)} page(s): {summary}", highlight=False)
@@ -121,7 +126,8 @@ def audit(
 ) -> None:
     """Audit your own site for what wastes backlinks: broken links, redirect chains and loops, linked 404s, canonical problems, www/https variants, duplicate pages, slow and non-mobile pages.
 
-    Exits 1 when an error-level problem is found (so it can run in CI), 0 otherwise.
+    Exits 1 when an error-level problem is found (so it can run in CI; a 404 home page is one), 4 when
+    the site cannot be reached at all (as `page` and `links`), 0 otherwise.
     """  # noqa: E501
     from discover.links.audit import audit_site
     from discover.runtime import Runtime
@@ -146,5 +152,14 @@ def audit(
         console().print(f"{len(report.pages)} page(s) crawled, {report.links_checked} link(s) checked: "
                         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
                         highlight=False)
+    home = report.pages[0] if report.pages else None
+    if home is not None and home.outcome in ("dns_error", "timeout", "error", "blocked_internal"):
+        # Not a finding about the site: the site could not be reached at all (exit 4, as in
+        # `page` and `links`).
+        from discover.errors import FetchError
+
+        raise FetchError(f"the start page could not be fetched: {home.url}: {home.outcome}", outcome=home.outcome,
+                         hint="--allow-private audits a site on your own network"
+                         if home.outcome == "blocked_internal" else None)
     if report.has_errors:
         raise typer.Exit(1)

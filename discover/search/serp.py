@@ -5,8 +5,9 @@ Each engine module declares a `SerpSpec` -- selectors and marker phrases as *dat
 pins every selector in a test (tests/test_serp_realdata.py), and a layout change is a one-line
 edit rather than new code.
 
-    html ──► detect_block ──► blocked?            → ParsedSerp(kind="blocked")
+    html ──► detect_block (any engine, before parsing) ──► blocked? → ParsedSerp(kind="blocked")
          └─► organic results (containers − excluded modules − ads − internal links)
+               └─ snippets cleaned: "Read more" links dropped, a leading date moved to `date`
          └─► no-results markers                   → "no_results" (fallback=True if results remain)
 
 Selectors are CSS (a small subset: tag, #id, .class, [attr], [attr=v|*=|^=|$=|~=], descendant and
@@ -49,6 +50,7 @@ class SerpSpec:
     link: tuple[str, ...] = (".//a[@href]",)
     title: tuple[str, ...] = ()                 # empty: the link's own text
     snippet: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()                  # an element holding the result's date, outside the snippet
     exclude: tuple[str, ...] = ()               # modules and ads: never organic
     drop_url: tuple[str, ...] = ()              # regexes on the unwrapped URL: engine-internal links
     block: BlockSpec = field(default_factory=BlockSpec)
@@ -191,6 +193,62 @@ def text_of(el: etree._Element) -> str:
     return collapse("".join(el.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
 
 
+# ── snippets ─────────────────────────────────────────────────────────────────────────────
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE = (r"(?:\d{1,2}|an?|one)\s+(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago"
+         r"|yesterday|today"
+         rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+         rf"|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}"
+         rf"|{_MONTH}\s+\d{{4}}"
+         r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}")
+_FULL_DATE = (rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}"
+              r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}")
+#: Engines put the page's date before the snippet: "4 days ago - ", "Jun 3, 2024 — ", "24/1/2013 · ";
+#: a full date may also stand before the text with only a space ("Nov 5, 2012 McFly star ...").
+_LEADING_DATE = re.compile(rf"^\s*(?:(?P<date>{_DATE})\s*(?:[·•—–|-]|\.\.\.|…)\s*"
+                           rf"|(?P<full>{_FULL_DATE})\s+(?=[A-Z\u00c0-\u00de\"'“‘(]))", re.I)
+_SEPARATORS = re.compile(r"^[\s·•—–|-]+")
+#: "… Read more" links that engines append to truncated snippets.
+_READ_MORE = re.compile(r"\s*(?:read|see|show) more\s*[»›>]?\s*$", re.I)
+
+
+def clean_snippet(text: str, date: str = "") -> tuple[str, str]:
+    """(snippet, date): whitespace collapsed, a trailing "Read more" dropped, and a leading
+    date ("4 days ago - ", "Jun 3, 2024 — ") moved out of the snippet into the date. `date` is
+    one the engine marked up on its own (its separator is then dropped from the text)."""
+    text = _READ_MORE.sub("", collapse(text))
+    if date:
+        return _SEPARATORS.sub("", text), date
+    m = _LEADING_DATE.match(text)
+    if m and len(text) > m.end():
+        return text[m.end():].strip(), m.group("date") or m.group("full")
+    return text, ""
+
+
+def _snippet_text(el: etree._Element, without: etree._Element | None = None) -> str:
+    """The snippet element's text without the "Read more" links inside it (and without
+    `without`, the date element when it sits inside the snippet)."""
+    skip = {id(a) for a in el.xpath(".//a") if _READ_MORE.fullmatch(" " + text_of(a))}
+    if without is not None:
+        skip.add(id(without))
+    parts = []
+    for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"):
+        owner = t.getparent()
+        if t.is_tail:   # a tail belongs to the element around the one it follows
+            owner = owner.getparent()
+        inside = False
+        while skip and owner is not None and owner is not el:
+            if id(owner) in skip:
+                inside = True
+                break
+            owner = owner.getparent()
+        if not inside:
+            parts.append(t)
+    return collapse("".join(parts))
+
+
 # ── URLs ─────────────────────────────────────────────────────────────────────────────────
 
 def _b64url(data: str) -> str | None:
@@ -290,7 +348,7 @@ def _dropped(url: str, spec: SerpSpec) -> bool:
     return any(re.search(p, url) for p in spec.drop_url)
 
 
-def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[str, str, str] | None:
+def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[str, str, str, str] | None:
     link = select_first(node, spec.link)
     if link is None:
         return None
@@ -298,8 +356,12 @@ def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[st
     title_el = select_first(node, spec.title) if spec.title else None
     title = text_of(title_el if title_el is not None else link)
     snippet_el = select_first(node, spec.snippet) if spec.snippet else None
-    snippet = text_of(snippet_el) if snippet_el is not None else ""
-    return url, title, snippet
+    date_el = select_first(node, spec.date) if spec.date else None
+    marked = text_of(date_el) if date_el is not None else ""
+    if snippet_el is None:
+        return url, title, "", marked
+    snippet, date = clean_snippet(_snippet_text(snippet_el, date_el), marked)
+    return url, title, snippet, date
 
 
 def extract_results(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
@@ -315,12 +377,12 @@ def extract_results(doc: etree._Element, spec: SerpSpec, *, query: str = "", pag
         found = _one_result(node, spec, base_url)
         if found is None:
             continue
-        url, title, snippet = found
+        url, title, snippet, date = found
         if _dropped(url, spec) or url in seen or not title:
             continue
         seen.add(url)
         results.append(SerpResult(url=url, title=title, snippet=snippet, rank=len(results) + 1,
-                                  engine=spec.engine, query=query, page=page))
+                                  engine=spec.engine, query=query, page=page, date=date))
     return results
 
 
@@ -344,13 +406,17 @@ def _next_page(doc: etree._Element, spec: SerpSpec, base_url: str) -> str | None
 def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
               base_url: str = "") -> ParsedSerp:
     """`parse_serp` on an already-parsed document (lets callers and benchmarks reuse a tree)."""
-    results = extract_results(doc, spec, query=query, page=page, base_url=base_url)
     text = visible_text(doc)
-    block = detect_block_in_doc(doc, text, base_url, None, spec.block)
+    # Challenges and captchas are recognised before any result is looked for: a block page is
+    # never "0 results".
+    block = detect_block_in_doc(doc, text, base_url, None, spec.block, query)
+    if block and block != "consent":
+        return ParsedSerp(kind="blocked", reason=block)
+    results = extract_results(doc, spec, query=query, page=page, base_url=base_url)
     reason = _no_results_reason(doc, text, spec)
     # A consent dialog over a real page (results or a no-results message) is not a wall:
-    # the runner clicks it away. Captchas and challenges always block.
-    if block and (block != "consent" or not (results or reason)):
+    # the runner clicks it away.
+    if block and not (results or reason):
         return ParsedSerp(kind="blocked", reason=block)
     next_url = _next_page(doc, spec, base_url)
     if not reason and results and spec.rewrite_selectors:

@@ -7,6 +7,9 @@
     search_url(query, page, region) -> str
     parse(html, query="", page=1, base_url="") -> serp.ParsedSerp
 
+`guess_engine(html)` names the engine a saved page comes from, by which engine's result
+markup it carries (None when none does).
+
 Modules are imported on first use so that importing the package stays cheap and an engine
 written elsewhere (`local`, the offline world) is only needed when asked for.
 """
@@ -76,3 +79,39 @@ def get_engine(name: str) -> ModuleType:
         known = ", ".join(sorted(_MODULES))
         raise ConfigError(f"unknown search engine {name!r}", hint=f"known engines: {known}")
     return ENGINES[key]
+
+
+#: Order of the guess: engines whose result markup is most specific first. Markup alone is not
+#: enough (Startpage's results are `a.result-link`, as on DuckDuckGo Lite): the page must also
+#: name the engine's own host or software.
+_GUESS_ORDER: tuple[tuple[str, str], ...] = (
+    ("local", r"search\.discover\.test"),
+    ("searxng", r"searx"),
+    ("brave", r"search\.brave\.com|brave\.com/"),
+    ("bing", r"bing\.com|bing\.net"),
+    ("duckduckgo", r"duckduckgo\.com"),
+    ("duckduckgo-lite", r"duckduckgo\.com"),
+    ("yahoo", r"yahoo\.com|yimg\.com"),
+    ("google", r"google\.[a-z.]+/|gstatic\.com"),
+)
+
+
+def guess_engine(html: "str | bytes | object") -> str | None:
+    """The registry name of the engine whose organic-result markup this page carries and whose
+    host it names, or None."""
+    import re
+
+    from lxml import etree
+
+    from discover.search.serp import extract_results, load_html
+
+    doc = html if not isinstance(html, (str, bytes)) else load_html(html)
+    source = etree.tostring(doc, encoding="unicode")  # type: ignore[arg-type]
+    for name, host in _GUESS_ORDER:
+        try:
+            spec = ENGINES[name].SPEC
+        except ImportError:  # an engine written elsewhere that is not installed here
+            continue
+        if re.search(host, source, re.I) and extract_results(doc, spec):  # type: ignore[arg-type]
+            return name
+    return None
