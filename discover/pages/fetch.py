@@ -552,6 +552,8 @@ class Fetcher:
     async def _browser_fetch(self, url: str, redirects: list[str] | None = None) -> tuple[FetchResult, bool]:
         """Render one page in a fresh context (closed afterwards, whatever the page does): the
         result and whether a failure is worth another try."""
+        from playwright.async_api import Error as PWError
+
         from discover.browser import BrowserStalled, bounded, close_quietly
 
         res = FetchResult(url=url, final_url=url, path="browser", redirects=list(redirects or []))
@@ -572,6 +574,10 @@ class Fetcher:
                 await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
                 page = await bounded(ctx.new_page(), budget, "opening a tab")
                 return await self._render(page, url, res)
+            except PWError as exc:   # the page crashed, closed itself, or never stopped navigating
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                res.outcome, res.reason = "error", f"browser: {msg}"[:300]
+                return res, _transient(res)
             except BrowserStalled as exc:
                 res.outcome = "timeout"
                 res.reason = f"browser: {exc}; the page's scripts never yield, so its tab and context were closed"
@@ -610,14 +616,14 @@ class Fetcher:
                     return res, False
                 res.outcome, res.reason = "error", f"browser: {msg}"[:300]
                 return res, _transient(res)
-            html = await bounded(page.content(), budget, "reading the rendered page")
+            html = await self._content(page, budget)
             if len(visible_text(html)) < JS_TEXT_THRESHOLD:
                 # Scripts that fetch their content after load get a short grace period.
                 try:
                     await bounded(page.wait_for_load_state("networkidle", timeout=1500), 5, "waiting for the network")
                 except PWTimeout:
                     pass
-                html = await bounded(page.content(), budget, "reading the rendered page")
+                html = await self._content(page, budget)
             res.final_url = page.url
             headers = {}
             if resp is not None:
@@ -646,6 +652,27 @@ class Fetcher:
         else:
             res.outcome = "ok"
         return res, False
+
+    @staticmethod
+    async def _content(page, budget: float) -> str:
+        """The rendered HTML. A page that navigates away after load (a script sending it to
+        another host, Chrome's error page, about:blank) is read once it has landed."""
+        from playwright.async_api import Error as PWError
+
+        from discover.browser import bounded
+
+        for attempt in range(3):
+            try:
+                return await bounded(page.content(), budget, "reading the rendered page")
+            except PWError as exc:
+                if "navigating" not in str(exc) or attempt == 2:
+                    raise
+                try:
+                    await bounded(page.wait_for_load_state("load", timeout=budget * 1000), budget + 2,
+                                  "waiting for a navigation to end")
+                except PWError:
+                    pass
+        raise AssertionError("unreachable")
 
     def _proxy_refused(self, url: str) -> str:
         """Why the egress proxy refused the browser's connection to this URL's host ("" if not)."""

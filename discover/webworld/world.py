@@ -7,6 +7,7 @@ server, the browser's https route and the httpx transport all go through it.
 from __future__ import annotations
 
 import mimetypes
+import threading
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -84,6 +85,8 @@ class World:
         if not self.hosts:
             raise WebWorldError(f"{root} is not a web directory (sites/ has no host folders)")
         self._routes: dict[str, dict[str, dict]] = {}
+        self._hits: dict[tuple[str, str], int] = {}   # requests per flaky route (fail_first)
+        self._lock = threading.Lock()
         self.virtual_hosts: dict[str, HostHandler] = {}
         self.meta: dict = {}
         web_toml = root / "web.toml"
@@ -190,6 +193,14 @@ class World:
         return Response(status, {"Content-Type": content_type_for(file)}, file.read_bytes())
 
     def _route_response(self, host: str, path: str, route: dict) -> Response:
+        failing = int(route.get("fail_first", 0))
+        if failing > 0:
+            # A flaky server: the first N requests for this path fail with a 503, then it recovers.
+            with self._lock:
+                seen = self._hits.get((host, path), 0)
+                self._hits[(host, path)] = seen + 1
+            if seen < failing:
+                return Response(503, {"Content-Type": "text/html; charset=utf-8"}, error_body(503))
         status = int(route.get("status", 200))
         delay = float(route.get("delay_ms", 0)) / 1000.0
         headers: dict[str, str] = {str(k): str(v) for k, v in (route.get("headers") or {}).items()}
