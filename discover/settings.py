@@ -82,7 +82,7 @@ class Settings:
     #: Tries after a transient failure (timeout, connection reset, 5xx) before a page is given up.
     retries: int = 2
     #: Links read from one page (the first N in document order; the rest are counted, not kept).
-    max_links: int = 5000
+    max_links: int = 2000
     #: Seconds a `links` or `audit` command may run before it stops and prints what it has (0 = no limit).
     deadline: float = 600.0
 

@@ -439,7 +439,7 @@ def _fetchable(url: str) -> bool:
 _PLAIN_PATH = re.compile(r"(?=/)(?!//)(?:(?!/\.\.?(?:/|$|[?#]))[^\s\\])*$")
 
 #: Links read from one page by default (settings.max_links); the rest are counted, not kept.
-MAX_LINKS = 5000
+MAX_LINKS = 2000
 
 
 def _links(root, base: str, page_domain: str, main_text: str,
@@ -504,39 +504,21 @@ def _links(root, base: str, page_domain: str, main_text: str,
     return links, total
 
 
-def _prune_links(root, max_links: int) -> tuple[int, bool]:
-    """(links on the page, whether some were dropped): links after the first `max_links` are
-    removed from the tree (their text with them; the text between them stays)."""
-    total = int(root.xpath("count(//a[@href])"))
-    if total <= max_links:
-        return total, False
-    kept = 0
-    doomed: dict = {}   # parent → its links to drop
-    for a in root.iter("a"):
-        if a.get("href") is None:
-            continue
-        kept += 1
-        if kept > max_links and a.getparent() is not None:
-            doomed.setdefault(a.getparent(), set()).add(a)
-    for parent, drop in doomed.items():
-        # Tail text moves to the nearest kept sibling before it (or the parent's text), joined
-        # once: drop_tree() one by one re-concatenates a growing string for every link.
-        moved: dict = {}
-        receiver = None
-        for child in parent:
-            if child in drop:
-                if child.tail:
-                    moved.setdefault(receiver, []).append(child.tail)
-            else:
-                receiver = child
-        for target, parts in moved.items():
-            if target is None:
-                parent.text = (parent.text or "") + "".join(parts)
-            else:
-                target.tail = (target.tail or "") + "".join(parts)
-        for child in drop:
-            parent.remove(child)
-    return total, True
+_A_OPEN = re.compile(r"<a\b[^>]*?\shref\s*=", re.I)
+# A whole link element, or (when another link starts before it closes) its opening tag alone;
+# the scan never crosses the next "<a", so removing 200,000 links stays linear.
+_A_ELEMENT = re.compile(r"<a\b[^>]*>(?:(?!<a\b|</a\s*>)[\s\S])*</a\s*>|<a\b[^>]*>", re.I)
+
+
+def _prune_links(html: str, max_links: int) -> tuple[str, int, bool]:
+    """(the page with only its first `max_links` links, how many links it had, whether some
+    were dropped). Done on the text before parsing: a link flood never becomes a tree of
+    200,000 elements for trafilatura, contacts and forms to walk."""
+    starts = [m.start() for m in _A_OPEN.finditer(html)]
+    if len(starts) <= max_links:
+        return html, len(starts), False
+    cut = starts[max_links]
+    return html[:cut] + _A_ELEMENT.sub("", html[cut:]), len(starts), True
 
 
 def extract(result: FetchResult, *, max_links: int = MAX_LINKS) -> Extraction:
@@ -549,20 +531,15 @@ def extract(result: FetchResult, *, max_links: int = MAX_LINKS) -> Extraction:
     html = result.html or ""
     if result.outcome != "ok" or not html.strip():
         return ext
+    # Every later step (parsing, trafilatura, contacts, forms) reads the page with its first
+    # max_links links only, so a link flood costs what a page of max_links links costs.
+    html, links_total, _ = _prune_links(html[:MAX_HTML_CHARS], max_links)
     root = _parse_tree(html)
-    links_total, pruned = _prune_links(root, max_links)
     base = url
     base_el = root.find(".//base")
     if base_el is not None and base_el.get("href"):
         base = _join(url, base_el.get("href")) or url
-    if pruned:
-        # Every later step (trafilatura, contacts, forms) reads the page with its first
-        # max_links links only, so a link flood costs what a page of max_links links costs.
-        import lxml.html
-
-        data = _trafilatura(lxml.html.tostring(root, encoding="unicode"), url)
-    else:
-        data = _trafilatura(html[:MAX_HTML_CHARS], url)
+    data = _trafilatura(html, url)
     body = root.find(".//body")
     full = visible_text(body if body is not None else root)
     ext.text = data.get("text") or ""
