@@ -91,6 +91,7 @@ class _Interrupts:
 
     def __init__(self) -> None:
         self.count = 0
+        self._old_fd = -1
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._previous: Any = None
@@ -100,10 +101,20 @@ class _Interrupts:
 
     def __enter__(self) -> "_Interrupts":
         import signal
+        import socket
         import threading
 
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            # The Python-level handler runs only when the main thread is between bytecodes; a
+            # long C call (a database lock wait, a parser) would hold the second Ctrl-C back.
+            # The C-level handler writes every signal to this socket at once, and a watchdog
+            # thread counts them.
+            self._reader, writer = socket.socketpair()
+            writer.setblocking(False)
+            self._writer = writer
+            self._old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+            threading.Thread(target=self._watch, name="ctrl-c-watchdog", daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -111,6 +122,24 @@ class _Interrupts:
 
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+            signal.set_wakeup_fd(self._old_fd)
+            self._writer.close()
+            self._reader.close()
+
+    def _watch(self) -> None:
+        import signal
+
+        seen = 0
+        while True:
+            try:
+                data = self._reader.recv(64)
+            except OSError:
+                return
+            if not data:
+                return
+            seen += data.count(bytes([signal.SIGINT]))
+            if seen >= 2:
+                self._hard_exit()
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         self.count += 1
@@ -120,13 +149,15 @@ class _Interrupts:
             return
         if self.count == 1:
             raise KeyboardInterrupt
-        # The second Ctrl-C: no more waiting for anything.
+        self._hard_exit()   # the second Ctrl-C: no more waiting for anything
+
+    @staticmethod
+    def _hard_exit() -> None:
         import os
 
         try:
-            sys.stderr.write("error: interrupted\nhint: what was stored is kept; an interrupted run "
-                             "finishes with `discover run --resume`\n")
-            sys.stderr.flush()
+            os.write(2, b"error: interrupted\nhint: what was stored is kept; an interrupted run finishes "
+                        b"with `discover run --resume`\n")
         finally:
             os._exit(130)
 
