@@ -13,10 +13,12 @@ from discover.cli.common import (
     AllowPrivateOpt, DeadlineOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json,
     print_jsonl, print_table, run_async,
 )
+from discover.records import FetchOutcome, LinkClass
 
 #: Table order: what needs action first.
-_CLASS_ORDER = ("broken", "soft_404", "parked", "redirect_loop", "too_many_redirects", "redirect", "unknown",
-                "blocked_internal", "robots_disallowed", "ok")
+_CLASS_ORDER = (LinkClass.BROKEN, LinkClass.SOFT_404, LinkClass.PARKED, LinkClass.REDIRECT_LOOP,
+                LinkClass.TOO_MANY_REDIRECTS, LinkClass.REDIRECT, LinkClass.UNKNOWN, LinkClass.BLOCKED_INTERNAL,
+                LinkClass.ROBOTS_DISALLOWED, LinkClass.OK)
 
 TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", help="Seconds before a request counts as timed out (the link is then 'unknown').",
@@ -100,7 +102,7 @@ async def _check_pages(settings, urls: list[str], internal: bool) -> _LinksResul
                 async with asyncio.timeout(limit):
                     async for i, res in fetcher.iter_fetch(urls):
                         fetched.add(urls[i])
-                        if res.outcome != "ok":
+                        if res.outcome != FetchOutcome.OK:
                             out.failures.append((res.url, f"{res.outcome}: {res.reason}".rstrip(": ")))
                             continue
                         ext = await asyncio.to_thread(extract, res, max_links=settings.max_links)
@@ -153,7 +155,8 @@ def audit(
                         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
                         highlight=False)
     home = report.pages[0] if report.pages else None
-    if home is not None and home.outcome in ("dns_error", "timeout", "error", "blocked_internal"):
+    if home is not None and home.outcome in (FetchOutcome.DNS_ERROR, FetchOutcome.TIMEOUT, FetchOutcome.ERROR,
+                                             FetchOutcome.BLOCKED_INTERNAL):
         # Not a finding about the site: the site could not be reached at all (exit 4, as in
         # `page` and `links`).
         from discover.errors import FetchError

@@ -14,7 +14,9 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
-from discover.records import Contact
+from discover.html import load_html, visible_text
+from discover.records import Contact, FetchOutcome
+from discover.urls import bare_host
 
 if TYPE_CHECKING:
     from discover.pages.fetch import Fetcher
@@ -155,10 +157,8 @@ def _same_site(a: str, b: str) -> bool:
 
 def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, author: str = "") -> list[Contact]:
     """Every contact route on one page, deduplicated; `root` is an lxml tree when the caller has one."""
-    from discover.pages.extract import _parse_tree, visible_text
-
     if root is None:
-        root = _parse_tree(html or "<html></html>")
+        root = load_html(html)
     if not text:
         body = root.find(".//body")
         text = visible_text(body if body is not None else root)
@@ -261,7 +261,7 @@ def best_email(contacts: Iterable[Contact]) -> Contact | None:
     def rank(c: Contact) -> tuple[int, int, int]:
         on_site = 0
         if c.source_url:
-            host = (urlsplit(c.source_url).hostname or "").removeprefix("www.")
+            host = bare_host(c.source_url)
             on_site = 0 if host and c.value.endswith("@" + host) or host.endswith(c.value.split("@")[1]) else 1
         return (0 if c.label == "person" else 1, on_site, 0 if c.name else 1)
 
@@ -298,7 +298,7 @@ async def enrich_contacts(fetcher: "Fetcher", extraction: "Extraction", *, max_p
     if targets:
         results = await fetcher.fetch_many(targets)
         for res in results:
-            if res.outcome == "ok":
+            if res.outcome == FetchOutcome.OK:
                 merge(find_contacts(res.html, res.final_url or res.url))
     contacts = list(merged.values())
     # A named person's address first, then other emails, then the rest in their found order.

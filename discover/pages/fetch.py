@@ -25,19 +25,20 @@ tool's user agent unless settings.ignore_robots.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import copy
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import DiscoverError
+from discover.html import decode_html
 from discover.net import TRANSIENT_STATUSES
-from discover.records import FetchResult
+from discover.records import FetchOutcome, FetchResult
 from discover.settings import Settings
+from discover.urls import FOR_FETCH, url_key
 
 if TYPE_CHECKING:
     import httpx
@@ -53,7 +54,8 @@ JS_TEXT_THRESHOLD = 200
 #: A browser render with less visible text than this is js_empty.
 RENDERED_EMPTY_THRESHOLD = 40
 #: Outcomes worth caching: the same request would answer the same. Timeouts and 5xx are not.
-CACHEABLE = frozenset({"ok", "not_found", "gone", "not_html", "too_large", "js_empty"})
+CACHEABLE = frozenset({FetchOutcome.OK, FetchOutcome.NOT_FOUND, FetchOutcome.GONE, FetchOutcome.NOT_HTML,
+                       FetchOutcome.TOO_LARGE, FetchOutcome.JS_EMPTY})
 #: Failure reasons (lower case) that another try may cure: the network or the server hiccuped.
 _TRANSIENT_MARKERS = ("readerror", "remoteprotocolerror", "writeerror", "connection reset",
                       "connection aborted", "err_connection_reset", "err_empty_response",
@@ -69,8 +71,6 @@ BOT_WALL_MARKERS = (
     "please enable cookies and reload the page", "are you a robot",
 )
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 _STRIP_BLOCKS = re.compile(r"(?is)<(script|style|noscript|template|svg)\b.*?</\1\s*>")
 _TAGS = re.compile(r"(?s)<[^>]*>")
@@ -124,64 +124,17 @@ def is_bot_wall(html: str) -> bool:
     return any(m in low for m in BOT_WALL_MARKERS)
 
 
-def normalise_charset(name: str) -> str | None:
-    """A Python codec for a declared charset, with the WHATWG aliases browsers use; None if unknown."""
-    name = name.strip().strip("'\"").lower()
-    if not name:
-        return None
-    # Browsers decode these labels as windows-1252 (WHATWG Encoding), and so do pages' authors.
-    if name in ("iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii", "l1", "cp819"):
-        return "cp1252"
-    if name in ("x-sjis", "shift-jis"):
-        return "shift_jis"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def charset_from_header(content_type: str) -> str | None:
-    m = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type or "", re.IGNORECASE)
-    return normalise_charset(m.group(1)) if m else None
-
-
-def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """(text, encoding used): BOM, HTTP header, <meta> charset, then sniffing; never raises."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if body.startswith(bom):
-            return body[len(bom):].decode(enc, errors="replace"), enc
-    enc = charset_from_header(content_type)
-    if enc is None:
-        m = _META_CHARSET.search(body[:8192])
-        if m:
-            enc = normalise_charset(m.group(1).decode("ascii", "ignore"))
-    if enc is None:
-        try:
-            return body.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body[:200_000]).best()
-        enc = normalise_charset(best.encoding) if best is not None else None
-        enc = enc or "cp1252"
-    if enc in ("utf-16", "utf-32"):  # a meta tag cannot truthfully declare these in ASCII bytes
-        enc = "utf-8"
-    return body.decode(enc, errors="replace"), enc
-
-
-def _status_outcome(status: int, headers: dict[str, str]) -> tuple[str, str]:
+def _status_outcome(status: int, headers: dict[str, str]) -> tuple[FetchOutcome, str]:
     if status == 404:
-        return "not_found", "HTTP 404"
+        return FetchOutcome.NOT_FOUND, "HTTP 404"
     if status == 410:
-        return "gone", "HTTP 410"
+        return FetchOutcome.GONE, "HTTP 410"
     if status in (401, 403, 429):
         retry = headers.get("retry-after")
-        return "blocked", f"HTTP {status}" + (f" (Retry-After {retry})" if retry else "")
+        return FetchOutcome.BLOCKED, f"HTTP {status}" + (f" (Retry-After {retry})" if retry else "")
     if status >= 500:
-        return "error", f"HTTP {status} server error"
-    return "error", f"HTTP {status}"
+        return FetchOutcome.ERROR, f"HTTP {status} server error"
+    return FetchOutcome.ERROR, f"HTTP {status}"
 
 
 def _is_html_type(content_type: str) -> bool:
@@ -196,11 +149,6 @@ def _looks_like_html(body: bytes) -> bool:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-def _clean_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
 class _Host:
@@ -328,7 +276,7 @@ class Fetcher:
         except (ValueError, httpx.InvalidURL):   # "http://[::1", "http://host:99999/", IDNAError
             valid = False
         if not valid:
-            return FetchResult(url=url, final_url=url, outcome="error", reason="not an http(s) URL")
+            return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ERROR, reason="not an http(s) URL")
         ttl = self.settings.page_cache_ttl
         if self.cache is not None:
             hit = self.cache.get(url, ttl)
@@ -359,7 +307,7 @@ class Fetcher:
                     async with asyncio.timeout_at(deadline):
                         result, retryable = await self._once(url)
                 except TimeoutError:
-                    return FetchResult(url=url, final_url=url, outcome="timeout", attempts=attempt + 1,
+                    return FetchResult(url=url, final_url=url, outcome=FetchOutcome.TIMEOUT, attempts=attempt + 1,
                                        reason=f"no result within the page deadline of {self.settings.page_deadline:g}s")
             result.attempts = attempt + 1
             if not retryable or attempt >= self.settings.retries:
@@ -381,9 +329,9 @@ class Fetcher:
                 return gate, False
             return await self._browser_fetch(url)
         result = await self._static_fetch(url)
-        if result.outcome == "ok" and self._needs_browser(result.html):
+        if result.outcome == FetchOutcome.OK and self._needs_browser(result.html):
             rendered, retryable = await self._browser_fetch(result.final_url or url, redirects=result.redirects)
-            if rendered.outcome == "ok":
+            if rendered.outcome == FetchOutcome.OK:
                 self.browser_hosts.add(_host(url))
             return rendered, retryable
         return result, _transient(result)
@@ -393,7 +341,7 @@ class Fetcher:
             return None
         if await self._robots_cache().allowed(url):
             return None
-        return FetchResult(url=url, final_url=url, outcome="robots_disallowed",
+        return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ROBOTS_DISALLOWED,
                            reason=f"robots.txt disallows {urlsplit(url).path or '/'} for our user agent")
 
     def _needs_browser(self, html: str) -> bool:
@@ -424,7 +372,7 @@ class Fetcher:
         from discover.net import UndecodableBody
 
         client = self._http()
-        current = _clean_url(url)
+        current = url_key(url, FOR_FETCH)
         seen: set[str] = {current}
         redirects: list[str] = []
         from discover.net import blocked_by_policy
@@ -444,10 +392,10 @@ class Fetcher:
                     async with asyncio.timeout(self.settings.timeout):
                         hop = await self._one_request(client, current)
                 except TimeoutError:
-                    return FetchResult(url=url, final_url=current, outcome="timeout", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.TIMEOUT, redirects=redirects,
                                        reason=f"no complete answer within {self.settings.timeout:g}s")
                 except httpx.TimeoutException as exc:
-                    return FetchResult(url=url, final_url=current, outcome="timeout", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.TIMEOUT, redirects=redirects,
                                        reason=f"{type(exc).__name__} after {self.settings.timeout:g}s")
                 except httpx.ConnectError as exc:
                     refused = blocked_by_policy(exc)
@@ -455,29 +403,29 @@ class Fetcher:
                         return _blocked(url, current, refused.why, redirects, detail=str(refused))
                     msg = str(exc)
                     if any(m in msg.lower() for m in _DNS_MARKERS):
-                        return FetchResult(url=url, final_url=current, outcome="dns_error", redirects=redirects,
+                        return FetchResult(url=url, final_url=current, outcome=FetchOutcome.DNS_ERROR, redirects=redirects,
                                            reason=f"host {_host(current)} not found")
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"connection failed: {msg.splitlines()[0] if msg else type(exc).__name__}")
                 except (httpx.HTTPError, OSError) as exc:
                     first = (str(exc).splitlines() or [type(exc).__name__])[0]
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"{type(exc).__name__}: {first}"[:300])
                 except UndecodableBody as exc:
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"undecodable body: {exc}"[:300])
             if isinstance(hop, str):  # a redirect target
-                nxt = _clean_url(urljoin(current, hop))
+                nxt = url_key(urljoin(current, hop), FOR_FETCH)
                 redirects.append(current)
                 if nxt in seen:
-                    return FetchResult(url=url, final_url=nxt, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=nxt, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"redirect loop back to {nxt}")
                 seen.add(nxt)
                 current = nxt
                 continue
             hop.url, hop.redirects = url, redirects
             return hop
-        return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+        return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                            reason=f"too many redirects (more than {self.settings.max_redirects})")
 
     async def _one_request(self, client: "httpx.AsyncClient", url: str) -> FetchResult | str:
@@ -490,49 +438,49 @@ class Fetcher:
                 loc = headers.get("location")
                 if loc:
                     return loc
-                return FetchResult(url=url, final_url=url, outcome="error", status=status, headers=headers,
+                return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ERROR, status=status, headers=headers,
                                    reason=f"HTTP {status} without a Location")
             ctype = headers.get("content-type", "")
             base = FetchResult(url=url, final_url=url, status=status, content_type=ctype, headers=headers)
             if status >= 400:
                 base.outcome, base.reason = _status_outcome(status, headers)
-                if status in (403, 503) or base.outcome == "blocked":
+                if status in (403, 503) or base.outcome == FetchOutcome.BLOCKED:
                     try:
                         wall = await read_body(resp, 200_000)
                     except UndecodableBody:
                         return base
                     text, _ = decode_html(wall.data, ctype)
                     if is_bot_wall(text):
-                        base.outcome, base.reason = "blocked", f"HTTP {status} bot-wall challenge page"
+                        base.outcome, base.reason = FetchOutcome.BLOCKED, f"HTTP {status} bot-wall challenge page"
                 return base
             if ctype and not _is_html_type(ctype):
-                base.outcome, base.reason = "not_html", f"content type {ctype.split(';')[0].strip()}"
+                base.outcome, base.reason = FetchOutcome.NOT_HTML, f"content type {ctype.split(';')[0].strip()}"
                 return base
             declared = headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-                base.outcome = "too_large"
+                base.outcome = FetchOutcome.TOO_LARGE
                 base.reason = f"Content-Length {declared} > max_bytes {self.settings.max_bytes}"
                 return base
             read = await read_body(resp, self.settings.max_bytes)
             if read.over_cap:
                 encoded = f" ({', '.join(content_encodings(resp.headers))}-encoded)" if content_encodings(resp.headers) else ""
-                base.outcome = "too_large"
+                base.outcome = FetchOutcome.TOO_LARGE
                 base.reason = (f"body over max_bytes {self.settings.max_bytes} after decompression{encoded}; "
                                f"stopped reading after {read.raw_bytes} bytes on the wire")
                 return base
             body = read.data
         if not ctype and not _looks_like_html(body):
-            base.outcome, base.reason = "not_html", "no content type and the body is not HTML"
+            base.outcome, base.reason = FetchOutcome.NOT_HTML, "no content type and the body is not HTML"
             return base
         if body.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")):
-            base.outcome, base.reason = "not_html", "binary body served as HTML"
+            base.outcome, base.reason = FetchOutcome.NOT_HTML, "binary body served as HTML"
             return base
         html, enc = decode_html(body, ctype)
         base.html, base.encoding = html, enc
         if is_bot_wall(html):
-            base.outcome, base.reason = "blocked", "bot-wall challenge page"
+            base.outcome, base.reason = FetchOutcome.BLOCKED, "bot-wall challenge page"
             return base
-        base.outcome = "ok"
+        base.outcome = FetchOutcome.OK
         robots_tag = headers.get("x-robots-tag", "")
         if robots_tag:
             base.headers["x-robots-tag"] = robots_tag
@@ -563,7 +511,7 @@ class Fetcher:
         try:
             session = await self._session()
         except DiscoverError as exc:
-            res.outcome, res.reason = "js_empty", str(exc)
+            res.outcome, res.reason = FetchOutcome.JS_EMPTY, str(exc)
             return res, False
         budget = self.settings.timeout
         async with self._browser_sem:
@@ -576,10 +524,10 @@ class Fetcher:
                 return await self._render(page, url, res)
             except PWError as exc:   # the page crashed, closed itself, or never stopped navigating
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                res.outcome, res.reason = "error", f"browser: {msg}"[:300]
+                res.outcome, res.reason = FetchOutcome.ERROR, f"browser: {msg}"[:300]
                 return res, _transient(res)
             except BrowserStalled as exc:
-                res.outcome = "timeout"
+                res.outcome = FetchOutcome.TIMEOUT
                 res.reason = f"browser: {exc}; the page's scripts never yield, so its tab and context were closed"
                 return res, False
             finally:
@@ -604,7 +552,7 @@ class Fetcher:
                 resp = await bounded(page.goto(url, wait_until="load", timeout=budget * 1000), budget + 5,
                                      "loading the page")
             except PWTimeout:
-                res.outcome, res.reason = "timeout", f"browser load over {budget:g}s"
+                res.outcome, res.reason = FetchOutcome.TIMEOUT, f"browser load over {budget:g}s"
                 return res, True
             except PWError as exc:
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -612,9 +560,9 @@ class Fetcher:
                 if refused:
                     return _blocked(url, url, refused, res.redirects, path="browser"), False
                 if any(m in msg.lower() for m in _DNS_MARKERS):
-                    res.outcome, res.reason = "dns_error", f"host {_host(url)} not found"
+                    res.outcome, res.reason = FetchOutcome.DNS_ERROR, f"host {_host(url)} not found"
                     return res, False
-                res.outcome, res.reason = "error", f"browser: {msg}"[:300]
+                res.outcome, res.reason = FetchOutcome.ERROR, f"browser: {msg}"[:300]
                 return res, _transient(res)
             html = await self._content(page, budget)
             if len(visible_text(html)) < JS_TEXT_THRESHOLD:
@@ -635,7 +583,7 @@ class Fetcher:
                             path="browser"), False
         not_a_page = error_page_reason(res.final_url, html)
         if not_a_page:
-            res.outcome, res.reason = "error", not_a_page
+            res.outcome, res.reason = FetchOutcome.ERROR, not_a_page
             return res, False
         if resp is not None:
             res.status = resp.status
@@ -646,11 +594,11 @@ class Fetcher:
                 return res, _transient(res)
         res.html, res.encoding = html, "utf-8"
         if is_bot_wall(html):
-            res.outcome, res.reason = "blocked", "bot-wall challenge page (browser)"
+            res.outcome, res.reason = FetchOutcome.BLOCKED, "bot-wall challenge page (browser)"
         elif len(visible_text(html)) < RENDERED_EMPTY_THRESHOLD:
-            res.outcome, res.reason = "js_empty", "page is still empty after rendering its scripts"
+            res.outcome, res.reason = FetchOutcome.JS_EMPTY, "page is still empty after rendering its scripts"
         else:
-            res.outcome = "ok"
+            res.outcome = FetchOutcome.OK
         return res, False
 
     @staticmethod
@@ -692,16 +640,16 @@ def _blocked(url: str, final: str, why: str, redirects: list[str] | None = None,
              detail: str = "") -> FetchResult:
     via = f" (reached through {len(redirects)} redirect(s))" if redirects else ""
     where = urlsplit(final).netloc or final
-    return FetchResult(url=url, final_url=final, outcome="blocked_internal", redirects=list(redirects or []),
+    return FetchResult(url=url, final_url=final, outcome=FetchOutcome.BLOCKED_INTERNAL, redirects=list(redirects or []),
                        path=path, reason=(detail or f"{where} is an internal address ({why}); not contacted (--allow-private to allow)") + via)
 
 
 def _transient(result: FetchResult) -> bool:
     """Whether another try may succeed: timeouts, dropped connections, server errors (not a
     bot wall: that answers the same until we slow down)."""
-    if result.outcome == "timeout":
+    if result.outcome == FetchOutcome.TIMEOUT:
         return True
-    if result.outcome != "error":
+    if result.outcome != FetchOutcome.ERROR:
         return False
     if result.status in TRANSIENT_STATUSES:
         return True

@@ -25,10 +25,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from discover.plan import region_for, translate
-from discover.records import Query, QueryOutcome, SerpResult
+from discover.records import Query, QueryOutcome, SearchOutcome, SerpResult
 from discover.search.cache import SerpCache
+from discover.search.engines import canonical_name, get_engine, translate
+from discover.search.query import Field, host_matches, parse_query, stem, tokens
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["search_all", "region_for", "check_operators", "parse_retry_after", "backoff_delay"]
+__all__ = ["search_all", "check_operators", "parse_retry_after", "backoff_delay"]
 
 #: Engines answered in-process by the offline world: no politeness delay needed.
 UNTHROTTLED = frozenset({"local"})
@@ -81,11 +83,7 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
 
 # ── operator check ───────────────────────────────────────────────────────────────────────
 
-def _violates(result: SerpResult, fields: list[Any]) -> bool:
-    from urllib.parse import urlsplit
-
-    from discover.webworld.engine import _host_matches, stem, tokens
-
+def _violates(result: SerpResult, fields: list[Field]) -> bool:
     url = result.url.lower()
     host = (urlsplit(result.url).hostname or "").lower()
     title_stems = {stem(w) for w in tokens(result.title)}
@@ -95,7 +93,7 @@ def _violates(result: SerpResult, fields: list[Any]) -> bool:
         if f.op == "site":
             value = f.value.split("://", 1)[-1]
             h, _, path = value.partition("/")
-            if not _host_matches(host, h) or (path and path.lower() not in url):
+            if not host_matches(host, h) or (path and path.lower() not in url):
                 return True
         if f.op == "intitle" and not all(stem(w) in title_stems for w in f.value.split()):
             return True
@@ -104,8 +102,6 @@ def _violates(result: SerpResult, fields: list[Any]) -> bool:
 
 def check_operators(query_text: str, results: list[SerpResult]) -> tuple[bool, str]:
     """(honoured, reason): False when most results break an inurl:/site:/intitle: constraint."""
-    from discover.webworld.engine import Field, parse_query
-
     tree = parse_query(query_text)
     fields = [n for n in tree.nodes if isinstance(n, Field) and n.op in ("inurl", "site", "intitle")]
     if not fields or not results:
@@ -273,7 +269,7 @@ class _Runner:
         started = time.monotonic()
         text, notes = translate(query.text, eng.name)
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
-        out = QueryOutcome(query=q, engine=eng.name, outcome="ok")
+        out = QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.OK)
         results: list[SerpResult] = []
         all_cached = True
         no_results_reason = ""
@@ -304,14 +300,14 @@ class _Runner:
                 if not page_results or not has_next:
                     break
         except _Blocked as exc:
-            out.outcome, out.reason = "blocked", f"{eng.name}: {exc.reason}"
+            out.outcome, out.reason = SearchOutcome.BLOCKED, f"{eng.name}: {exc.reason}"
             out.results = results
             out.elapsed_s = time.monotonic() - started
             eng.blocked = exc.reason
             return out
         except Exception as exc:  # navigation errors, timeouts, a crashed page: recorded, never swallowed
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            out.outcome, out.reason = "error", f"{eng.name}: {first[:300]}"
+            out.outcome, out.reason = SearchOutcome.ERROR, f"{eng.name}: {first[:300]}"
             net = _UNREACHABLE.search(first)
             if net and not eng.answered:
                 eng.network_errors += 1
@@ -331,11 +327,11 @@ class _Runner:
         out.results = results
         out.cached = all_cached and out.pages_read > 0
         if not results:
-            out.outcome, out.reason = "no_results", no_results_reason or "no results"
+            out.outcome, out.reason = SearchOutcome.NO_RESULTS, no_results_reason or "no results"
         else:
             honoured, why = check_operators(text, results)
             if not honoured:
-                out.outcome, out.reason = "operator_ignored", why
+                out.outcome, out.reason = SearchOutcome.OPERATOR_IGNORED, why
         out.elapsed_s = time.monotonic() - started
         return out
 
@@ -360,9 +356,9 @@ class _Runner:
         text, notes = translate(query.text, eng.name)
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
         if eng.unreachable and not eng.blocked:
-            return QueryOutcome(query=q, engine=eng.name, outcome="error",
+            return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.ERROR,
                                 reason=f"{eng.name}: skipped: {eng.unreachable}")
-        return QueryOutcome(query=q, engine=eng.name, outcome="blocked",
+        return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.BLOCKED,
                             reason=f"{eng.name}: skipped for the rest of the run after a block ({eng.blocked})")
 
     def report(self, outcome: QueryOutcome) -> None:
@@ -381,8 +377,6 @@ async def search_all(runtime: "Runtime", queries: list[Query], engines: list[str
     With `failover=True` each query runs on the first engine that is not blocked; when an
     engine blocks, that query and the remaining ones move to the next engine in `engines`.
     """
-    from discover.search.engines import canonical_name, get_engine
-
     names = list(dict.fromkeys(canonical_name(e) for e in engines)) or ["local"]
     states = [_Engine(name=n, module=get_engine(n)) for n in names]
     runner = _Runner(runtime, pages=pages, cache=cache, region=region, on_progress=on_progress,
@@ -421,7 +415,7 @@ async def _failover(runner: _Runner, states: list[_Engine], queries: list[Query]
             oc = await runner.run_query(eng, q)
             outcomes.append(oc)
             runner.report(oc)
-            if oc.outcome != "blocked" and not eng.unreachable:
+            if oc.outcome != SearchOutcome.BLOCKED and not eng.unreachable:
                 break
         if not tried:  # every engine has blocked: the query is recorded, not dropped
             oc = runner.skipped(states[-1], q)
