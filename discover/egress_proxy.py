@@ -212,6 +212,8 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 256
     policy: EgressPolicy
+    lock: threading.Lock
+    blocked: deque[tuple[str, int, str]]
 
     def note_blocked(self, host: str, port: int, why: str) -> None:
         with self.lock:
@@ -230,7 +232,9 @@ class EgressProxy:
         self._server.policy = policy
         self._server.lock = threading.Lock()
         self._server.blocked = deque(maxlen=1000)
-        self.host, self.port = self._server.server_address[:2]
+        address = self._server.server_address
+        self.host: str = str(address[0])
+        self.port: int = int(address[1])
         self._thread: threading.Thread | None = None
 
     @property

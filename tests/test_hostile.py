@@ -378,7 +378,8 @@ def test_browser_traps(hostile, tmp_path, listeners):
 def test_contact_hops_and_link_checks_stay_outside(hostile, tmp_path):
     """Contact pages that redirect inside, and a resource page whose links point inside, at a
     robots-closed host, at a dripping body and at redirects inside: typed, bounded, unrequested."""
-    from discover.links.linkcheck import LinkChecker, normalise_url
+    from discover.links.linkcheck import LinkChecker
+    from discover.urls import FOR_FETCH, url_key
     from discover.pages.contacts import enrich_contacts
     from discover.pages.extract import extract
 
@@ -403,7 +404,7 @@ def test_contact_hops_and_link_checks_stay_outside(hostile, tmp_path):
     assert not any(("127.0.0" in c.value or "::1" in c.value) for c in contacts)
     got = {c.url: c.cls for c in checks}
     for url, cls in trap["link_classes"].items():
-        assert got.get(normalise_url(url)) == cls, (url, got.get(normalise_url(url)))
+        assert got.get(url_key(url, FOR_FETCH)) == cls, (url, got.get(url_key(url, FOR_FETCH)))
     assert ("www.aquarium-robotsclosed.com", "/guide") not in served      # robots.txt honoured
     assert ("www.aquarium-robotsclosed.com", "/robots.txt") in served
     assert elapsed < 2 * settings.timeout + 5, elapsed                     # the dripping link is a timeout
@@ -599,15 +600,15 @@ def test_a_run_over_the_hostile_world(hostile, tmp_path, listeners):
     with sqlite3.connect(db) as conn:
         pages = dict(conn.execute("select url, outcome from pages"))
         links = dict(conn.execute("select url, cls from links where cls is not null"))
-    from discover.links.linkcheck import normalise_url
+    from discover.urls import FOR_FETCH, url_key
 
     for host, trap in manifest["traps"].items():
         if trap.get("via") == "links":
-            assert links.get(normalise_url(trap["url"])) == trap["outcome"], (host, links.get(trap["url"]))
+            assert links.get(url_key(trap["url"], FOR_FETCH)) == trap["outcome"], (host, links.get(trap["url"]))
         else:
             assert pages.get(trap["url"]) == trap["outcome"], (host, pages.get(trap["url"]))
     internal = manifest["traps"]["www.aquarium-internallinks.com"]["link_classes"]
-    assert all(links.get(normalise_url(u)) == cls for u, cls in internal.items())
+    assert all(links.get(url_key(u, FOR_FETCH)) == cls for u, cls in internal.items())
     assert "page(s) lost after retries" in r.stderr and "aquarium-drip.com" in r.stderr
     peak_mb = json.loads(stats.read_text())["maxrss_kb"] / 1024
     assert peak_mb < 1024, f"peak RSS {peak_mb:.0f} MB"

@@ -273,9 +273,9 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
                                             c.reason, [c.page], c.chain))
         elif c.cls == LinkClass.UNKNOWN:
             report.issues.append(AuditIssue("info", "unverifiable_link", c.url, c.reason, [c.page], c.chain))
-        elif c.cls == "blocked_internal":
+        elif c.cls == LinkClass.BLOCKED_INTERNAL:
             report.issues.append(AuditIssue("info", "internal_address_link", c.url, c.reason, [c.page], c.chain))
-        elif c.cls == "robots_disallowed":
+        elif c.cls == LinkClass.ROBOTS_DISALLOWED:
             report.issues.append(AuditIssue("info", "robots_disallowed_link", c.url, c.reason, [c.page], c.chain))
     for url, items in broken_internal.items():
         linking = sorted({c.page for c in items})

@@ -320,7 +320,7 @@ class LinkChecker:
                 if task is not None and task.done() and not task.cancelled() and task.exception() is None:
                     out.append(self._record(page_url, key, link, task.result()))
                 else:
-                    out.append(LinkCheck(page=page_url, url=key, cls="unknown", anchor=link.anchor,
+                    out.append(LinkCheck(page=page_url, url=key, cls=LinkClass.UNKNOWN, anchor=link.anchor,
                                          context=link.context, reason=reason))
         return out
 
@@ -374,7 +374,7 @@ class LinkChecker:
             if hop.error == "blocked":
                 chain.append({"url": current, "status": None})
                 via = f"redirects to {current}: " if len(chain) > 1 else ""
-                return _Outcome("blocked_internal", None, chain, current, via + hop.reason)
+                return _Outcome(LinkClass.BLOCKED_INTERNAL, None, chain, current, via + hop.reason)
             if hop.error:
                 chain.append({"url": current, "status": None})
                 cls = LinkClass.UNKNOWN if hop.error in ("timeout", "other") else LinkClass.BROKEN
@@ -405,10 +405,10 @@ class LinkChecker:
         why = self.runtime.policy.url_reason(url)
         via = f"redirects to {url}, which " if chain else ""
         if why:
-            return _Outcome("blocked_internal", None, chain + [{"url": url, "status": None}], url,
+            return _Outcome(LinkClass.BLOCKED_INTERNAL, None, chain + [{"url": url, "status": None}], url,
                             f"{via}is an internal address ({why}); not requested")
         if not await self._robots_allow(url):
-            return _Outcome("robots_disallowed", None, chain + [{"url": url, "status": None}], url,
+            return _Outcome(LinkClass.ROBOTS_DISALLOWED, None, chain + [{"url": url, "status": None}], url,
                             f"{via}robots.txt disallows for our user agent; not requested")
         return None
 

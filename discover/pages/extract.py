@@ -436,7 +436,7 @@ def _links(root, base: str, page_domain: str, main_text: str,
         if len(links) >= max_links:
             continue   # counted, not read
         if origin and _PLAIN_PATH.match(href):
-            url, scheme, internal = origin + href, base_parts.scheme, True
+            url, scheme, internal = origin + href, origin.split(":", 1)[0], True
         else:
             url = _join(base, href)
             scheme = urlsplit(url).scheme if url else ""

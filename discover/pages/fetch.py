@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from discover.errors import DiscoverError
 from discover.html import decode_html
 from discover.net import TRANSIENT_STATUSES
-from discover.records import FetchOutcome, FetchResult
+from discover.records import FetchOutcome, FetchPath, FetchResult
 from discover.settings import Settings
 from discover.urls import FOR_FETCH, url_key
 
@@ -636,12 +636,13 @@ async def _skip_heavy(route) -> None:
         await route.fallback()
 
 
-def _blocked(url: str, final: str, why: str, redirects: list[str] | None = None, *, path: str = "static",
-             detail: str = "") -> FetchResult:
+def _blocked(url: str, final: str, why: str, redirects: list[str] | None = None, *,
+             path: FetchPath = "static", detail: str = "") -> FetchResult:
     via = f" (reached through {len(redirects)} redirect(s))" if redirects else ""
     where = urlsplit(final).netloc or final
-    return FetchResult(url=url, final_url=final, outcome=FetchOutcome.BLOCKED_INTERNAL, redirects=list(redirects or []),
-                       path=path, reason=(detail or f"{where} is an internal address ({why}); not contacted (--allow-private to allow)") + via)
+    reason = detail or f"{where} is an internal address ({why}); not contacted (--allow-private to allow)"
+    return FetchResult(url=url, final_url=final, outcome=FetchOutcome.BLOCKED_INTERNAL,
+                       redirects=list(redirects or []), path=path, reason=reason + via)
 
 
 def _transient(result: FetchResult) -> bool:

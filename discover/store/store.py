@@ -87,18 +87,18 @@ def check_integrity(url: str, engine: sa.Engine) -> None:
         from urllib.parse import quote
 
         try:
-            conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
+            raw = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
         except sqlite3.Error:
             return   # unreadable (permissions ...): opening it for real reports why
         try:
-            rows = conn.execute("PRAGMA quick_check").fetchmany(3)
+            rows = raw.execute("PRAGMA quick_check").fetchmany(3)
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc) or "encrypted" in str(exc):
                 raise StoreError(f"cannot open database {path}: file is not a database",
                                  hint="give a discover database file, or a new path to create one") from None
             raise StoreError(f"database {path} is corrupt: {exc}", hint=_CORRUPT_HINT) from None
         finally:
-            conn.close()
+            raw.close()
         if rows != [("ok",)]:
             detail = " ".join("; ".join(str(r[0]) for r in rows).split())[:200]
             raise StoreError(f"database {path} is corrupt: {detail}", hint=_CORRUPT_HINT)
