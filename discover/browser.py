@@ -18,10 +18,10 @@ import os
 import re
 import shutil
 from pathlib import Path
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from discover.budgets import Stalled as BrowserStalled, bounded, close_quietly  # noqa: F401 - re-exported
 from discover.errors import BrowserError
 
 if TYPE_CHECKING:  # heavy import kept out of CLI start-up
@@ -29,8 +29,6 @@ if TYPE_CHECKING:  # heavy import kept out of CLI start-up
 
     from discover.net import EgressPolicy
     from discover.webworld.world import World
-
-T = TypeVar("T")
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -97,31 +95,6 @@ def world_flags(address: str) -> list[str]:
     host, port = address.rsplit(":", 1)
     return [f"--proxy-pac-url=http://{SERVER_NAME}:{port}{PAC_PATH}",
             f"--host-resolver-rules=MAP {SERVER_NAME} {host}, MAP * ~NOTFOUND"]
-
-
-class BrowserStalled(Exception):
-    """A Playwright call that did not return in time: a page whose scripts never yield, a hung
-    renderer, a driver that stopped answering."""
-
-
-async def bounded(awaitable: Awaitable[T], seconds: float, what: str) -> T:
-    """`awaitable` with a deadline. Playwright's own timeouts cover navigation and waiting, not
-    calls that need the page's main thread (`content()`, `evaluate`) nor closing a hung page."""
-    try:
-        return await asyncio.wait_for(awaitable, seconds)
-    except TimeoutError:
-        raise BrowserStalled(f"{what} did not finish within {seconds:g}s") from None
-
-
-async def close_quietly(closable: Any, seconds: float = 5.0) -> bool:
-    """Close a page, context or browser; False when it would not close in time (or failed)."""
-    if closable is None:
-        return True
-    try:
-        await asyncio.wait_for(closable.close(), seconds)
-        return True
-    except Exception:  # noqa: BLE001 - a dead or hung target: the caller escalates
-        return False
 
 
 #: The URL of Chromium's own error page (a failed navigation, a crashed or aborted load).

@@ -502,7 +502,7 @@ class Fetcher:
         result and whether a failure is worth another try."""
         from playwright.async_api import Error as PWError
 
-        from discover.browser import BrowserStalled, bounded, close_quietly
+        from discover.budgets import Stalled as BrowserStalled, bounded, close_quietly
 
         res = FetchResult(url=url, final_url=url, path="browser", redirects=list(redirects or []))
         why = self.runtime.policy.url_reason(url)
@@ -540,7 +540,8 @@ class Fetcher:
         from playwright.async_api import Error as PWError
         from playwright.async_api import TimeoutError as PWTimeout
 
-        from discover.browser import bounded, error_page_reason
+        from discover.browser import error_page_reason
+        from discover.budgets import bounded
         from discover.egress_proxy import EGRESS_HEADER
 
         budget = self.settings.timeout
@@ -607,7 +608,7 @@ class Fetcher:
         another host, Chrome's error page, about:blank) is read once it has landed."""
         from playwright.async_api import Error as PWError
 
-        from discover.browser import bounded
+        from discover.budgets import bounded
 
         for attempt in range(3):
             try:

@@ -170,7 +170,7 @@ class _Runner:
                 if self.region.get("country") and self.region.get("language"):
                     kwargs["locale"] = f"{self.region['language']}-{self.region['country'].upper()}"
                 eng.context = await browser.new_context(**kwargs)
-            from discover.browser import bounded
+            from discover.budgets import bounded
 
             eng.page = await bounded(eng.context.new_page(), 30, "opening a tab")
         return eng.page
@@ -178,7 +178,7 @@ class _Runner:
     async def close(self, engines: Sequence[_Engine]) -> None:
         for eng in engines:
             if eng.context is not None:
-                from discover.browser import close_quietly
+                from discover.budgets import close_quietly
 
                 await close_quietly(eng.context, 10.0)   # the browser may already be gone at shutdown
                 eng.context = eng.page = None
@@ -206,7 +206,7 @@ class _Runner:
         """Navigate and parse one result page; raise _Blocked on a block page."""
         from discover.search.blocked import detect_block
 
-        from discover.browser import bounded
+        from discover.budgets import bounded
 
         page = await self.page_for(eng)
         await self.wait_turn(eng)
@@ -317,7 +317,7 @@ class _Runner:
             out.elapsed_s = time.monotonic() - started
             if eng.page is not None and "Target" in first:
                 eng.page = None
-            from discover.browser import BrowserStalled, close_quietly
+            from discover.budgets import Stalled as BrowserStalled, close_quietly
 
             if isinstance(exc, BrowserStalled):   # a hung tab: its context goes, the next query gets a new one
                 await close_quietly(eng.context, 10.0)
