@@ -71,6 +71,7 @@ class FetchOutcome(StrEnum):
     ROBOTS_DISALLOWED = "robots_disallowed"
     JS_EMPTY = "js_empty"
     ERROR = "error"
+    BLOCKED_INTERNAL = "blocked_internal"   # the URL, a redirect or the address its name resolves to is internal
 
 
 FETCH_OUTCOMES: tuple[FetchOutcome, ...] = tuple(FetchOutcome)
@@ -87,6 +88,8 @@ class LinkClass(StrEnum):
     SOFT_404 = "soft_404"
     PARKED = "parked"
     UNKNOWN = "unknown"
+    ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt disallows checking it: not requested
+    BLOCKED_INTERNAL = "blocked_internal"    # points at an internal address: not requested
 
 
 LINK_CLASSES: tuple[LinkClass, ...] = tuple(LinkClass)
@@ -187,6 +190,7 @@ class FetchResult:
     reason: str = ""
     elapsed_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    attempts: int = 1             # tries it took (transient failures are tried again)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, GeoOpt, JsonOpt, TypesOpt, WebOpt, console, make_settings, print_json, print_table,
-    progress, run_async,
+    AllowPrivateOpt, BrowserOpt, DbOpt, GeoOpt, JsonOpt, TypesOpt, WebOpt, console, make_settings, print_json,
+    print_table, progress, run_async,
 )
 from discover.errors import InputError
 from discover.records import FetchOutcome
@@ -162,6 +162,7 @@ def explain(
     web: WebOpt = None,
     db: DbOpt = None,
     browser: BrowserOpt = None,
+    allow_private: AllowPrivateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Why a prospect ranks where it does: topic terms, place and distance, type evidence, quality."""
@@ -169,7 +170,7 @@ def explain(
         raise InputError("the URL is empty", hint="give the prospect's page URL, e.g. http://example.com/resources")
     if niche and not url.startswith(("http://", "https://")):
         raise InputError(f"not an http(s) URL: {url}", hint="URLs start with http:// or https://")
-    settings = make_settings(web=web, db=db, browser=browser)
+    settings = make_settings(web=web, db=db, browser=browser, allow_private=allow_private)
     data: dict | None = None
     if not niche:
         from discover.store import Store
