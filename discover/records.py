@@ -110,9 +110,10 @@ class Link:
 
 @dataclass(frozen=True)
 class Contact:
-    kind: str                     # email | form | page | social | person
-    value: str                    # the address, URL or name
-    label: str = ""               # "person" | "generic" for emails; network name for social
+    kind: str                     # email | phone | form | page | social | person
+    value: str                    # the address, E.164 number, URL or name
+    label: str = ""               # "person" | "generic" for emails; network name for social;
+                                  # "tel" | "schema" | "text" for phones; the role for people
     source_url: str = ""
     name: str = ""                # a person's name when known
 
@@ -133,6 +134,7 @@ class Extraction:
     forum_last_post: str = ""
     forum_posts: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)   # noindex, viewport, canonical, hreflang, schema ...
+    country: str = ""             # ISO country the page's phone numbers are read in ("" = unknown)
 
 
 @dataclass
@@ -210,6 +212,11 @@ class Prospect:
     spam: bool = False
     deadline: str = ""            # haro queries
     ledger_status: str = ""       # outreach status if already in the ledger
+    phone: str = ""               # the site's phone number, E.164 ("+441134960000")
+    contact_name: str = ""        # the person to write to, as the page names them
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""             # the site's name (og:site_name, schema.org, title), never the bare domain
 
     def to_json(self) -> dict[str, Any]:
         return as_dict(self)
