@@ -197,7 +197,8 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     candidates: dict[str, Candidate] = {}
     fetches: list[FetchResult] = []
     async with Fetcher(runtime, settings, cache=page_cache) as fetcher:
-        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary)
+        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary,
+                              country=getattr(target, "country_code", "") or "")
 
         # 7: keyword expansion → round 2 ----------------------------------------------------
         if request.expand and candidates:
@@ -214,7 +215,8 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
                 fused = fuse(outcomes)
                 room = max(0, settings.max_pages - len(fetches))
                 new = [f for f in fused if f.url not in candidates and f.url not in {x.url for x in fetches}]
-                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary)
+                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary,
+                                      country=getattr(target, "country_code", "") or "")
         result.outcomes = outcomes
         result.fetches = fetches
 
@@ -285,7 +287,7 @@ class _StorePageCache:
 
 
 async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
-                          store, run_id, limit: int, progress: Progress, summary: dict) -> None:
+                          store, run_id, limit: int, progress: Progress, summary: dict, *, country: str = "") -> None:
     from discover.pages.classify import classify
     from discover.pages.extract import extract
     from discover.domains import registrable_domain
@@ -309,7 +311,8 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             extraction, classification = store.get_extraction(fr.url)
         if extraction is None:
             # CPU-bound: keep the event loop (and the other fetches) moving.
-            extraction = await asyncio.to_thread(extract, fr)
+            # The --geo country reads the phone numbers of pages that do not say where they are.
+            extraction = await asyncio.to_thread(extract, fr, country=country)
         if classification is None:
             classification = classify(extraction, fr.html, hint_types=tuple(hit.types))
         if store is not None:
@@ -422,7 +425,7 @@ def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, 
 def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
                     types: tuple[str, ...]) -> list[Prospect]:
     """One prospect per site: the best-scoring page kept, the site's other pages attached."""
-    from discover.pages.contacts import best_email
+    from discover.pages.contacts import best_email, best_phone, contact_person, split_name
     from discover.outreach.shortlist import pitch_angle
 
     best: dict[str, tuple[Candidate, Score]] = {}
@@ -436,6 +439,9 @@ def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str
     for domain, (cand, score) in best.items():
         ex = cand.extraction
         email = best_email(ex.contacts)
+        phone = best_phone(ex.contacts)
+        person = contact_person(ex.contacts, email)
+        first, last = split_name(person)
         contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
         broken = [lc.url for lc in cand.link_checks if lc.cls == "broken"]
         ptype = cand.classification.type
@@ -454,7 +460,11 @@ def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str
                                "quality": score.quality},
             },
             niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
+            phone=phone.value if phone else "", contact_name=person, first_name=first, last_name=last,
+            company=ex.site_name,
         )
+        if ex.author:
+            p.explanation["author"] = ex.author
         p.pitch = pitch_angle(p)
         prospects.append(p)
     prospects.sort(key=lambda p: -p.score)
@@ -491,6 +501,12 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
             p.url = q.url
         p.deadline, p.pitch = q.deadline, q.pitch
         p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
+        journalist = str(q.explanation.get("journalist") or "")
+        if journalist and q.email:
+            from discover.pages.contacts import split_name
+
+            p.contact_name = journalist
+            p.first_name, p.last_name = split_name(journalist)
         p.explanation["journalist_query"] = {**q.explanation, "summary": m.query.summary, "why": m.why}
 
 
