@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from discover.pages.classify import MODEL_FORMAT, model_inputs  # noqa: E402
 from discover.pages.extract import extract  # noqa: E402
-from discover.pages.fetch import decode_html  # noqa: E402
+from discover.html import decode_html  # noqa: E402
 from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
 
 # The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.

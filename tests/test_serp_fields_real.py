@@ -19,7 +19,8 @@ import pytest
 from conftest import REALDATA
 
 from discover.search.blocked import detect_block
-from discover.search.engines import ENGINES, get_engine, guess_engine
+from discover.search.engines import ENGINES, get_engine
+from discover.search.serp import guess_engine
 from discover.search.serp import clean_snippet, parse_serp
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures_serp"

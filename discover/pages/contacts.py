@@ -31,6 +31,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
+from discover.html import load_html, visible_text
 from discover.records import Contact
 
 if TYPE_CHECKING:
@@ -280,8 +281,6 @@ def _is_comment_region(el: Any) -> bool:
 def _block_of(el: Any, limit: int = 400) -> Any:
     """The smallest block around `el` that could hold a name-and-address card (a list item, a
     table row, a short paragraph or div); None when even the nearest block is long prose."""
-    from discover.pages.extract import visible_text
-
     node = el
     while node is not None and isinstance(node.tag, str) and node.tag not in _BLOCK_TAGS:
         node = node.getparent()
@@ -437,8 +436,6 @@ def _is_org(types: set[str]) -> bool:
 def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple[str, str, bool]]:
     """(name, role, shown) of the people the page names as its author(s) or contacts, strongest
     first; `shown` when a byline or author link shows the name on the page (not only metadata)."""
-    from discover.pages.extract import visible_text
-
     found: list[tuple[str, str, bool]] = []
 
     def add(raw: str, role: str, *, single: bool = False, shown: bool = False) -> None:
@@ -617,8 +614,6 @@ def _sign_off(text: str) -> str:
 
 def _signed_after(dom: _Dom, el: Any) -> str:
     """A sign-off in the one or two short blocks right after the address's block ("Thanks, Noor")."""
-    from discover.pages.extract import visible_text
-
     node = el
     while node is not None and isinstance(node.tag, str) and node.tag not in _BLOCK_TAGS:
         node = node.getparent()
@@ -810,10 +805,8 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
     """Every contact route on one page, deduplicated; `root` is an lxml tree when the caller has
     one; `country` is the page's country for phone numbers (see `page_country`); `company` the
     site's name (see `company_name`), so that the site itself is not taken for a person."""
-    from discover.pages.extract import _parse_tree, visible_text
-
     if root is None:
-        root = _parse_tree(html or "<html></html>")
+        root = load_html(html)
     if not text:
         body = root.find(".//body")
         text = visible_text(body if body is not None else root)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from discover.html import load_html, select_first, visible_text
+
 #: Reasons, in the order they are checked.
 BLOCK_REASONS: tuple[str, ...] = ("rate_limit", "unusual_traffic", "captcha", "bot_challenge", "access_denied",
                                   "consent")
@@ -170,8 +172,6 @@ def _first(found: dict[str, str]) -> str | None:
 
 
 def _matches_doc(doc: etree._Element, text: str, spec: BlockSpec) -> str | None:
-    from discover.search.serp import select_first  # local: serp imports this module
-
     found: dict[str, str] = {}
     for reason, phrase in spec.text:
         if phrase in text and (reason != "consent" or len(text) <= CONSENT_WALL_MAX_TEXT):
@@ -230,9 +230,7 @@ def detect_block(html: str | bytes, url: str = "", status: int | None = None,
     """Why this loaded page is a block page ("captcha", "consent", "rate_limit",
     "unusual_traffic", "bot_challenge", "access_denied"), or None when it looks like a normal
     page. Needs no engine; `spec` adds an engine's own markers."""
-    from discover.search.serp import load_html, visible_text
-
     if status == 429:
         return "rate_limit"
     doc = load_html(html)
-    return detect_block_in_doc(doc, visible_text(doc), url, status, spec, query)
+    return detect_block_in_doc(doc, visible_text(doc).lower(), url, status, spec, query)

@@ -25,10 +25,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from discover.plan import region_for, translate
 from discover.records import Query, QueryOutcome, SerpResult
 from discover.search.cache import SerpCache
+from discover.search.engines import canonical_name, get_engine, translate
+from discover.search.query import Field, host_matches, parse_query, stem, tokens
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["search_all", "region_for", "check_operators", "parse_retry_after", "backoff_delay"]
+__all__ = ["search_all", "check_operators", "parse_retry_after", "backoff_delay"]
 
 #: Engines answered in-process by the offline world: no politeness delay needed.
 UNTHROTTLED = frozenset({"local"})
@@ -81,11 +83,7 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
 
 # ── operator check ───────────────────────────────────────────────────────────────────────
 
-def _violates(result: SerpResult, fields: list[Any]) -> bool:
-    from urllib.parse import urlsplit
-
-    from discover.webworld.engine import _host_matches, stem, tokens
-
+def _violates(result: SerpResult, fields: list[Field]) -> bool:
     url = result.url.lower()
     host = (urlsplit(result.url).hostname or "").lower()
     title_stems = {stem(w) for w in tokens(result.title)}
@@ -95,7 +93,7 @@ def _violates(result: SerpResult, fields: list[Any]) -> bool:
         if f.op == "site":
             value = f.value.split("://", 1)[-1]
             h, _, path = value.partition("/")
-            if not _host_matches(host, h) or (path and path.lower() not in url):
+            if not host_matches(host, h) or (path and path.lower() not in url):
                 return True
         if f.op == "intitle" and not all(stem(w) in title_stems for w in f.value.split()):
             return True
@@ -104,8 +102,6 @@ def _violates(result: SerpResult, fields: list[Any]) -> bool:
 
 def check_operators(query_text: str, results: list[SerpResult]) -> tuple[bool, str]:
     """(honoured, reason): False when most results break an inurl:/site:/intitle: constraint."""
-    from discover.webworld.engine import Field, parse_query
-
     tree = parse_query(query_text)
     fields = [n for n in tree.nodes if isinstance(n, Field) and n.op in ("inurl", "site", "intitle")]
     if not fields or not results:
@@ -370,8 +366,6 @@ async def search_all(runtime: "Runtime", queries: list[Query], engines: list[str
     With `failover=True` each query runs on the first engine that is not blocked; when an
     engine blocks, that query and the remaining ones move to the next engine in `engines`.
     """
-    from discover.search.engines import canonical_name, get_engine
-
     names = list(dict.fromkeys(canonical_name(e) for e in engines)) or ["local"]
     states = [_Engine(name=n, module=get_engine(n)) for n in names]
     runner = _Runner(runtime, pages=pages, cache=cache, region=region, on_progress=on_progress,

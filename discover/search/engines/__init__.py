@@ -1,4 +1,4 @@
-"""Registry of search engines; each engine is a module with the same attributes.
+"""Registry of search engines; each engine is a module with the same attributes (`SearchEngine`).
 
     NAME                  canonical name ("duckduckgo")
     SPEC                  serp.SerpSpec: result-page selectors and markers, as data
@@ -7,8 +7,7 @@
     search_url(query, page, region) -> str
     parse(html, query="", page=1, base_url="") -> serp.ParsedSerp
 
-`guess_engine(html)` names the engine a saved page comes from, by which engine's result
-markup it carries (None when none does).
+`translate(query, engine)` rewrites a footprint query for the operators an engine honours.
 
 Modules are imported on first use so that importing the package stays cheap and an engine
 written elsewhere (`local`, the offline world) is only needed when asked for.
@@ -18,9 +17,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
-from types import ModuleType
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from discover.errors import ConfigError
+from discover.search.query import rewrite
+
+if TYPE_CHECKING:
+    from discover.search.serp import ParsedSerp, SerpSpec
 
 #: Every operator name an engine may declare in SUPPORTED_OPERATORS.
 OPERATORS: frozenset[str] = frozenset({"phrase", "intitle", "inurl", "site", "exclude", "or", "filetype"})
@@ -48,13 +51,27 @@ ALIASES: dict[str, str] = {
 }
 
 
-class _LazyEngines(Mapping[str, ModuleType]):
+@runtime_checkable
+class SearchEngine(Protocol):
+    """What every engine module provides (modules satisfy it structurally)."""
+
+    NAME: str
+    SPEC: "SerpSpec"
+    SUPPORTED_OPERATORS: frozenset[str]     # names from OPERATORS
+    CONSENT_SELECTORS: tuple[str, ...]      # buttons the browser runner clicks on consent dialogs
+
+    def search_url(self, query: str, page: int = 1, region: Mapping[str, str] | None = None) -> str: ...
+
+    def parse(self, html: str | bytes, query: str = "", page: int = 1, base_url: str = "") -> "ParsedSerp": ...
+
+
+class _LazyEngines(Mapping[str, SearchEngine]):
     """`ENGINES[name]` imports the engine module the first time it is looked up."""
 
-    def __getitem__(self, name: str) -> ModuleType:
+    def __getitem__(self, name: str) -> SearchEngine:
         if name not in _MODULES:
             raise KeyError(name)
-        return importlib.import_module(_MODULES[name])
+        return cast(SearchEngine, importlib.import_module(_MODULES[name]))
 
     def __iter__(self) -> Iterator[str]:
         return iter(_MODULES)
@@ -63,7 +80,7 @@ class _LazyEngines(Mapping[str, ModuleType]):
         return len(_MODULES)
 
 
-ENGINES: Mapping[str, ModuleType] = _LazyEngines()
+ENGINES: Mapping[str, SearchEngine] = _LazyEngines()
 
 
 def canonical_name(name: str) -> str:
@@ -72,7 +89,7 @@ def canonical_name(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def get_engine(name: str) -> ModuleType:
+def get_engine(name: str) -> SearchEngine:
     """The engine module for `name` ("ddg" → duckduckgo); ConfigError for unknown names."""
     key = canonical_name(name)
     if key not in _MODULES:
@@ -81,37 +98,7 @@ def get_engine(name: str) -> ModuleType:
     return ENGINES[key]
 
 
-#: Order of the guess: engines whose result markup is most specific first. Markup alone is not
-#: enough (Startpage's results are `a.result-link`, as on DuckDuckGo Lite): the page must also
-#: name the engine's own host or software.
-_GUESS_ORDER: tuple[tuple[str, str], ...] = (
-    ("local", r"search\.discover\.test"),
-    ("searxng", r"searx"),
-    ("brave", r"search\.brave\.com|brave\.com/"),
-    ("bing", r"bing\.com|bing\.net"),
-    ("duckduckgo", r"duckduckgo\.com"),
-    ("duckduckgo-lite", r"duckduckgo\.com"),
-    ("yahoo", r"yahoo\.com|yimg\.com"),
-    ("google", r"google\.[a-z.]+/|gstatic\.com"),
-)
-
-
-def guess_engine(html: "str | bytes | object") -> str | None:
-    """The registry name of the engine whose organic-result markup this page carries and whose
-    host it names, or None."""
-    import re
-
-    from lxml import etree
-
-    from discover.search.serp import extract_results, load_html
-
-    doc = html if not isinstance(html, (str, bytes)) else load_html(html)
-    source = etree.tostring(doc, encoding="unicode")  # type: ignore[arg-type]
-    for name, host in _GUESS_ORDER:
-        try:
-            spec = ENGINES[name].SPEC
-        except ImportError:  # an engine written elsewhere that is not installed here
-            continue
-        if re.search(host, source, re.I) and extract_results(doc, spec):  # type: ignore[arg-type]
-            return name
-    return None
+def translate(query_text: str, engine_name: str) -> tuple[str, tuple[str, ...]]:
+    """The query as `engine_name` should receive it, and notes on what was changed
+    (`search.query.rewrite` with the engine's SUPPORTED_OPERATORS)."""
+    return rewrite(query_text, get_engine(engine_name).SUPPORTED_OPERATORS, canonical_name(engine_name))
