@@ -82,13 +82,24 @@ def shortlist_row(p: Prospect) -> dict[str, Any]:
     return row
 
 
+#: Why a prospect was left out of a selection (the keys of `report["dropped"]`).
+DROP_TYPE = "not of the asked --types"
+DROP_SCORE = "below --min-score"
+DROP_SPAM = "spam (--include-spam shows them)"
+DROP_LEDGER = "already in the outreach ledger (--show-contacted shows them)"
+DROP_DNC = "do not contact"
+
+
 def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
                      top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
-                     include_spam: bool = False, show_contacted: bool = False) -> list[Prospect]:
+                     include_spam: bool = False, show_contacted: bool = False,
+                     report: dict[str, Any] | None = None) -> list[Prospect]:
     """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
 
     Sites in the outreach ledger are hidden unless `show_contacted`; do-not-contact sites are always
-    hidden; a suppressed email address is removed from its prospect.
+    hidden; a suppressed email address is removed from its prospect. `report`, when given, is
+    filled with the run and niche used and how many prospects each filter left out, so an empty
+    selection can say why.
     """
     from discover.outreach.ledger import ledger_statuses, suppressed_emails
 
@@ -113,11 +124,27 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         raise InputError(f"--min-score must be a number, got {min_score}")
     statuses = ledger_statuses(store)
     emails = suppressed_emails(store)
+    dropped: dict[str, int] = {}
+    if report is not None:
+        run = store.get_run(run_id) if run_id is not None else None
+        report.update({"run": run_id, "niche": niche if niche is not None else (run.keyword if run else ""),
+                       "total": 0, "dropped": dropped})
+    wanted = set(types) if types else None
     out = []
-    for p in store.prospects(run_id=run_id, niche=niche, types=list(types) if types else None,
-                             min_score=min_score, include_spam=include_spam):
+    # Every prospect of the run is read and each filter applied here, so that each one can be counted.
+    for p in store.prospects(run_id=run_id, niche=niche, include_spam=True):
+        if report is not None:
+            report["total"] += 1
         status = statuses.get(p.domain, "")
-        if status in NEVER_SHOW or (status and status != "email_suppressed" and not show_contacted):
+        reason = (DROP_TYPE if wanted is not None and p.type not in wanted else
+                  DROP_SCORE if min_score is not None and p.score < min_score else
+                  DROP_SPAM if p.spam and not include_spam else
+                  DROP_DNC if status in NEVER_SHOW else
+                  DROP_LEDGER if status and status != "email_suppressed" and not show_contacted else "")
+        if reason:
+            dropped[reason] = dropped.get(reason, 0) + 1
+            continue
+        if top is not None and len(out) >= top:
             continue
         p.ledger_status = status
         if p.email and p.email.lower() in emails:
@@ -125,6 +152,4 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         if not p.pitch:
             p.pitch = pitch_angle(p)
         out.append(p)
-        if top is not None and len(out) >= top:
-            break
     return out
