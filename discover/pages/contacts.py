@@ -88,13 +88,16 @@ SOCIAL = (
 
 # --- names -------------------------------------------------------------------------------
 _BYLINE_CLASS = re.compile(r"byline|author|writer|posted-?by|contributor|reporter|journalist", re.I)
-_AUTHOR_HREF = re.compile(r"/(?:author|authors|autor|auteur|autore|people|staff|profile|profiles|journalist)/"
+_AUTHOR_HREF = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|people|staff|profile|profiles|journalist|"
+                          r"journalists|contributor|contributors|writer|writers|reporter|reporters)/"
                           r"[^/?#]+/?(?:$|[?#])", re.I)
 _ROLE_LINE = re.compile(
     r"\b(Editor(?:-in-Chief)?|Managing Editor|Founder|Co-Founder|Owner|Author|Written by|By|Contact|"
     r"Publisher|Moderator|Administrator)\s*[:\-–]\s*([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-.]+){1,2})")
 _BYLINE_TEXT = re.compile(r"^(?:by|written by|posted by|words by|story by|von|par|por|door|di|av|af)\s+(.{2,60})$",
                           re.I)
+_BY_BEFORE = re.compile(r"(?:^|[\s|·•])(?:by|written by|posted by|words by|story by|von|par|por|door|di|av|af)"
+                        r"\s*:?\s*$", re.I)
 _SIGN_OFF = re.compile(
     r"(?:^|[\s.!])(?:thanks(?: so much| again)?|thank you|many thanks|cheers|best(?: wishes| regards)?|"
     r"kind regards|warm regards|regards|warmly|sincerely|yours(?: truly)?|all the best|xo|xoxo|love)\s*[,!]?\s+"
@@ -476,6 +479,14 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
         href = a.get("href") or ""
         if "author" in rel or _AUTHOR_HREF.search(href):
             add(visible_text(a), "author", shown=True)
+    # 3b. "By <a>Jane Doe</a>": a name element right after the word "By" (in any of its languages).
+    for el in root.iter("a", "span", "strong", "b", "em", "cite"):
+        if dom.in_comments(el) or el in dom.skipped:
+            continue
+        prev = el.getprevious()
+        before = (prev.tail if prev is not None else (el.getparent().text if el.getparent() is not None else ""))
+        if before and _BY_BEFORE.search(strip_invisible(before)):
+            add(visible_text(el), "author", shown=True)
     # 4. <meta name=author> and friends.
     for m in root.iter("meta"):
         key = (m.get("name") or m.get("property") or "").lower()
