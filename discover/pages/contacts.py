@@ -54,7 +54,8 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u
 _TLD = r"[a-z]{2,24}"
 _LOCAL = r"[a-z0-9][a-z0-9._%+\-]{0,63}"
 _DOMAIN = r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+" + _TLD
-EMAIL_RE = re.compile(rf"(?<![a-z0-9._%+\-])({_LOCAL})@({_DOMAIN})(?![a-z0-9\-])", re.I)
+# Not after "@": "@jane@mastodon.social" is a fediverse handle, not an address.
+EMAIL_RE = re.compile(rf"(?<![a-z0-9._%+\-@])({_LOCAL})@({_DOMAIN})(?![a-z0-9\-])", re.I)
 # "name [at] site [dot] com", "name (at) site (dot) co (dot) uk", "name AT site DOT com",
 # "name(at)site.com", "name {at} site {dot} com": the separators must be bracketed, or
 # upper-case AT/DOT words, so that ordinary prose ("meet at home. com...") is not an address.
@@ -96,6 +97,8 @@ _ROLE_LINE = re.compile(
     r"Publisher|Moderator|Administrator)\s*[:\-–]\s*([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-.]+){1,2})")
 _BYLINE_TEXT = re.compile(r"^(?:by|written by|posted by|words by|story by|von|par|por|door|di|av|af)\s+(.{2,60})$",
                           re.I)
+_LABELLED = re.compile(r"^(?:autor(?:in)?|author|auteur|autore|contact|kontakt|ansprechpartner(?:in)?|contacto|"
+                       r"redakteur(?:in)?|editor|reporter|by|por|par|von)\s*[:\-–]\s*\S", re.I)
 _BY_BEFORE = re.compile(r"(?:^|[\s|·•])(?:by|written by|posted by|words by|story by|von|par|por|door|di|av|af)"
                         r"\s*:?\s*$", re.I)
 _SIGN_OFF = re.compile(
@@ -105,7 +108,7 @@ _SIGN_OFF = re.compile(
 _DASH_SIGN = re.compile(r"(?:^|\s)[—–~]\s*([^\W\d_][\w'’\-]*(?:\s+[^\W\d_][\w'’\-]*){0,2})\s*$")
 _NAME_PREFIX = re.compile(
     r"^(?:(?:view|see|show|read|zeige|alle)\s+(?:all\s+|alle\s+|more\s+)?(?:posts|articles|stories|beiträge|artikel)"
-    r"\s+(?:by|from|von|de|par)\s+|(?:written|posted|words|story|photos?|text|reporting|edited)\s+by\s+|"
+    r"\s+(?:by|from|von|de|par)\s+|more\s+(?:from\s+|by\s+)?|(?:written|posted|words|story|photos?|text|reporting|edited)\s+by\s+|"
     r"(?:by|von|vom|par|por|door|di|av|af|author|autor|autorin|auteur|reporter|redakteur(?:in)?)\s*[:\-]?\s+)", re.I)
 _HONORIFICS = frozenset("mr mrs ms miss mx dr prof professor sir dame rev herr frau mme mlle sr sra srta dra "
                         "don doña dott ing".split())
@@ -138,7 +141,9 @@ _NOT_FIRST = frozenset("the a an our your my his her their ein eine einer der di
 # libphonenumber would read as a valid German or Swiss number.
 _DATE_LIKE = re.compile(r"^\s*(?:\d{1,2}[./\-]\d{1,2}[./\-](?:\d{4}|\d{2})|\d{4}[./\-]\d{1,2}[./\-]\d{1,2}|"
                         r"\d{1,3}/(?:19|20)\d{2})(?:\D|$)")
-_FAX = re.compile(r"(?:fax|telefax|télécopie)\W{0,3}$", re.I)
+_FAX = re.compile(r"(?:fax|telefax|télécopie)\W{0,3}$|(?:^|\s)F\.?:?\s*$", re.I)
+#: Digit runs of a template's sample number, never of a business's.
+_PLACEHOLDER_RUNS = ("1234567", "2345678", "3456789", "0000000", "9876543")
 #: Country-code TLDs whose country is not the upper-cased TLD.
 _TLD_COUNTRY = {"uk": "GB", "su": "RU", "eu": ""}
 #: Languages spoken mainly in one country: a last resort for a page's country.
@@ -310,6 +315,8 @@ def clean_name(text: str) -> str:
         return ""
     for _ in range(2):
         text = _NAME_PREFIX.sub("", text).strip()
+    # "Richard (R.J.) Eskow", "Angela Liddon (Oh She Glows)": a nickname or the blog's name in brackets
+    text = re.sub(r"\s*\([^()]{0,30}\)", " ", text).strip()
     # Separators after which bylines add outlets, roles and dates.
     text = re.split(r"\s[·|•/@]\s?|\s[–—-]\s|[,(\[]|\s@|@\s|\bon\s+(?=[A-Z\d])|\bund\b|\band\b|\s&\s", text)[0].strip()
     tokens = text.split()
@@ -323,7 +330,9 @@ def clean_name(text: str) -> str:
         if low in _SUFFIXES and out:
             break
         out.append(tok.strip(",;:"))
-    name = " ".join(out).strip(" .-")
+    name = " ".join(out).strip(" -")
+    if not re.search(r"(?:^|\s)[^\W\d_]\.$", name):
+        name = name.rstrip(".")          # a sentence's full stop, not an initial's ("Gutierrez C.")
     if name and name.isupper() and len(name) > 3:
         name = " ".join(w.capitalize() if w.lower() not in _PARTICLES else w.lower() for w in name.split())
     return name
@@ -401,6 +410,9 @@ _LD_ELSEWHERE = frozenset({"comment", "comments", "review", "reviews", "mentions
                            "itemReviewed", "actor", "character", "recipeInstructions", "interactionStatistic"})
 
 
+_LD_COMMENT_TYPES = frozenset({"Comment", "UserComments", "Review", "Answer", "Question", "Rating"})
+
+
 def _walk_ld(data: Any) -> Iterator[tuple[str, dict]]:
     """(key it hangs under, object) for every JSON-LD object, bounded in depth and count; objects
     under comments, reviews and mentions are left out (their people are not the site's)."""
@@ -415,6 +427,8 @@ def _walk_ld(data: Any) -> Iterator[tuple[str, dict]]:
             continue
         seen += 1
         yield key, item
+        if _types(item) & _LD_COMMENT_TYPES:
+            continue                   # a comment's or review's author is a reader
         for k, v in item.items():
             if isinstance(v, (dict, list)) and k not in _LD_ELSEWHERE:
                 stack.append((key if k == "@graph" else k, v, d + 1))
@@ -439,12 +453,18 @@ def _is_org(types: set[str]) -> bool:
 def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple[str, str, bool]]:
     """(name, role, shown) of the people the page names as its author(s) or contacts, strongest
     first; `shown` when a byline or author link shows the name on the page (not only metadata)."""
-    found: list[tuple[str, str, bool]] = []
+    found: list[tuple[int, int, str, str, bool]] = []
+    main = _main_element(root)
 
-    def add(raw: str, role: str, *, single: bool = False, shown: bool = False) -> None:
+    def add(raw: str, role: str, *, single: bool = False, shown: bool = False, el: Any = None) -> None:
         name = _name_candidate(raw, single=single)
         if name:
-            found.append((name, role, shown))
+            # Structured data first, then bylines in the article itself, then <meta>, then bylines
+            # elsewhere (related-article lists, sidebars) — found order within each.
+            rank = 2 if not shown else 1 if el is None or main is None or _inside(el, main) else 3
+            if not shown and role != "author-meta":
+                rank = 0
+            found.append((rank, len(found), name, "author" if role == "author-meta" else role, shown))
 
     # 1. schema.org Person in JSON-LD: authors, and Person objects standing on their own.
     for data in _ld_items(root):
@@ -478,7 +498,7 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
         rel = (a.get("rel") or "").lower().split()
         href = a.get("href") or ""
         if "author" in rel or _AUTHOR_HREF.search(href):
-            add(visible_text(a), "author", shown=True)
+            add(visible_text(a), "author", shown=True, el=a)
     # 3b. "By <a>Jane Doe</a>": a name element right after the word "By" (in any of its languages).
     for el in root.iter("a", "span", "strong", "b", "em", "cite"):
         if dom.in_comments(el) or el in dom.skipped:
@@ -486,7 +506,7 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
         prev = el.getprevious()
         before = (prev.tail if prev is not None else (el.getparent().text if el.getparent() is not None else ""))
         if before and _BY_BEFORE.search(strip_invisible(before)):
-            add(visible_text(el), "author", shown=True)
+            add(visible_text(el), "author", shown=True, el=el)
     # 4. <meta name=author> and friends.
     for m in root.iter("meta"):
         key = (m.get("name") or m.get("property") or "").lower()
@@ -494,7 +514,7 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
         if key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl") \
                 and not content.startswith("http"):
             for part in re.split(r";|\band\b|&|,(?=\s*[A-Z])", content)[:3]:
-                add(part, "author")
+                add(part, "author-meta")
     # 5. the TEXT of byline/author elements, and "By Jane Doe" text nodes.
     for el, text in dom.nodes():
         if dom.in_comments(el):
@@ -513,25 +533,41 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
                 break
             holder = holder.getparent()
         if in_byline:
-            add(short, "author", shown=True)
+            add(short, "author", shown=True, el=el)
         m = _BYLINE_TEXT.match(short)
         if m:
-            add(m.group(1), "author", shown=True)
+            add(m.group(1), "author", shown=True, el=el)
         for rm in _ROLE_LINE.finditer(short):
             role = rm.group(1).lower()
-            add(rm.group(2), "author" if role in ("by", "written by", "author") else role, shown=True)
+            add(rm.group(2), "author" if role in ("by", "written by", "author") else role, shown=True, el=el)
     if author_hint:
         for part in re.split(r";|\band\b", author_hint)[:3]:
-            add(part, "author")
+            add(part, "author-meta")
     # One entry per name, the strongest role first; a name repeated in the same role counts once.
     out: dict[str, tuple[str, str, bool]] = {}
-    for name, role, shown in found:
+    for _rank, _order, name, role, shown in sorted(found):
         key = name.lower()
         if key not in out:
             out[key] = (name, role, shown)
         elif shown:
             out[key] = (out[key][0], out[key][1], True)
     return list(out.values())[:20]
+
+
+def _main_element(root: Any) -> Any:
+    """The page's main content: <article>, <main>, [role=main], else the block around the first <h1>."""
+    for el in root.iter("article", "main"):
+        return el
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("role") == "main":
+            return el
+    # The article's own heading is the longest <h1> (a logo can be an <h1> too).
+    h1 = max(root.iter("h1"), key=lambda h: len(h.text_content() or ""), default=None)
+    return h1.getparent() if h1 is not None else None
+
+
+def _inside(el: Any, container: Any) -> bool:
+    return el is container or any(a is container for a in el.iterancestors())
 
 
 def _in_item_of(el: Any, types: tuple[str, ...]) -> bool:
@@ -551,6 +587,8 @@ def _name_matches_email(name: str, address: str) -> bool:
     if not local or not parts:
         return False
     first, last = parts[0], parts[-1]
+    if any(len(p) >= 4 and p == local for p in parts):
+        return True                    # "perera@" for Alina Perera Robbio
     return local in (first, last, first + last, last + first, first[0] + last, first + last[0],
                      first[0] + last[0], first[0] + "".join(p[0] for p in parts[1:])) or (
         len(last) >= 4 and last in local) or (len(first) >= 4 and local.startswith(first))
@@ -562,10 +600,10 @@ def _squash(text: str) -> str:
 
 def _is_org_name(name: str, company: str) -> bool:
     """Whether a "person" only named in metadata is the site itself ("Minimalist Baker" as the
-    schema.org Person of Minimalist Baker, "Gelbe Liste" as the author of Gelbe Liste Online).
-    A one-person site named after its author loses its name here unless a byline shows it."""
+    schema.org Person of Minimalist Baker). A one-person site named exactly after its author
+    loses the name here unless a byline shows it."""
     sq, comp = _squash(name), _squash(company)
-    return bool(sq and comp) and (sq == comp or (len(sq) >= 6 and comp.startswith(sq)))
+    return bool(sq and comp) and sq == comp
 
 
 def _ascii(text: str) -> str:
@@ -574,31 +612,49 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _nearby_name(dom: _Dom, el: Any, skip_text: str, address: str) -> str:
+def _nearby_name(dom: _Dom, el: Any, skip_text: str, address: str, company: str = "") -> str:
     """A name written in the same small block as an address: a sign-off ("— Noor"), a name the
     address is made of ("Jane Miller … jmiller@"), or the name heading a card (a list item, table
     row or address block whose first words are the name). Street, section and button labels next
     to an inbox ("Am Delft", "Side Dishes") are none of these."""
+    item = _person_item(el)
+    if item is not None:                              # the address sits in a schema.org Person
+        names = [n for n in item.iter() if isinstance(n.tag, str) and "name" in (n.get("itemprop") or "").split()]
+        name = _name_candidate(names[0].get("content") or visible_text(names[0]), single=True) if names else ""
+        if name:
+            return name
     block = _block_of(el)
     if block is None:
         return ""
-    first = True
+    card = block.tag in ("li", "tr", "dd", "address", "figure") or len(visible_text(block)) <= 200
+    first_name_like = True
     for node, text in _block_nodes(dom, block):
         t = _norm(text)
-        if not t:
-            continue
-        head, first = first, False
-        if t == skip_text or "@" in t:
+        if not t or t == skip_text or "@" in t:
             continue
         name = _sign_off(t)
         if name:
             return name
         name = _name_candidate(t) if len(t) <= 60 else ""
-        if not name or len(t) > len(name) + 30 or _is_place(name):
+        if not name or len(t) > len(name) + 30:
             continue
-        if _name_matches_email(name, address) or (head and block.tag in ("li", "tr", "dd", "address", "figure")):
+        head, first_name_like = first_name_like, False
+        if _is_place(name) or (company and _is_org_name(name, company)):
+            if head:
+                break                  # the card is headed by a place or the firm: nobody is named
+            continue
+        labelled = bool(_LABELLED.match(t))          # "Autor: Yaima Puig Meneses | internet@…"
+        if _name_matches_email(name, address) or labelled or (card and head):
             return name
     return ""
+
+
+def _person_item(el: Any) -> Any:
+    """The schema.org Person microdata item `el` sits in, if any."""
+    for anc in el.iterancestors():
+        if isinstance(anc.tag, str) and anc.get("itemscope") is not None:
+            return anc if (anc.get("itemtype") or "").rstrip("/").endswith("Person") else None
+    return None
 
 
 def _is_place(name: str) -> bool:
@@ -685,6 +741,18 @@ def page_country(root: Any, url: str, default: str = "", *, text: str = "") -> s
     return _LANG_COUNTRY.get(lang[0].lower(), "") if lang and lang[0] else ""
 
 
+def _country_of_numbers(text: str) -> str:
+    """The country of the international numbers a page writes (+49 …) when nothing else says where
+    it is: a page that gives one number with its country code writes the others in that country."""
+    import phonenumbers
+
+    regions = [phonenumbers.region_code_for_number(m.number)
+               for m in phonenumbers.PhoneNumberMatcher(text[:200_000], "ZZ", leniency=phonenumbers.Leniency.VALID,
+                                                         max_tries=50)]
+    regions = [r for r in regions if r and r != "001"]
+    return max(set(regions), key=regions.count) if regions else ""
+
+
 def normalise_phone(raw: str, country: str = "", *, fallback: Iterable[str] = ()) -> str:
     """`raw` as E.164 ("+441134960000") when it is a valid number read in `country` (or in one
     of the `fallback` countries, or written with its own +country code); else ""."""
@@ -705,8 +773,10 @@ def normalise_phone(raw: str, country: str = "", *, fallback: Iterable[str] = ()
     return ""
 
 
-def phones_in_text(text: str, country: str) -> list[str]:
-    """Valid phone numbers written in ONE piece of text, in E.164; dates and fax numbers left out."""
+def phones_in_text(text: str, country: str, before: str = "") -> list[str]:
+    """Valid phone numbers written in ONE piece of text, in E.164; dates, fax numbers and theme
+    placeholders ("+44 1234 567 890") left out. `before` is the text just ahead of this piece
+    (a "Fax:" label in its own element), read for labels only, never for digits."""
     import phonenumbers
 
     text = strip_invisible(text or "")
@@ -717,8 +787,11 @@ def phones_in_text(text: str, country: str) -> list[str]:
         matcher = phonenumbers.PhoneNumberMatcher(text, country.upper() if country else "ZZ",
                                                   leniency=phonenumbers.Leniency.VALID, max_tries=200)
         for m in matcher:
-            if _DATE_LIKE.match(m.raw_string) or _FAX.search(text[max(0, m.start - 16):m.start]) \
-                    or re.match(r":\d", text[m.end:m.end + 2]):
+            label = (before[-16:] + " " if m.start < 3 else "") + text[max(0, m.start - 16):m.start]
+            if _DATE_LIKE.match(m.raw_string) or _FAX.search(label) or re.match(r":\d", text[m.end:m.end + 2]):
+                continue
+            national = str(m.number.national_number)
+            if any(run in national for run in _PLACEHOLDER_RUNS):
                 continue
             out.append(phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164))
     except Exception:  # noqa: BLE001 - libphonenumber on hostile text must not sink the page
@@ -822,7 +895,7 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
         body = root.find(".//body")
         text = visible_text(body if body is not None else root)
     if not country:
-        country = page_country(root, url, text=text)
+        country = page_country(root, url, text=text) or _country_of_numbers(text)
     dom = _Dom(root)
     base = url
     out: dict[tuple[str, str], Contact] = {}
@@ -842,7 +915,7 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
     people = [(n, r) for n, r, shown in _people(root, dom, url, author) if shown or not _is_org_name(n, company)]
 
     def person_for(address: str, el: Any, node_text: str) -> str:
-        near = (_sign_off(node_text.split(address, 1)[-1]) or _nearby_name(dom, el, node_text, address)
+        near = (_sign_off(node_text.split(address, 1)[-1]) or _nearby_name(dom, el, node_text, address, company)
                 or _signed_after(dom, el)) if el is not None else ""
         if near:
             return near
@@ -912,6 +985,7 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
                     add(Contact("email", addr, email_label(addr), url, person_for(addr, el, "")))
 
     # Addresses and numbers written in text: each text node on its own.
+    previous = ""
     for el, node in dom.nodes():
         if dom.in_comments(el):
             continue
@@ -920,8 +994,10 @@ def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, auth
             for addr in emails_in_text(clean):
                 add(Contact("email", addr, email_label(addr), url, person_for(addr, el, _norm(clean))))
         if sum(ch.isdigit() for ch in clean) >= 6:
-            for number in phones_in_text(clean, country):
+            for number in phones_in_text(clean, country, before=previous):
                 add(Contact("phone", number, "text", url))
+        if clean.strip():
+            previous = clean.strip()
 
     # schema.org telephone / email of the page's organisation.
     for data in _ld_items(root):

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from discover.domains import registrable_domain
 from discover.html import MAX_HTML_CHARS, load_html, visible_text
-from discover.pages.contacts import company_name, find_contacts, page_country
+from discover.pages.contacts import _country_of_numbers, company_name, find_contacts, page_country
 from discover.records import Extraction, FetchResult, Link
 
 log = logging.getLogger(__name__)
@@ -464,7 +464,7 @@ def extract(result: FetchResult, *, country: str = "") -> Extraction:
     # <style id="co-authors-plus-…-css"> block included, so its CSS became "Wp-Block-Co-Authors-
     # Plus-Coauthors Is-Layout-Flow". Its name is only a hint, kept when the page shows it.
     hint = _visible_author(str(data.get("author") or ""), full)
-    ext.country = page_country(root, url, country, text=full)
+    ext.country = page_country(root, url, country, text=full) or _country_of_numbers(full)
     # trafilatura's title drops the site part, which is what names the site
     page_title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ext.title
     ext.site_name = company_name(root, url, page_title, hint=str(data.get("sitename") or ""))[:200]
