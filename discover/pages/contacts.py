@@ -788,8 +788,9 @@ def phones_in_text(text: str, country: str, before: str = "") -> list[str]:
                                                   leniency=phonenumbers.Leniency.VALID, max_tries=200)
         for m in matcher:
             label = (before[-16:] + " " if m.start < 3 else "") + text[max(0, m.start - 16):m.start]
-            if _DATE_LIKE.match(m.raw_string) or _FAX.search(label) or re.match(r":\d", text[m.end:m.end + 2]):
-                continue
+            if _DATE_LIKE.match(m.raw_string) or _FAX.search(label) or re.match(r":\d", text[m.end:m.end + 2]) \
+                    or re.search(r"\d[.,]$", text[max(0, m.start - 2):m.start]):
+                continue               # a date, a fax, a time, or the decimals of "53.364813"
             national = str(m.number.national_number)
             if any(run in national for run in _PLACEHOLDER_RUNS):
                 continue
