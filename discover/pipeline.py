@@ -11,7 +11,8 @@
     9. links     outbound links of resource pages checked: broken-link prospects (linkcheck.py)
    10. quality   per-site signals and link-graph authority                       (quality.py, authority.py)
    11. score     topic relevance, geo tier, type fit, quality → explained score  (score.py)
-   12. store     one prospect per site, best page kept, ledger applied          (store/, ledger.py)
+   12. store     one prospect per site, best page kept; shown as the policy says (outreach/prospects.py,
+                 outreach/policy.py, store/)
 
 Every stage writes to the store as it goes, so an interrupted run resumes (`--resume`)
 without fetching again what was already fetched and without duplicating prospects.
@@ -27,16 +28,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from discover.errors import DiscoverError, InputError, Interrupted
+from discover.inputs import clean_keyword
+from discover.outreach.prospects import build_prospects, save_prospects
 from discover.records import (
-    PROSPECT_TYPES, Candidate, Classification, Extraction, FetchResult, Prospect, QueryOutcome, Score,
+    WANTED_TYPES, Candidate, Classification, Extraction, FetchOutcome, FetchResult, Prospect, ProspectType,
+    QueryOutcome, Score, SearchOutcome,
 )
 
 if TYPE_CHECKING:
+    from discover.outreach.policy import Visibility
     from discover.runtime import Runtime
     from discover.store import Store
-
-#: Types a user can ask for (spam and other are never wanted).
-WANTED_TYPES: tuple[str, ...] = tuple(t for t in PROSPECT_TYPES if t not in ("spam", "other"))
 
 #: Page types whose outbound links are checked for broken-link prospects.
 LINKCHECK_TYPES = ("resource",)
@@ -57,6 +59,16 @@ class RunRequest:
     show_contacted: bool = False
     resume: bool = False
     out: str = ""                             # absolute path of the CSV the user asked for ("" = none)
+    include_rejected: bool = False
+    only_approved: bool = False
+    include_hidden: bool = False
+
+    def visibility(self) -> "Visibility":
+        from discover.outreach.policy import Visibility
+
+        return Visibility(include_spam=self.include_spam, show_contacted=self.show_contacted,
+                          include_rejected=self.include_rejected, only_approved=self.only_approved,
+                          include_hidden=self.include_hidden)
 
 
 @dataclass
@@ -75,37 +87,10 @@ class RunResult:
 def request_from_run(settings: dict[str, Any], **overrides: Any) -> RunRequest:
     """The request a stored run was started with (for --resume), with explicit overrides."""
     saved = dict(settings.get("request") or {})
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
-              if k in RunRequest.__dataclass_fields__}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+                              if k in RunRequest.__dataclass_fields__}
     fields.update({k: v for k, v in overrides.items() if v is not None})
     return RunRequest(**fields)
-
-
-def parse_types(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return WANTED_TYPES
-    types = tuple(dict.fromkeys(t.strip().lower().replace("-", "_") for t in text.split(",") if t.strip()))
-    unknown = [t for t in types if t not in WANTED_TYPES]
-    if unknown:
-        raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
-                         hint="choose from " + ", ".join(WANTED_TYPES))
-    return types
-
-
-def _validate_keyword(keyword: str) -> str:
-    kw = " ".join((keyword or "").split())
-    if not kw:
-        raise InputError("the keyword is empty", hint='give the niche, e.g. discover run "maternity clothes"')
-    if len(kw) > 200:
-        raise InputError(f"the keyword is {len(kw)} characters long; keep it under 200")
-    if not any(ch.isalpha() for ch in kw):
-        raise InputError(f"the keyword {kw!r} has no letters")
-    from discover.rank.relevance import has_topic_words
-
-    if not has_topic_words(kw):   # before any search: ranking could not match pages on it
-        raise InputError(f"the keyword {kw!r} has no words to match pages on",
-                         hint='use the niche\'s own words, e.g. "maternity clothes"')
-    return kw
 
 
 async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Store | None" = None,
@@ -114,7 +99,8 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
     from discover.rank.geo import parse_place
 
     settings = runtime.settings
-    keyword = _validate_keyword(request.keyword)
+    # Before any search: ranking could not match pages on a keyword without topic words.
+    keyword = clean_keyword(request.keyword, rankable=True, example='discover run "maternity clothes"')
     types = request.types or WANTED_TYPES
     engines = list(request.engines or settings.engines())
     target = parse_place(request.geo) if request.geo else None
@@ -203,7 +189,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
         # 7: keyword expansion → round 2 ----------------------------------------------------
         if request.expand and candidates:
             texts = [c.extraction.title + " " + c.extraction.text for c in candidates.values()
-                     if c.classification.type not in ("spam", "other")]
+                     if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
             terms = expand_terms(texts, keyword, n=4) if texts else []
             if terms:
                 summary["expansion_terms"] = terms
@@ -241,13 +227,13 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
 
     # 12: prospects, ledger, store ------------------------------------------------------------
     summary["stage"] = "store"
-    prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "", types=types)
-    if "haro" in types:
+    prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "")
+    if ProspectType.HARO in types:
         summary["stage"] = "journalist queries"
         await _journalist_queries(runtime, prospects, keyword, request.geo or "", summary)
     if store is not None and run_id is not None:
         # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
-        store.save_prospects(run_id, prospects)
+        save_prospects(store, run_id, prospects)
         _record_footprint_yield(store, outcomes, prospects)
     prospects = _apply_ledger(prospects, store, request, result)
     result.prospects = prospects
@@ -259,13 +245,13 @@ def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
     """Every query blocked or failed: say why instead of presenting an empty shortlist."""
     from discover.errors import SearchBlocked, SearchError
 
-    if not outcomes or any(o.outcome not in ("blocked", "error") for o in outcomes):
+    if not outcomes or any(o.outcome not in (SearchOutcome.BLOCKED, SearchOutcome.ERROR) for o in outcomes):
         return
     reasons: dict[str, set[str]] = defaultdict(set)
     for o in outcomes:
         reasons[o.engine].add(f"{o.outcome}: {o.reason}" if o.reason else o.outcome)
     detail = "; ".join(f"{engine} ({', '.join(sorted(r)[:2])})" for engine, r in reasons.items())
-    if all(o.outcome == "blocked" for o in outcomes):
+    if all(o.outcome == SearchOutcome.BLOCKED for o in outcomes):
         raise SearchBlocked(f"every engine blocked all {len(outcomes)} queries: {detail}",
                             hint="wait and retry, add another engine (--engine ddg,bing), or --headed to solve a captcha")
     raise SearchError(f"no search engine answered any of {len(outcomes)} queries: {detail}",
@@ -301,7 +287,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
         progress("fetch", done, len(urls))
         fetches.append(fr)
         hit = by_url[urls[index]]
-        if fr.outcome != "ok":
+        if fr.outcome != FetchOutcome.OK:
             if store is not None and fr.path != "cache":
                 store.save_page(run_id, fr)
             continue
@@ -327,7 +313,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
 async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
     from discover.pages.contacts import enrich_contacts
 
-    todo = [c for c in candidates if c.classification.type not in ("spam", "other")]
+    todo = [c for c in candidates if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
     # One contact crawl per site: the best page of a site shares its contacts with the others.
     by_domain: dict[str, list[Candidate]] = defaultdict(list)
     for c in todo:
@@ -405,7 +391,7 @@ async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif item.startswith(("http://", "https://")):
             page = await fetcher.fetch(item)
-            if page.outcome != "ok":
+            if page.outcome != FetchOutcome.OK:
                 raise InputError(f"--about {item} could not be read ({page.outcome}: {page.reason or page.status})")
             ex = await asyncio.to_thread(extract, page)
             texts.append(f"{ex.title}\n{ex.text}")
@@ -422,55 +408,6 @@ def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, 
                             about_texts=about_texts, expansions=expansions)
 
 
-def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
-                    types: tuple[str, ...]) -> list[Prospect]:
-    """One prospect per site: the best-scoring page kept, the site's other pages attached."""
-    from discover.pages.contacts import best_email, best_phone, contact_person, split_name
-    from discover.outreach.shortlist import pitch_angle
-
-    best: dict[str, tuple[Candidate, Score]] = {}
-    others: dict[str, list[str]] = defaultdict(list)
-    for cand, score in sorted(zip(cands, scores), key=lambda cs: -cs[1].total):
-        if cand.domain in best:
-            others[cand.domain].append(cand.url)
-            continue
-        best[cand.domain] = (cand, score)
-    prospects = []
-    for domain, (cand, score) in best.items():
-        ex = cand.extraction
-        email = best_email(ex.contacts)
-        phone = best_phone(ex.contacts)
-        person = contact_person(ex.contacts, email)
-        first, last = split_name(person)
-        contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
-        broken = [lc.url for lc in cand.link_checks if lc.cls == "broken"]
-        ptype = cand.classification.type
-        p = Prospect(
-            url=cand.url, domain=domain, type=ptype, score=round(score.total, 4), title=ex.title,
-            relevance=round(score.relevance, 4), geo_tier=score.geo_tier,
-            quality=round(cand.quality.score, 4) if cand.quality else 0.0, why=score.explanation,
-            email=email.value if email else "", email_kind=email.label if email else "",
-            contact_page=contact_page, social=[c.value for c in ex.contacts if c.kind == "social"],
-            broken_links=broken, found_by=list(cand.found_by), other_urls=others.get(domain, []),
-            explanation={
-                "top_terms": score.top_terms, "geo_place": score.geo_place,
-                "geo_distance_km": score.geo_distance_km, "type_evidence": cand.classification.evidence,
-                "quality_reasons": cand.quality.reasons if cand.quality else [],
-                "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
-                               "quality": score.quality},
-            },
-            niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
-            phone=phone.value if phone else "", contact_name=person, first_name=first, last_name=last,
-            company=ex.site_name,
-        )
-        if ex.author:
-            p.explanation["author"] = ex.author
-        p.pitch = pitch_angle(p)
-        prospects.append(p)
-    prospects.sort(key=lambda p: -p.score)
-    return prospects
-
-
 async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], keyword: str, geo: str,
                               summary: dict) -> None:
     """Crawl the journalist-query boards found (list → request pages) and attach to each board's
@@ -478,7 +415,7 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     from discover.haro.boards import BoardCrawl, crawl_boards
     from discover.haro.match import match_queries, to_prospect
 
-    boards = [p for p in prospects if p.type == "haro" and p.url.startswith(("http://", "https://"))]
+    boards = [p for p in prospects if p.type == ProspectType.HARO and p.url.startswith(("http://", "https://"))]
     if not boards:
         return
     crawl = BoardCrawl()
@@ -491,11 +428,11 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     summary["journalist_queries"] = {"found": len(queries), "matched": len(matches),
                                      "pages": crawl.pages_fetched}
     for p in boards:
-        m = best.get(p.domain)
-        if m is None:
+        found = best.get(p.domain)
+        if found is None:
             p.explanation["journalist_query"] = "no open query on this board matches the niche"
             continue
-        q = to_prospect(m.query, m, niche=keyword, geo=geo)
+        q = to_prospect(found.query, found, niche=keyword, geo=geo)
         if q.url != p.url:
             p.other_urls = [p.url] + [u for u in p.other_urls if u != q.url]
             p.url = q.url
@@ -507,38 +444,16 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
 
             p.contact_name = journalist
             p.first_name, p.last_name = split_name(journalist)
-        p.explanation["journalist_query"] = {**q.explanation, "summary": m.query.summary, "why": m.why}
+        p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 
-def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
-    hidden: dict[str, int] = defaultdict(int)
-    statuses: dict[str, str] = {}
-    if store is not None:
-        from discover.outreach.ledger import ledger_statuses, suppressed_emails
+def _apply_ledger(prospects: list[Prospect], store: "Store | None", request: RunRequest,
+                  result: RunResult) -> list[Prospect]:
+    """What the run may show: the visibility policy over the ledger, suppression list and own sites."""
+    from discover.outreach.policy import Policy
 
-        ledger = ledger_statuses(store)
-        emails = suppressed_emails(store)
-        statuses = {p.domain: ledger.get(p.domain) or ("do_not_contact" if p.email and p.email.lower() in emails else "")
-                    for p in prospects}
-    from discover.domains import registrable_domain
-
-    # The user's own site (--about URL) is never a prospect for them.
-    own = {registrable_domain(a) for a in request.about if a.startswith(("http://", "https://"))}
-    kept = []
-    for p in prospects:
-        p.ledger_status = statuses.get(p.domain, "")
-        if p.domain in own:
-            hidden["own site"] += 1
-            continue
-        if p.spam and not request.include_spam:
-            hidden["spam"] += 1
-            continue
-        if p.ledger_status and not request.show_contacted:
-            hidden[p.ledger_status] += 1
-            continue
-        kept.append(p)
-    result.hidden = dict(hidden)
-    return kept
+    shown, result.hidden = Policy.load(store, request.visibility(), about=request.about).apply(prospects)
+    return shown
 
 
 def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
@@ -574,5 +489,5 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
         "prospects": len(prospects),
         "prospects_by_type": dict(by_type),
         "hidden": hidden,
-        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == "blocked"}),
+        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == SearchOutcome.BLOCKED}),
     }

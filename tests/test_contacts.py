@@ -380,7 +380,7 @@ def test_page_command_shows_phones_and_the_person(tmp_path, make_world):
 
 
 def test_prospects_carry_phone_name_and_company():
-    from discover.pipeline import build_prospects
+    from discover.outreach.prospects import build_prospects
     from discover.records import Candidate, Classification, Extraction, Score
 
     ex = Extraction(url="https://leedsgroomers.co.uk/", site_name="Leeds Groomers", contacts=[
@@ -389,6 +389,6 @@ def test_prospects_carry_phone_name_and_company():
         Contact("person", "Priya Patel", "author", "https://leedsgroomers.co.uk/", "Priya Patel")])
     cand = Candidate(url=ex.url, domain="leedsgroomers.co.uk", extraction=ex,
                      classification=Classification("directory", 0.9))
-    [p] = build_prospects([cand], [Score(total=0.8)], keyword="dog grooming", geo="Leeds", types=())
+    [p] = build_prospects([cand], [Score(total=0.8)], keyword="dog grooming", geo="Leeds")
     assert (p.phone, p.company, p.first_name, p.last_name) == ("+441134960000", "Leeds Groomers", "Priya", "Patel")
     assert p.to_json()["phone"] == "+441134960000"

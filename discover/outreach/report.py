@@ -16,6 +16,7 @@ from discover.errors import ExportError, InputError
 from discover.records import Prospect
 
 if TYPE_CHECKING:
+    from discover.outreach.policy import Visibility
     from discover.store import Store
 
 PALETTE = ("#2b6cb0", "#38a169", "#d69e2e", "#e53e3e", "#805ad5", "#319795", "#dd6b20", "#718096")
@@ -125,9 +126,10 @@ def _shortlist(prospects: Sequence[Prospect]) -> str:
 
 
 def render_report(store: "Store", run_id: int | None = None, *, top: int = 100,
-                  info: dict | None = None) -> str:
-    """The report of `run_id` (default: the latest run) as one HTML string; `info`, when given,
-    is filled with the run and niche used and how many prospects are listed."""
+                  visibility: "Visibility | None" = None, info: dict | None = None) -> str:
+    """The report of `run_id` (default: the latest run) as one HTML string; its shortlist lists
+    what the visibility policy lets out (the charts count every prospect found). `info`, when
+    given, is filled with the run and niche used and how many prospects are listed."""
     from discover.outreach.shortlist import select_prospects
 
     run = store.get_run(run_id) if run_id is not None else store.last_run()
@@ -136,8 +138,7 @@ def render_report(store: "Store", run_id: int | None = None, *, top: int = 100,
                          hint="run `discover run KEYWORD` first, or check --run / --db")
     stats = store.run_stats(run.id)
     selection: dict = {}
-    prospects = select_prospects(store, run_id=run.id, top=top, include_spam=False, show_contacted=True,
-                                 report=selection)
+    prospects = select_prospects(store, run_id=run.id, top=top, visibility=visibility, report=selection)
     if info is not None:
         info.update(selection, shown=len(prospects))
     funnel = [("queries", stats["queries"]), ("results", stats["results"]), ("distinct URLs", stats["distinct_urls"]),
@@ -166,8 +167,8 @@ types: {escape(", ".join(run.types) or "all")}</p>
 
 
 def write_report(store: "Store", out: Path, run_id: int | None = None, *, top: int = 100,
-                 info: dict | None = None) -> Path:
-    html = render_report(store, run_id, top=top, info=info)
+                 visibility: "Visibility | None" = None, info: dict | None = None) -> Path:
+    html = render_report(store, run_id, top=top, visibility=visibility, info=info)
     try:
         out.write_text(html, encoding="utf-8")
     except OSError as exc:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from discover.errors import ModelError
 from discover.pages.features import CUES, page_features, page_tokens
-from discover.records import PROSPECT_TYPES, Classification, Extraction
+from discover.records import PROSPECT_TYPES, Classification, Extraction, ProspectType
 
 #: The fitted model ships as package data, so a plain (non-editable) install finds it.
 MODEL_PATH: Traversable = resources.files("discover") / "data" / "models" / "page_type.json"
@@ -333,9 +333,9 @@ def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, .
         rule_p = scores[t] / rule_total if rule_total > 0 else 0.0
         weight = RULE_WEIGHT * min(1.0, rule_total / 3.0)
         combined[t] = (1 - weight) * proba.get(t, 0.0) + weight * rule_p
-    for t in why[VETO]:
-        combined[t] *= 0.2
-    label = max(combined, key=combined.get)
+    for vetoed in why[VETO]:
+        combined[vetoed] *= 0.2
+    label = max(combined, key=combined.__getitem__)
     evidence = list(why[label])
     evidence.append(f"model: {label} {proba.get(label, 0.0):.0%}")
     for hint in hint_types:
@@ -345,4 +345,4 @@ def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, .
             neg = [w for w in why.get(hint, []) if "but" in w or "only" in w]
             evidence.append(f"found by a '{hint}' footprint, but the page is not one"
                             + (f" ({neg[0]})" if neg else ""))
-    return Classification(type=label, confidence=round(combined[label], 3), evidence=evidence)
+    return Classification(type=ProspectType(label), confidence=round(combined[label], 3), evidence=evidence)

@@ -22,6 +22,7 @@ LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTE
 #: Our outreach ledger status → HubSpot lead status (a prospect not yet in the ledger is NEW).
 LEDGER_TO_LEAD_STATUS = {"": "NEW", "contacted": "ATTEMPTED_TO_CONTACT", "followed_up": "ATTEMPTED_TO_CONTACT",
                          "replied": "CONNECTED", "won": "OPEN_DEAL", "lost": "UNQUALIFIED",
+                         "approved": "OPEN", "rejected": "UNQUALIFIED",
                          "email_suppressed": "UNQUALIFIED", "do_not_contact": "UNQUALIFIED"}
 NO_CONTACT = "no email and no first + last name (HubSpot creates no contact without one)"
 
