@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from discover.errors import ExportError, InputError
 from discover.records import Prospect
@@ -126,7 +126,7 @@ def _shortlist(prospects: Sequence[Prospect]) -> str:
 
 
 def render_report(store: "Store", run_id: int | None = None, *, top: int = 100,
-                  visibility: "Visibility | None" = None, info: dict | None = None) -> str:
+                  visibility: "Visibility | None" = None, info: dict[str, Any] | None = None) -> str:
     """The report of `run_id` (default: the latest run) as one HTML string; its shortlist lists
     what the visibility policy lets out (the charts count every prospect found). `info`, when
     given, is filled with the run and niche used and how many prospects are listed."""
@@ -137,7 +137,7 @@ def render_report(store: "Store", run_id: int | None = None, *, top: int = 100,
         raise InputError("no such run in this database" if run_id is not None else "the database holds no run yet",
                          hint="run `discover run KEYWORD` first, or check --run / --db")
     stats = store.run_stats(run.id)
-    selection: dict = {}
+    selection: dict[str, Any] = {}
     prospects = select_prospects(store, run_id=run.id, top=top, visibility=visibility, report=selection)
     if info is not None:
         info.update(selection, shown=len(prospects))
@@ -167,7 +167,7 @@ types: {escape(", ".join(run.types) or "all")}</p>
 
 
 def write_report(store: "Store", out: Path, run_id: int | None = None, *, top: int = 100,
-                 visibility: "Visibility | None" = None, info: dict | None = None) -> Path:
+                 visibility: "Visibility | None" = None, info: dict[str, Any] | None = None) -> Path:
     html = render_report(store, run_id, top=top, visibility=visibility, info=info)
     try:
         out.write_text(html, encoding="utf-8")

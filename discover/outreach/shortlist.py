@@ -126,7 +126,7 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
                       total=0, dropped=dropped)
         rows = _counted(store.prospects(run_id=run_id, niche=niche), wanted, min_score, report, dropped)
     hidden: Counter[str] = Counter()
-    out = []
+    out: list[Prospect] = []
     for p in policy.iter_shown(rows, hidden):
         if top is not None and len(out) >= top:
             if report is None:

@@ -747,10 +747,10 @@ def _country_of_numbers(text: str) -> str:
     it is: a page that gives one number with its country code writes the others in that country."""
     import phonenumbers
 
-    regions = [phonenumbers.region_code_for_number(m.number)
-               for m in phonenumbers.PhoneNumberMatcher(text[:200_000], "ZZ", leniency=phonenumbers.Leniency.VALID,
-                                                         max_tries=50)]
-    regions = [r for r in regions if r and r != "001"]
+    found = [phonenumbers.region_code_for_number(m.number)
+             for m in phonenumbers.PhoneNumberMatcher(text[:200_000], "ZZ", leniency=phonenumbers.Leniency.VALID,
+                                                       max_tries=50)]
+    regions: list[str] = [r for r in found if r and r != "001"]
     return max(set(regions), key=regions.count) if regions else ""
 
 

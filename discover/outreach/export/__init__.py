@@ -56,7 +56,7 @@ class ExportReport:
 def rejections(prospects: Iterable[Prospect], fmt: str) -> tuple[int, Counter[str]]:
     """(rows `fmt` would write, rows it would leave out by reason) — checked before writing."""
     cls = get_exporter(fmt)
-    ok, rejected = 0, Counter()
+    ok, rejected = 0, Counter[str]()
     for p in prospects:
         reason = cls.problem(p)
         if reason:
