@@ -392,3 +392,30 @@ def test_prospects_carry_phone_name_and_company():
     [p] = build_prospects([cand], [Score(total=0.8)], keyword="dog grooming", geo="Leeds")
     assert (p.phone, p.company, p.first_name, p.last_name) == ("+441134960000", "Leeds Groomers", "Priya", "Patel")
     assert p.to_json()["phone"] == "+441134960000"
+
+
+@pytest.mark.parametrize("body,name", [
+    ("<p>Editor: Carrie Lindqvist. Story tips and press releases welcome.</p>", "Carrie Lindqvist"),
+    ("<p class='byline'>By Laura E. Adkins</p>", "Laura E. Adkins"),
+])
+def test_a_name_ends_where_its_sentence_ends(body, name):
+    assert [c.value for c in find_contacts(_page(body), "https://x.example/") if c.kind == "person"] == [name]
+
+
+def test_bylines_at_the_end_of_a_date_line_and_self_introductions():
+    html = _page("<div class='date'>2026-06-21 &middot; written by Kelsey Ruiz</div>"
+                 "<figcaption>Photo by Sam Lee</figcaption>")
+    assert [c.value for c in find_contacts(html, "https://mama.example/post") if c.kind == "person"] == ["Kelsey Ruiz"]
+    about = _page("<h2>About me</h2><p>I'm Kelsey Ruiz, a Des Moines mom writing about life in Iowa's capital "
+                  "since 2019, with the parks, shops and schools I know.</p><p>Email: kelsey(at)mama-blog.co.uk</p>")
+    found = {c.value: c for c in find_contacts(about, "https://mama-blog.co.uk/about")}
+    assert found["Kelsey Ruiz"].kind == "person" and found["kelsey@mama-blog.co.uk"].name == "Kelsey Ruiz"
+
+
+def test_a_directory_page_is_not_named_after_the_business_it_lists():
+    head = ('<script type="application/ld+json">{"@type":"LocalBusiness","name":"Bloom Maternity Boutique",'
+            '"url":"https://bloommaternity.example/"}</script>')
+    root = load_html(f"<html><head>{head}<title>Bloom Maternity Boutique - Iowa Business Directory</title></head>"
+                     "<body></body></html>")
+    assert company_name(root, "https://iowa-business-directory.example/listing/42",
+                        "Bloom Maternity Boutique - Iowa Business Directory") == "Iowa Business Directory"

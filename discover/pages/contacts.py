@@ -95,11 +95,20 @@ _AUTHOR_HREF = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|peopl
                           r"[^/?#]+/?(?:$|[?#])", re.I)
 _ROLE_LINE = re.compile(
     r"\b(Editor(?:-in-Chief)?|Managing Editor|Founder|Co-Founder|Owner|Author|Written by|By|Contact|"
-    r"Publisher|Moderator|Administrator)\s*[:\-–]\s*([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-.]+){1,2})")
+    r"Publisher|Moderator|Administrator)\s*[:\-–]\s*([A-Z][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-Z][\w'’\-]+)){1,2})")
 _BYLINE_TEXT = re.compile(r"^(?:by|written by|posted by|words by|story by|von|par|por|door|di|av|af)\s+(.{2,60})$",
                           re.I)
 _LABELLED = re.compile(r"^(?:autor(?:in)?|author|auteur|autore|contact|kontakt|ansprechpartner(?:in)?|contacto|"
                        r"redakteur(?:in)?|editor|reporter|by|por|par|von)\s*[:\-–]\s*\S", re.I)
+# "2026-06-21 · written by Kelsey Ruiz": a byline at the end of a date line (not a photo credit)
+_BYLINE_TAIL = re.compile(r"(?:[·|•,–—]\s*|\s)"
+                          r"(?:written by|posted by|words by|by)\s+([A-Z][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-Z][\w'’\-]+)){1,3})"
+                          r"\s*$")
+_CREDIT = re.compile(r"(?:photo|photos|image|picture|illustration|video|graphic|foto|bild)s?\s*(?:credit\s*)?:?\s*"
+                     r"(?:by|von|par|por)\s*$", re.I)
+# "I'm Kelsey Ruiz, a Des Moines mom": an about page introducing its author
+_SELF_INTRO = re.compile(r"(?:^|[\s,!.])(?:I'm|I’m|I am|My name is|my name is)\s+"
+                         r"([A-Z][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-Z][\w'’\-]+)){1,2})(?=[\s,.;!]|$)")
 _BY_BEFORE = re.compile(r"(?:^|[\s|·•])(?:by|written by|posted by|words by|story by|von|par|por|door|di|av|af)"
                         r"\s*:?\s*$", re.I)
 _SIGN_OFF = re.compile(
@@ -318,6 +327,8 @@ def clean_name(text: str) -> str:
         text = _NAME_PREFIX.sub("", text).strip()
     # "Richard (R.J.) Eskow", "Angela Liddon (Oh She Glows)": a nickname or the blog's name in brackets
     text = re.sub(r"\s*\([^()]{0,30}\)", " ", text).strip()
+    # "Carrie Lindqvist. Story tips welcome": the sentence ends with the name (an initial's dot does not)
+    text = re.split(r"(?<=[^\W\d_]{2})\.\s", text)[0]
     # Separators after which bylines add outlets, roles and dates.
     text = re.split(r"\s[·|•/@]\s?|\s[–—-]\s|[,(\[]|\s@|@\s|\bon\s+(?=[A-Z\d])|\bund\b|\band\b|\s&\s", text)[0].strip()
     tokens = text.split()
@@ -521,7 +532,12 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
         if dom.in_comments(el):
             continue
         short = _norm(text)
-        if not short or len(short) > 90:
+        if not short:
+            continue
+        if len(short) > 90:
+            m = _SELF_INTRO.search(short[:300])
+            if m and not dom.in_comments(el):
+                add(m.group(1), "owner", shown=True, el=el)
             continue
         holder = el
         in_byline = False
@@ -535,9 +551,12 @@ def _people(root: Any, dom: _Dom, url: str, author_hint: str = "") -> list[tuple
             holder = holder.getparent()
         if in_byline:
             add(short, "author", shown=True, el=el)
-        m = _BYLINE_TEXT.match(short)
-        if m:
+        m = _BYLINE_TEXT.match(short) or _BYLINE_TAIL.search(short)
+        if m and not _CREDIT.search(short[:m.start(1)]):
             add(m.group(1), "author", shown=True, el=el)
+        m = _SELF_INTRO.search(short) if "I" in short or "name" in short else None
+        if m:
+            add(m.group(1), "owner", shown=True, el=el)
         for rm in _ROLE_LINE.finditer(short):
             role = rm.group(1).lower()
             add(rm.group(2), "author" if role in ("by", "written by", "author") else role, shown=True, el=el)
@@ -830,18 +849,24 @@ def company_name(root: Any, url: str, title: str = "", hint: str = "") -> str:
     for m in root.iter("meta"):
         if (m.get("property") or m.get("name") or "").lower() == "og:site_name" and ok(m.get("content")):
             return ok(m.get("content"))
-    pages_org = ""
+    # schema.org: the WebSite, the publisher, or an organisation whose url is this site — a
+    # directory page also describes the business it lists, which is not the site.
+    website_name = publisher = own_org = ""
     for data in _ld_items(root):
         for key, item in _walk_ld(data):
             types = _types(item)
-            if key in ("", "publisher", "isPartOf", "provider", "sourceOrganization") and _is_org(types) \
-                    and ok(item.get("name")):
-                if "WebSite" in types or key == "publisher" or not pages_org:
-                    pages_org = ok(item.get("name"))
-                if "WebSite" in types:
-                    break
-    if pages_org:
-        return pages_org
+            name = ok(item.get("name"))
+            if not name or not _is_org(types) or key not in ("", "publisher", "isPartOf", "provider",
+                                                             "sourceOrganization"):
+                continue
+            if "WebSite" in types:
+                website_name = website_name or name
+            elif key == "publisher":
+                publisher = publisher or name
+            elif isinstance(item.get("url"), str) and registrable_domain(item["url"]) == domain:
+                own_org = own_org or name
+    if website_name or publisher or own_org:
+        return website_name or publisher or own_org
     for m in root.iter("meta"):
         if (m.get("name") or "").lower() in ("application-name", "apple-mobile-web-app-title") and ok(m.get("content")):
             return ok(m.get("content"))
