@@ -185,7 +185,8 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     candidates: dict[str, Candidate] = {}
     fetches: list[FetchResult] = []
     async with Fetcher(runtime, settings, cache=page_cache) as fetcher:
-        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary)
+        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary,
+                              country=getattr(target, "country_code", "") or "")
 
         # 7: keyword expansion → round 2 ----------------------------------------------------
         if request.expand and candidates:
@@ -202,7 +203,8 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
                 fused = fuse(outcomes)
                 room = max(0, settings.max_pages - len(fetches))
                 new = [f for f in fused if f.url not in candidates and f.url not in {x.url for x in fetches}]
-                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary)
+                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary,
+                                      country=getattr(target, "country_code", "") or "")
         result.outcomes = outcomes
         result.fetches = fetches
 
@@ -273,7 +275,7 @@ class _StorePageCache:
 
 
 async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
-                          store, run_id, limit: int, progress: Progress, summary: dict) -> None:
+                          store, run_id, limit: int, progress: Progress, summary: dict, *, country: str = "") -> None:
     from discover.pages.classify import classify
     from discover.pages.extract import extract
     from discover.domains import registrable_domain
@@ -297,7 +299,9 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             extraction, classification = store.get_extraction(fr.url)
         if extraction is None:
             # CPU-bound: keep the event loop (and the other fetches) moving.
-            extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links)
+            # The --geo country reads the phone numbers of pages that do not say where they are.
+            extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links,
+                                                 country=country)
         if classification is None:
             classification = classify(extraction, fr.html, hint_types=tuple(hit.types))
         if store is not None:
@@ -437,6 +441,12 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
             p.url = q.url
         p.deadline, p.pitch = q.deadline, q.pitch
         p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
+        journalist = str(q.explanation.get("journalist") or "")
+        if journalist and q.email:
+            from discover.pages.contacts import split_name
+
+            p.contact_name = journalist
+            p.first_name, p.last_name = split_name(journalist)
         p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 

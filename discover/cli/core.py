@@ -300,7 +300,7 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, 
         f"Top {min(top, len(prospects))} of {len(prospects)} prospects for “{result.request.keyword}”"
         + (f" near {result.request.geo}" if result.request.geo else ""),
         [(i, p.domain, p.type, f"{p.score:.2f}", p.geo_tier if result.request.geo else "-",
-          p.email or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)], wide=wide)
+          p.email or p.phone or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)], wide=wide)
     c = console()
     outcomes = ", ".join(f"{e}: " + " ".join(f"{k}={v}" for k, v in sorted(o.items()))
                          for e, o in s.get("query_outcomes", {}).items())
