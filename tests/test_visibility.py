@@ -95,7 +95,10 @@ def test_every_export_format_hides_them(ledger_db, fmt: str) -> None:
     assert leaks(default) == [], fmt
     everything = discover("shortlist", "--format", fmt, "--include-hidden", "--db", db, data=data).stdout
     # Proof that the format would show them: with --include-hidden it does.
-    assert all(x in everything for x in (DNC_MARKED, SPAM_SITE)), fmt
+    # (HubSpot refuses a contact with neither an email nor a full name, so a hidden site
+    # without one cannot appear there even when asked for: at least one must show.)
+    shown = [x for x in (DNC_MARKED, SPAM_SITE) if x in everything]
+    assert shown if fmt == "hubspot" else len(shown) == 2, fmt
     if fmt != "table":   # the table has no email column wide enough to promise this
         assert EMAIL in everything and EMAIL not in default, fmt
 
