@@ -19,12 +19,12 @@ is never checked (a proxy on localhost is normal).
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
-from urllib.request import proxy_bypass_environment
 
 from discover.errors import ConfigError
 
@@ -124,9 +124,9 @@ class Proxies:
         return list(dict.fromkeys(list(self.explicit) + [u for _, u in self.by_scheme]))
 
     def bypassed(self, host: str) -> bool:
-        if not self.no_proxy:
-            return False
-        return bool(proxy_bypass_environment(host.strip("[]"), {"no": self.no_proxy}))
+        """NO_PROXY as curl reads it: `*`, host names matching themselves and every name under
+        them (a leading dot is optional), IP addresses and CIDR networks; a `:port` is ignored."""
+        return no_proxy_match(self.no_proxy, host)
 
     def for_target(self, scheme: str, host: str) -> str | None:
         """The proxy URL a request for scheme://host goes through, or None (direct)."""
@@ -137,6 +137,35 @@ class Proxies:
             return self.explicit[zlib.crc32(host.encode()) % len(self.explicit)]
         scheme = "https" if scheme.lower() in ("https", "wss") else "http"
         return dict(self.by_scheme).get(scheme)
+
+
+def no_proxy_match(no_proxy: str, host: str) -> bool:
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        addr = None
+    for entry in (no_proxy or "").split(","):
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if entry.startswith("[") and "]" in entry:
+            entry = entry[1:entry.index("]")]
+        elif entry.count(":") == 1:
+            entry = entry.split(":", 1)[0]   # host:port
+        if addr is not None:
+            try:
+                if addr in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        entry = entry.lstrip(".").rstrip(".")
+        if entry and (host == entry or host.endswith("." + entry)):
+            return True
+    return False
 
 
 def _env(env: Mapping[str, str], name: str) -> str:

@@ -221,6 +221,18 @@ def test_rotation_is_stable_and_no_proxy_applies():
     assert len(set(picks.values())) == 3   # spread over all of them
     assert all(proxies.for_target("http", h) == p for h, p in picks.items())   # one proxy per host
     assert proxies.for_target("https", "www.intranet.example") is None
+    assert proxies.for_target("https", "notintranet.example") is not None
+
+
+def test_no_proxy_matching():
+    from discover.proxies import no_proxy_match
+
+    assert no_proxy_match("*", "example.com")
+    assert no_proxy_match("example.com", "example.com") and no_proxy_match(".example.com", "a.example.com")
+    assert no_proxy_match("example.com:8080", "www.example.com")
+    assert not no_proxy_match("example.com", "badexample.com")
+    assert no_proxy_match("10.0.0.0/8, ::1", "10.2.3.4") and no_proxy_match("10.0.0.0/8,[::1]", "[::1]")
+    assert not no_proxy_match("10.0.0.0/8", "11.0.0.1") and not no_proxy_match("", "example.com")
 
 
 def test_environment_proxies_by_scheme_and_none_in_a_world():
