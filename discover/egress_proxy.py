@@ -13,6 +13,10 @@ normally bypasses proxies for loopback; `--proxy-bypass-list=<-loopback>` turns 
     proxy.blocked_reason("intranet.example")   # why a host was refused, for the fetch outcome
     proxy.stop()
 
+With the user's upstream proxies (discover.proxies: --proxy, HTTP_PROXY, NO_PROXY), this proxy
+checks the target as before and then reaches it through the upstream proxy chosen for its host:
+a CONNECT for https, the absolute URI for plain http. NO_PROXY hosts are reached directly.
+
 A refused CONNECT (https, wss) is answered 403, which Chromium reports as
 ERR_TUNNEL_CONNECTION_FAILED; a refused plain-http request is answered 403 with the header
 `X-Discover-Egress: blocked_internal` and a short page.
@@ -30,6 +34,7 @@ from collections import deque
 from urllib.parse import urlsplit
 
 from discover.net import EgressBlocked, EgressPolicy
+from discover.proxies import Proxies, Upstream
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,9 @@ class _Handler(socketserver.BaseRequestHandler):
         self._forward(conn, method, parts, version, lines[1:], rest)
 
     # --- the two kinds of request -----------------------------------------------------------
-    def _open(self, conn: socket.socket, host: str, port: int, *, tunnel: bool) -> socket.socket | None:
+    def _open(self, conn: socket.socket, host: str, port: int, *, tunnel: bool,
+              proxy: "Upstream | None" = None) -> socket.socket | None:
+        """A connection to host:port, or to the upstream `proxy` that will reach it for us."""
         policy = self.server.policy
         try:
             addresses = policy.resolve(host, port)
@@ -79,8 +86,17 @@ class _Handler(socketserver.BaseRequestHandler):
             _reply(conn, 403, str(exc), blocked=True, body=not tunnel)
             return None
         except OSError as exc:   # unknown name
-            _reply(conn, 502, f"cannot resolve {host}: {exc}", body=not tunnel)
-            return None
+            if proxy is None:
+                _reply(conn, 502, f"cannot resolve {host}: {exc}", body=not tunnel)
+                return None
+            addresses = []   # the upstream proxy does its own DNS
+        if proxy is not None:
+            try:
+                return socket.create_connection((proxy.host, proxy.port), timeout=_CONNECT_S)
+            except OSError as exc:
+                _reply(conn, 502, f"cannot connect to proxy {proxy.host}:{proxy.port}: {exc}", body=not tunnel)
+                return None
+        last: OSError | None = None
         for address in addresses:
             try:
                 return socket.create_connection((address, port), timeout=_CONNECT_S)
@@ -89,25 +105,61 @@ class _Handler(socketserver.BaseRequestHandler):
         _reply(conn, 502, f"cannot connect to {host}:{port}: {last}", body=not tunnel)
         return None
 
+    def _upstream(self, scheme: str, host: str) -> "Upstream | None":
+        url = self.server.upstream.for_target(scheme, host) if self.server.upstream else None
+        return Upstream.parse(url) if url else None
+
     def _tunnel(self, conn: socket.socket, host: str, port: int, rest: bytes) -> None:
-        upstream = self._open(conn, host.strip("[]"), port, tunnel=True)
+        host = host.strip("[]")
+        proxy = self._upstream("https", host)
+        upstream = self._open(conn, host, port, tunnel=True, proxy=proxy)
         if upstream is None:
             return
         with upstream:
+            if proxy is not None and not self._connect_via(conn, upstream, proxy, host, port):
+                return
             conn.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             if rest:
                 upstream.sendall(rest)
             _relay(conn, upstream)
 
+    @staticmethod
+    def _connect_via(conn: socket.socket, upstream: socket.socket, proxy: "Upstream", host: str, port: int) -> bool:
+        """Ask the upstream proxy for a tunnel; False (and the browser told) when it refuses."""
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        auth = f"Proxy-Authorization: {proxy.authorization}\r\n" if proxy.authorization else ""
+        try:
+            upstream.settimeout(_CONNECT_S)
+            upstream.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n{auth}\r\n".encode("latin-1"))
+            head, extra = _read_head(upstream)
+            upstream.settimeout(None)
+        except (OSError, ValueError) as exc:
+            _reply(conn, 502, f"proxy {proxy.host}:{proxy.port} failed: {exc}", body=False)
+            return False
+        first = head.split(b"\r\n", 1)[0]
+        status = first.split(b" ")
+        if len(status) < 2 or status[1] != b"200":
+            _reply(conn, 502, f"proxy {proxy.host}:{proxy.port} refused the tunnel: {first.decode('latin-1')}",
+                   body=False)
+            return False
+        if extra:   # bytes the server sent after the proxy's answer belong to the tunnel
+            conn.sendall(extra)
+        return True
+
     def _forward(self, conn: socket.socket, method: str, parts, version: str, header_lines: list[bytes],
                  rest: bytes) -> None:
         port = parts.port or 80
-        upstream = self._open(conn, parts.hostname, port, tunnel=False)
+        proxy = self._upstream("http", parts.hostname)
+        upstream = self._open(conn, parts.hostname, port, tunnel=False, proxy=proxy)
         if upstream is None:
             return
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         kept = [ln for ln in header_lines if ln and not ln.lower().startswith(
             (b"proxy-connection:", b"proxy-authorization:", b"connection:", b"keep-alive:"))]
+        if proxy is not None:
+            path = parts.geturl()   # an upstream proxy takes the absolute URI
+            if proxy.authorization:
+                kept.append(f"Proxy-Authorization: {proxy.authorization}".encode("latin-1"))
         upgrade = any(ln.lower().startswith(b"upgrade:") for ln in kept)
         # One request per upstream connection: the browser must not reuse it for another host.
         kept.append(b"Connection: upgrade" if upgrade else b"Connection: close")
@@ -212,6 +264,7 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 256
     policy: EgressPolicy
+    upstream: "Proxies | None"
     lock: threading.Lock
     blocked: deque[tuple[str, int, str]]
 
@@ -226,10 +279,11 @@ class _Server(socketserver.ThreadingTCPServer):
 class EgressProxy:
     """Run the proxy on 127.0.0.1:<free port> in a background thread."""
 
-    def __init__(self, policy: EgressPolicy) -> None:
+    def __init__(self, policy: EgressPolicy, *, upstream: "Proxies | None" = None) -> None:
         self.policy = policy
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.policy = policy
+        self._server.upstream = upstream if upstream is not None and upstream.active else None
         self._server.lock = threading.Lock()
         self._server.blocked = deque(maxlen=1000)
         address = self._server.server_address

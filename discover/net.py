@@ -15,6 +15,8 @@ through this module:
     guarded_transport(policy)   an httpx transport that resolves the host itself, checks every
                                 resolved address and connects to exactly the address it checked,
                                 so DNS rebinding and redirects cannot get past the check
+    proxied_transport(policy, proxies)  requests through the user's upstream proxies
+                                (discover.proxies); NO_PROXY hosts go through guarded_transport
     EgressBlocked / BlockedRequest / blocked_by_policy(exc)
     read_body(resp, cap)        the body decoded (gzip, deflate, nested) while it streams, counted
                                 after decompression, never inflated past the cap
@@ -375,6 +377,42 @@ def _transport_class() -> Any:
     GuardedTransport.BlockedRequest = BlockedRequest  # type: ignore[attr-defined]
     _TRANSPORT = GuardedTransport
     return _TRANSPORT
+
+
+def proxied_transport(policy: EgressPolicy, proxies: Any, **kwargs: Any) -> "httpx.AsyncBaseTransport":
+    """A transport that sends each request through the upstream proxy `proxies.for_target` names
+    (discover.proxies), or directly through `guarded_transport` when none applies (NO_PROXY).
+    A proxied request's host is resolved here first and refused when it is internal; a name
+    this machine cannot resolve is left to the proxy, which does its own DNS."""
+    import httpx
+
+    direct = guarded_transport(policy, **kwargs)
+    via: dict[str, httpx.AsyncHTTPTransport] = {}
+
+    class ProxiedTransport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            host = request.url.host
+            proxy = proxies.for_target(request.url.scheme, host)
+            if proxy is None:
+                return await direct.handle_async_request(request)
+            port = request.url.port or (443 if request.url.scheme == "https" else 80)
+            try:
+                await policy.aresolve(host, port)
+            except EgressBlocked as exc:
+                raise blocked_request(exc, request) from exc
+            except OSError:
+                pass   # unknown here; the proxy resolves it
+            transport = via.get(proxy)
+            if transport is None:
+                transport = via[proxy] = httpx.AsyncHTTPTransport(proxy=proxy, **kwargs)
+            return await transport.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await direct.aclose()
+            for transport in via.values():
+                await transport.aclose()
+
+    return ProxiedTransport()
 
 
 def blocked_request(exc: EgressBlocked, request: "httpx.Request") -> Exception:

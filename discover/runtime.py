@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from discover.browser import BrowserSession
     from discover.egress_proxy import EgressProxy
     from discover.net import EgressPolicy, Resolver
+    from discover.proxies import Proxies
     from discover.webworld.server import WorldServer
     from discover.webworld.world import World
 
@@ -36,6 +37,7 @@ class Runtime:
         self._resolver = resolver
         self._policy: EgressPolicy | None = None
         self.egress_proxy: EgressProxy | None = None
+        self._proxies: Proxies | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> "Runtime":
@@ -82,12 +84,21 @@ class Runtime:
             self._policy = EgressPolicy.from_settings(self.settings, resolver=self._resolver)
         return self._policy
 
+    @property
+    def proxies(self) -> "Proxies":
+        """The user's upstream proxies (--proxy, HTTP_PROXY, ...); none inside an offline world."""
+        if self._proxies is None:
+            from discover.proxies import Proxies
+
+            self._proxies = Proxies() if self.world is not None else Proxies.from_settings(self.settings)
+        return self._proxies
+
     def http_client(self, **kwargs: Any) -> "httpx.AsyncClient":
         """An AsyncClient for this network. Redirects are not followed unless asked for; every
         connection is checked against the egress policy at connect time."""
         import httpx
 
-        from discover.net import ACCEPT_ENCODING, guarded_transport
+        from discover.net import ACCEPT_ENCODING, guarded_transport, proxied_transport
 
         limits = httpx.Limits(max_connections=self.settings.concurrency * 2,
                               max_keepalive_connections=self.settings.concurrency)
@@ -101,6 +112,8 @@ class Runtime:
 
             transport: httpx.AsyncBaseTransport = AsyncWorldTransport(
                 self.world, (self.server.host, self.server.port), limits=limits, policy=self.policy)
+        elif self.proxies.active:
+            transport = proxied_transport(self.policy, self.proxies, http2=_h2_available(), limits=limits)
         else:
             transport = guarded_transport(self.policy, http2=_h2_available(), limits=limits)
         return httpx.AsyncClient(transport=transport, **kwargs)
@@ -117,7 +130,7 @@ class Runtime:
                     from discover.egress_proxy import EgressProxy
 
                     if self.egress_proxy is None:
-                        self.egress_proxy = EgressProxy(self.policy).start()
+                        self.egress_proxy = EgressProxy(self.policy, upstream=self.proxies).start()
                     proxy_flags = self.egress_proxy.chromium_flags()
                 session = BrowserSession(
                     executable=self.settings.browser, endpoint=self.settings.browser_endpoint,

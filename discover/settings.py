@@ -92,6 +92,11 @@ class Settings:
     allow_private: bool = False
     #: Internal networks always allowed, comma-separated (e.g. "10.20.0.0/16, 192.168.1.7").
     allow_networks: str = ""
+    #: Upstream proxies, comma-separated (`--proxy`, repeatable): http:// URLs, credentials allowed
+    #: (http://user:pass@host:3128). Each host, and so each search engine, always goes through the same
+    #: one of them. Empty: the HTTP_PROXY / HTTPS_PROXY variables, if set. NO_PROXY hosts go direct either
+    #: way; inside a --web world no proxy is used.
+    proxy: str = ""
 
     # --- scoring -----------------------------------------------------------------------
     weights_relevance: float = 0.5
@@ -196,6 +201,10 @@ def _validated(s: Settings) -> Settings:
             parse_networks(s.allow_networks)
         except ValueError as exc:
             raise ConfigError(f"allow_networks: {exc}", hint='e.g. "10.20.0.0/16, 192.168.1.7"') from None
+    if s.proxy.strip():
+        from discover.proxies import parse_proxy_list
+
+        parse_proxy_list(s.proxy)
     if s.per_host_concurrency > s.concurrency:
         raise ConfigError("per_host_concurrency cannot exceed concurrency")
     if s.engine.strip() and not s.engines():
@@ -244,5 +253,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None, *, env: Mapping[st
 
 
 def describe(s: Settings) -> dict[str, Any]:
-    """Settings as a plain dict (for `discover doctor` / `--json`); nothing secret lives here."""
-    return dataclasses.asdict(s)
+    """Settings as a plain dict (for `discover doctor` / `--json`), proxy passwords masked."""
+    out = dataclasses.asdict(s)
+    if s.proxy:
+        from discover.proxies import redact
+
+        # a proxy URL may carry a password
+        out["proxy"] = ",".join(redact(p.strip()) for p in s.proxy.split(",") if p.strip())
+    return out

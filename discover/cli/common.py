@@ -70,6 +70,10 @@ AllowPrivateOpt = Annotated[bool | None, typer.Option(
     "--allow-private", help="Let pages lead requests to loopback, private and link-local addresses (to "
                             "audit your own intranet); otherwise such links are blocked_internal, never fetched "
                             "(env DISCOVER_ALLOW_PRIVATE).", show_default=False)]
+ProxyOpt = Annotated[list[str] | None, typer.Option(
+    "--proxy", help="Send requests through this http:// proxy (user:pass@ allowed); repeat for several: each "
+                    "host and search engine always uses the same one. Default: HTTP_PROXY/HTTPS_PROXY; "
+                    "NO_PROXY hosts go direct (env DISCOVER_PROXY, comma-separated).", show_default=False)]
 DeadlineOpt = Annotated[float | None, typer.Option(
     "--deadline", min=0.0, help="Seconds the whole command may take; then it stops and prints what it has "
                                 "(0 = no limit; default 600, env DISCOVER_DEADLINE).", show_default=False)]
@@ -79,6 +83,8 @@ def make_settings(**flags: Any) -> Settings:
     """Settings from defaults < config < env < these flags (None = not given)."""
     if isinstance(flags.get("web"), Path):
         flags["web"] = str(flags["web"])
+    if isinstance(flags.get("proxy"), list):   # --proxy is repeatable; the setting is comma-separated
+        flags["proxy"] = ",".join(p.strip() for p in flags["proxy"] if p.strip()) or None
     return load_settings(flags)
 
 

@@ -15,7 +15,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt, IncludeRejectedOpt,
+    AllowPrivateOpt, ProxyOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt, IncludeRejectedOpt,
     IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, TypesOpt, WebOpt, WideOpt, console, make_settings,
     print_json, print_ranked, print_table, progress, run_async,
 )
@@ -188,6 +188,7 @@ def run(
     include_hidden: IncludeHiddenOpt = False,
     ignore_robots: Annotated[bool | None, typer.Option("--ignore-robots", help="Do not honour robots.txt.")] = None,
     allow_private: AllowPrivateOpt = None,
+    proxy: ProxyOpt = None,
     web: WebOpt = None,
     db: DbOpt = None,
     browser: BrowserOpt = None,
@@ -204,7 +205,7 @@ def run(
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots,
-                             allow_private=allow_private)
+                             allow_private=allow_private, proxy=proxy)
     # Check what can be checked before minutes of searching, not after.
     for item in about or ():
         if not item.startswith(("http://", "https://")) and not Path(item).expanduser().is_file():

@@ -10,7 +10,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, DeadlineOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json,
+    AllowPrivateOpt, ProxyOpt, DeadlineOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json,
     print_jsonl, print_table, run_async,
 )
 from discover.records import FetchOutcome, LinkClass
@@ -34,6 +34,7 @@ def links(
     timeout: TimeoutOpt = None,
     deadline: DeadlineOpt = None,
     allow_private: AllowPrivateOpt = None,
+    proxy: ProxyOpt = None,
     as_jsonl: JsonlOpt = False,
     wide: WideOpt = False,
 ) -> None:
@@ -43,7 +44,7 @@ def links(
     """  # noqa: E501 - one paragraph, so --help does not break the line mid-sentence
     from discover.errors import FetchError
 
-    settings = make_settings(web=web, timeout=timeout, deadline=deadline, allow_private=allow_private)
+    settings = make_settings(web=web, timeout=timeout, deadline=deadline, allow_private=allow_private, proxy=proxy)
     result = run_async(_check_pages(settings, urls, internal))
     checks, failures = result.checks, result.failures
     from rich.markup import escape
@@ -125,6 +126,7 @@ def audit(
     timeout: TimeoutOpt = None,
     deadline: DeadlineOpt = None,
     allow_private: AllowPrivateOpt = None,
+    proxy: ProxyOpt = None,
 ) -> None:
     """Audit your own site for what wastes backlinks: broken links, redirect chains and loops, linked 404s, canonical problems, www/https variants, duplicate pages, slow and non-mobile pages.
 
@@ -134,7 +136,7 @@ def audit(
     from discover.links.audit import audit_site
     from discover.runtime import Runtime
 
-    settings = make_settings(web=web, timeout=timeout, deadline=deadline, allow_private=allow_private)
+    settings = make_settings(web=web, timeout=timeout, deadline=deadline, allow_private=allow_private, proxy=proxy)
 
     async def go():
         async with Runtime(settings) as runtime:

@@ -9,7 +9,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, BrowserOpt, EndpointOpt, HeadedOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings,
+    AllowPrivateOpt, ProxyOpt, BrowserOpt, EndpointOpt, HeadedOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings,
     print_json, print_jsonl, print_table, run_async,
 )
 from discover.errors import InputError
@@ -97,6 +97,7 @@ def page(
     web: WebOpt = None,
     ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Fetch pages robots.txt disallows.")] = False,
     allow_private: AllowPrivateOpt = None,
+    proxy: ProxyOpt = None,
     no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Do not follow contact/about pages for contacts.")] = False,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0.1, help="Seconds per request.",
                                                   show_default=False)] = None,
@@ -113,7 +114,7 @@ def page(
     targets = _read_urls(urls, from_file)
     settings = make_settings(web=web, ignore_robots=True if ignore_robots else None, timeout=timeout,
                              browser=browser, browser_endpoint=browser_endpoint, headed=headed,
-                             allow_private=allow_private)
+                             allow_private=allow_private, proxy=proxy)
     rows = run_async(analyse_pages(settings, targets, enrich=not no_enrich))
     if as_json:
         # one document: the page's object for one URL (as always), a list for several

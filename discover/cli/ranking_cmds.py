@@ -10,7 +10,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, BrowserOpt, DbOpt, GeoOpt, JsonOpt, TypesOpt, WebOpt, console, make_settings, print_json,
+    AllowPrivateOpt, ProxyOpt, BrowserOpt, DbOpt, GeoOpt, JsonOpt, TypesOpt, WebOpt, console, make_settings, print_json,
     print_table, progress, run_async,
 )
 from discover.errors import InputError
@@ -163,6 +163,7 @@ def explain(
     db: DbOpt = None,
     browser: BrowserOpt = None,
     allow_private: AllowPrivateOpt = None,
+    proxy: ProxyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Why a prospect ranks where it does: topic terms, place and distance, type evidence, quality."""
@@ -170,7 +171,7 @@ def explain(
         raise InputError("the URL is empty", hint="give the prospect's page URL, e.g. http://example.com/resources")
     if niche and not url.startswith(("http://", "https://")):
         raise InputError(f"not an http(s) URL: {url}", hint="URLs start with http:// or https://")
-    settings = make_settings(web=web, db=db, browser=browser, allow_private=allow_private)
+    settings = make_settings(web=web, db=db, browser=browser, allow_private=allow_private, proxy=proxy)
     data: dict | None = None
     if not niche:
         from discover.store import Store

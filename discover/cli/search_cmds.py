@@ -9,7 +9,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
+    AllowPrivateOpt, ProxyOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
     make_settings, print_json, print_table, run_async,
 )
 from discover.errors import InputError, SearchBlocked, SearchError
@@ -100,6 +100,7 @@ def search(
     browser: BrowserOpt = None,
     browser_endpoint: EndpointOpt = None,
     allow_private: AllowPrivateOpt = None,
+    proxy: ProxyOpt = None,
     captcha: Annotated[bool, typer.Option("--captcha", hidden=True,
                                           help="Offline only: the local engine answers with a captcha.")] = False,
     as_json: JsonOpt = False,
@@ -112,7 +113,7 @@ def search(
     if not query.strip():
         raise InputError("the query is empty")
     settings = make_settings(engine=engine, pages=pages, web=web, headed=headed, browser=browser,
-                             browser_endpoint=browser_endpoint, allow_private=allow_private)
+                             browser_endpoint=browser_endpoint, allow_private=allow_private, proxy=proxy)
     engines = settings.engines()
 
     async def go() -> list:
