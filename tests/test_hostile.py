@@ -534,8 +534,8 @@ def test_a_second_ctrl_c_exits_at_once_and_the_run_resumes(hostile, tmp_path):
     kept = _count(db, "select count(*) from pages")
     assert kept >= 3
 
-    r = _cli(tmp_path, "run", "--resume", "--json", timeout=180, DISCOVER_TIMEOUT="3",
-             DISCOVER_PAGE_DEADLINE="15")
+    r = _cli(tmp_path, "run", "--resume", "--json", timeout=180, DISCOVER_TIMEOUT="2",
+             DISCOVER_PAGE_DEADLINE="10", DISCOVER_RETRIES="0")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)
     with sqlite3.connect(db) as conn:
