@@ -610,12 +610,13 @@ class Fetcher:
 
         from discover.budgets import bounded
 
-        for attempt in range(3):
+        for attempt in range(5):
             try:
                 return await bounded(page.content(), budget, "reading the rendered page")
             except PWError as exc:
-                if "navigating" not in str(exc) or attempt == 2:
+                if "navigating" not in str(exc) or attempt == 4:
                     raise
+                await asyncio.sleep(0.2 * (attempt + 1))   # the new document may not have started yet
                 try:
                     await bounded(page.wait_for_load_state("load", timeout=budget * 1000), budget + 2,
                                   "waiting for a navigation to end")
