@@ -8,6 +8,13 @@ domain)` to flag or hide sites already in the ledger.
 The guard (`follow_ups`) says who is due the one follow-up: contacted at least
 `followup_after_days` ago, no reply, fewer than `max_followups` follow-ups so far and fewer
 than `max_touches` touches in `touch_window_days`. Everyone else is refused, with the reason.
+
+Before outreach comes review (`discover review`): a site is `approved` or `rejected` (with a
+reason) for a niche, and a page's type may be corrected. Decisions live in the store's review
+table; `ledger_view(store)` folds them with the outreach events into one status per site and
+niche, and `visible(status, ...)` is the one rule of which statuses a shortlist shows: new and
+approved sites by default, a status asked for by name, never a do-not-contact site. Type
+corrections are the labelled examples `discover train` learns from.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ import csv
 import io
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Collection
 
 from discover.errors import InputError
 from discover.settings import Settings
@@ -30,6 +38,35 @@ if TYPE_CHECKING:
 STATUSES = ("contacted", "followed_up", "replied", "won", "lost", "do_not_contact")
 TOUCHES = ("contacted", "followed_up")      # events that are a message we sent
 CLOSED = ("replied", "won", "lost", "do_not_contact")
+#: Review decisions on a site (per niche); "retyped" rows of the review table correct a page's type.
+REVIEW_STATUSES = ("approved", "rejected")
+RETYPED = "retyped"
+#: The pseudo-status of a site nobody has decided on yet (for `--status new`).
+NEW = "new"
+#: Statuses a shortlist shows without being asked: undecided, approved, and a site of which
+#: only one address is suppressed (that address is removed).
+SHOWN_BY_DEFAULT = ("", "approved", "email_suppressed")
+#: Never shown, whatever is asked.
+NEVER_SHOW = ("do_not_contact",)
+#: Every status a shortlist can be filtered on.
+FILTER_STATUSES = (NEW, *REVIEW_STATUSES, *STATUSES[:-1], "email_suppressed")
+
+
+class RejectReason(StrEnum):
+    """The reasons offered when rejecting; any short text is accepted too."""
+
+    OFF_TOPIC = "off-topic"
+    WRONG_PLACE = "wrong place"
+    LOW_QUALITY = "low quality"
+    SPAM = "spam"
+    NO_LINK = "no link opportunity"
+    COMPETITOR = "competitor"
+
+
+#: Rejections that say the page is about something else: only these teach the topic profile
+#: (a spammy or competing site can be perfectly on topic).
+TOPIC_REASONS = frozenset({RejectReason.OFF_TOPIC.value})
+MAX_REASON = 200
 DAY = 86400.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: A host name: labels of letters (any script), digits and hyphens, with at least one dot.
@@ -119,6 +156,135 @@ def ledger_status(store: "Store", domain: str) -> str:
     return ledger_statuses(store).get(registrable_domain(domain) or domain, "")
 
 
+@dataclass
+class LedgerView:
+    """The ledger and the review decisions folded once, for filtering many prospects."""
+
+    outreach: dict[str, str] = field(default_factory=dict)                    # domain → ledger_statuses()
+    decisions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)   # (niche, domain) → row
+    types: dict[str, dict[str, Any]] = field(default_factory=dict)            # canonical page URL → retyped row
+
+    def decision(self, domain: str, niche: str = "") -> dict[str, Any] | None:
+        """The latest approve/reject of the site for this niche (or for every niche)."""
+        mine, every = self.decisions.get((niche, domain)), self.decisions.get(("", domain))
+        if mine and every:
+            return mine if (mine["at"], mine["id"]) >= (every["at"], every["id"]) else every
+        return mine or every
+
+    def status(self, domain: str, niche: str = "") -> str:
+        """do-not-contact, then the outreach status, then the review decision, then an email flag."""
+        out = self.outreach.get(domain, "")
+        if out and out != "email_suppressed":
+            return out
+        d = self.decision(domain, niche)
+        return d["decision"] if d else out
+
+    def corrected_type(self, url: str) -> str:
+        from discover.store.urls import canonical_url
+
+        row = self.types.get(canonical_url(url))
+        return row["type"] if row else ""
+
+
+def ledger_view(store: "Store") -> LedgerView:
+    from discover.store.urls import canonical_url
+
+    view = LedgerView(outreach=ledger_statuses(store))
+    for row in store.reviews():   # oldest first: the latest wins
+        if row["decision"] in REVIEW_STATUSES:
+            view.decisions[(row["niche"], row["domain"])] = row
+        elif row["decision"] == RETYPED and row["url"]:
+            view.types[canonical_url(row["url"])] = row
+    return view
+
+
+def visible(status: str, *, show_contacted: bool = False, statuses: Collection[str] | None = None) -> bool:
+    """Whether a prospect with this ledger status may be shown (the one rule for run, shortlist, push).
+
+    `statuses`: only these (NEW for undecided), shown even if normally hidden; otherwise the
+    undecided and approved ones, plus every other status with `show_contacted`.
+    """
+    if status in NEVER_SHOW:
+        return False
+    if statuses is not None:
+        return (status or NEW) in statuses
+    return status in SHOWN_BY_DEFAULT or show_contacted
+
+
+def parse_statuses(text: str | None) -> tuple[str, ...] | None:
+    """`--status approved,new` → the statuses; None when not given."""
+    if text is None:
+        return None
+    wanted = tuple(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
+    unknown = [t for t in wanted if t not in FILTER_STATUSES]
+    if unknown or not wanted:
+        raise InputError(f"unknown status {', '.join(unknown) or repr(text)}",
+                         hint="one or more of " + ", ".join(FILTER_STATUSES))
+    return wanted
+
+
+def _reason(text: str) -> str:
+    reason = " ".join((text or "").split())
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise InputError(f"a rejection reason is short plain text (at most {MAX_REASON} characters)")
+    return reason
+
+
+def decide(store: "Store", target: str, decision: str, *, niche: str = "", reason: str = "", url: str = "",
+           now: float | None = None) -> int:
+    """Approve or reject a site for a niche ("" = every niche); returns the decision's id (for undo)."""
+    if decision not in REVIEW_STATUSES:
+        raise InputError(f"unknown decision {decision!r}", hint="approved or rejected")
+    domain = normalise_domain(target)
+    reason = _reason(reason)
+    if decision == "rejected" and not reason:
+        raise InputError("a rejection needs a reason", hint="e.g. " + ", ".join(r.value for r in RejectReason))
+    return store.add_review(domain, decision, niche=niche, url=url, reason=reason if decision == "rejected" else "",
+                            at=time.time() if now is None else now)
+
+
+def correct_type(store: "Store", url: str, ptype: str, *, was: str = "", niche: str = "",
+                 now: float | None = None) -> int:
+    """Record the right type of a page (a labelled example); returns its id (for undo)."""
+    from discover.records import PROSPECT_TYPES
+
+    if ptype not in PROSPECT_TYPES:
+        raise InputError(f"unknown prospect type {ptype!r}", hint="choose from " + ", ".join(PROSPECT_TYPES))
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"not a page URL: {url!r}")
+    return store.add_review(normalise_domain(url), RETYPED, niche=niche, url=url, type=ptype, was=was,
+                            at=time.time() if now is None else now)
+
+
+def undo(store: "Store", review_id: int) -> bool:
+    """Take back one review decision (the review page's `u`)."""
+    return store.delete_review(review_id)
+
+
+def labelled_pages(store: "Store") -> dict[str, str]:
+    """page URL → the type the user gave it (latest correction per page)."""
+    return {row["url"]: row["type"] for row in ledger_view(store).types.values()}
+
+
+def topic_feedback(store: "Store", niche: str) -> tuple[list[str], list[str]]:
+    """Texts of the pages approved for this niche, and of those rejected as off-topic (for the topic profile)."""
+    from discover.relevance import TopicDoc
+
+    view = ledger_view(store)
+    pos: list[str] = []
+    neg: list[str] = []
+    chosen = [(row, row["decision"] == "approved") for (n, _d), row in view.decisions.items()
+              if n == niche and row["url"] and (row["decision"] == "approved" or row["reason"] in TOPIC_REASONS)]
+    pages = store.page_rows(row["url"] for row, _ in chosen)
+    for row, good in chosen:
+        ext = (pages.get(row["url"]) or {}).get("extraction") or {}
+        text = TopicDoc(title=ext.get("title", ""), text=ext.get("text") or ext.get("full_text", ""),
+                        description=ext.get("description", "")).render()
+        if text.strip(" ."):
+            (pos if good else neg).append(text)
+    return pos, neg
+
+
 def suppressed_emails(store: "Store") -> set[str]:
     return _suppressed(store)[1]
 
@@ -162,10 +328,14 @@ def due(store: "Store", settings: Settings, now: float | None = None) -> list[Fo
 
 
 def mark(store: "Store", target: str, status: str, settings: Settings, *, note: str = "",
-         now: float | None = None) -> str:
-    """Record an outreach event; refuses touches that the etiquette forbids. Returns the domain."""
+         now: float | None = None, niche: str = "") -> str:
+    """Record an outreach event or a review decision; refuses touches that the etiquette forbids.
+    Returns the domain."""
+    if status in REVIEW_STATUSES:
+        decide(store, target, status, niche=niche, reason=note, now=now)
+        return normalise_domain(target)
     if status not in STATUSES:
-        raise InputError(f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES))
+        raise InputError(f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES + REVIEW_STATUSES))
     domain = normalise_domain(target)
     email = target.strip().lower() if _EMAIL.match(target.strip()) else ""
     now = time.time() if now is None else now

@@ -231,7 +231,11 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     # 11: score -----------------------------------------------------------------------------
     summary["stage"] = "score"
     cands = list(candidates.values())
-    scores = _score(cands, keyword, target, types, settings, about_texts, summary.get("expansion_terms", []))
+    approved, rejected = _judged_texts(store, keyword)
+    if approved or rejected:
+        summary["review_feedback"] = {"approved": len(approved), "rejected_off_topic": len(rejected)}
+    scores = _score(cands, keyword, target, types, settings, about_texts, summary.get("expansion_terms", []),
+                    approved, rejected)
     result.candidates = cands
 
     # 12: prospects, ledger, store ------------------------------------------------------------
@@ -286,8 +290,10 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
     from discover.classify import classify
     from discover.extract import extract
     from discover.domains import registrable_domain
+    from discover.store.urls import canonical_url
 
     summary["stage"] = "fetch"
+    labels = _user_labels(store)
     by_url = {f.url: f for f in fused[:limit]}
     urls = list(by_url)
     done = 0
@@ -312,10 +318,24 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
         if store is not None:
             store.save_page(run_id, fr, extraction, classification)
         url = fr.final_url or fr.url
+        label = labels.get(canonical_url(url)) or labels.get(canonical_url(fr.url))
+        if label:   # the user's word beats the model's (the store keeps the model's, for `discover train`)
+            classification = Classification(label, 1.0, ["as you labelled it in review",
+                                                          *[e for e in classification.evidence if e.startswith("model:")]])
         candidates[url] = Candidate(
             url=url, domain=registrable_domain(url), extraction=extraction, classification=classification,
             html=fr.html, found_by_types=tuple(hit.types),
             found_by=tuple(f"{engine}: {query}" for engine, query, _rank in hit.found_by))
+
+
+def _user_labels(store) -> dict[str, str]:
+    """Canonical page URL → the type the user gave it in review."""
+    if store is None:
+        return {}
+    from discover.ledger import labelled_pages
+    from discover.store.urls import canonical_url
+
+    return {canonical_url(u): t for u, t in labelled_pages(store).items()}
 
 
 async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
@@ -408,12 +428,23 @@ async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
     return texts
 
 
+def _judged_texts(store, keyword: str) -> tuple[list[str], list[str]]:
+    """Pages the user approved, and rejected as off-topic, for this niche in review."""
+    if store is None:
+        return [], []
+    from discover.ledger import topic_feedback
+
+    return topic_feedback(store, keyword)
+
+
 def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
-           about_texts: list[str], expansions: list[str]) -> list[Score]:
+           about_texts: list[str], expansions: list[str], approved: list[str] = (),
+           rejected: list[str] = ()) -> list[Score]:
     from discover.score import score_candidates
 
     return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
-                            about_texts=about_texts, expansions=expansions)
+                            about_texts=about_texts, expansions=expansions, approved=approved,
+                            rejected=rejected)
 
 
 def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
@@ -492,15 +523,12 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
 
 
 def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
-    hidden: dict[str, int] = defaultdict(int)
-    statuses: dict[str, str] = {}
-    if store is not None:
-        from discover.ledger import ledger_statuses, suppressed_emails
+    from discover.ledger import LedgerView, ledger_view, suppressed_emails, visible
 
-        ledger = ledger_statuses(store)
-        emails = suppressed_emails(store)
-        statuses = {p.domain: ledger.get(p.domain) or ("do_not_contact" if p.email and p.email.lower() in emails else "")
-                    for p in prospects}
+    hidden: dict[str, int] = defaultdict(int)
+    view, emails = (ledger_view(store), suppressed_emails(store)) if store is not None else (LedgerView(), set())
+    statuses = {p.domain: view.status(p.domain, p.niche)
+                or ("do_not_contact" if p.email and p.email.lower() in emails else "") for p in prospects}
     from discover.domains import registrable_domain
 
     # The user's own site (--about URL) is never a prospect for them.
@@ -514,7 +542,7 @@ def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result:
         if p.spam and not request.include_spam:
             hidden["spam"] += 1
             continue
-        if p.ledger_status and not request.show_contacted:
+        if not visible(p.ledger_status, show_contacted=request.show_contacted):
             hidden[p.ledger_status] += 1
             continue
         kept.append(p)

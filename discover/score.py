@@ -163,11 +163,13 @@ def _geo_phrase(m: GeoMatch, target: Place | None) -> str:
 def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: Place | None,
                      types: tuple[str, ...] = (), settings: Settings | None = None,
                      about_texts: Sequence[str] = (), expansions: Sequence[str] = (),
-                     model: TopicModel | None = None) -> list[Score]:
+                     model: TopicModel | None = None, approved: Sequence[str] = (),
+                     rejected: Sequence[str] = ()) -> list[Score]:
     """One Score per candidate, in the input order (sort by `.total` to rank).
 
     `model`: an already fitted TopicModel to reuse (e.g. scoring one page against a stored run);
-    by default one is fitted on these candidates plus the niche profile.
+    by default one is fitted on these candidates plus the niche profile. `approved` / `rejected`:
+    texts of pages the user judged in review (relevance feedback, see discover.relevance).
     """
     settings = settings or Settings()
     if not candidates:
@@ -177,7 +179,8 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
     if model is None:
         model = TopicModel(feedback_exclude=_place_words(target))
         try:
-            topic, all_terms = model.fit_score_with_terms(profile_text(keyword, expansions, about_texts), docs, 5)
+            topic, all_terms = model.fit_score_with_terms(profile_text(keyword, expansions, about_texts), docs, 5,
+                                                          approved=approved, rejected=rejected)
         except ValueError:
             raise InputError(f"the keyword {keyword!r} has no words to match pages on",
                              hint="use the niche's own words, e.g. \"maternity clothes\"") from None

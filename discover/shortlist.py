@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 COLUMNS = ("domain", "url", "type", "score", "relevance", "geo_tier", "quality", "why", "email", "email_kind",
            "contact_page", "social", "broken_links", "pitch", "title", "deadline", "other_urls", "ledger_status",
            "niche")
-#: Always hidden, even with --show-contacted.
-NEVER_SHOW = ("do_not_contact",)
 
 
 def _topic(p: Prospect) -> str:
@@ -84,13 +82,16 @@ def shortlist_row(p: Prospect) -> dict[str, Any]:
 
 def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
                      top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
-                     include_spam: bool = False, show_contacted: bool = False) -> list[Prospect]:
+                     include_spam: bool = False, show_contacted: bool = False,
+                     statuses: Iterable[str] | None = None) -> list[Prospect]:
     """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
 
-    Sites in the outreach ledger are hidden unless `show_contacted`; do-not-contact sites are always
-    hidden; a suppressed email address is removed from its prospect.
+    Which ledger statuses are shown is `discover.ledger.visible`: undecided and approved sites by
+    default, every status but do-not-contact with `show_contacted`, exactly `statuses` when given
+    ("new" = undecided). A type corrected in review replaces the tool's; a suppressed email
+    address is removed from its prospect.
     """
-    from discover.ledger import ledger_statuses, suppressed_emails
+    from discover.ledger import ledger_view, suppressed_emails, visible
 
     if run_id is None and niche is None:
         last = store.last_run()
@@ -111,13 +112,20 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
                              hint="choose from " + ", ".join(PROSPECT_TYPES))
     if min_score is not None and not math.isfinite(min_score):
         raise InputError(f"--min-score must be a number, got {min_score}")
-    statuses = ledger_statuses(store)
+    wanted = set(statuses) if statuses is not None else None
+    view = ledger_view(store)
     emails = suppressed_emails(store)
     out = []
-    for p in store.prospects(run_id=run_id, niche=niche, types=list(types) if types else None,
+    for p in store.prospects(run_id=run_id, niche=niche, types=None if view.types else types,
                              min_score=min_score, include_spam=include_spam):
-        status = statuses.get(p.domain, "")
-        if status in NEVER_SHOW or (status and status != "email_suppressed" and not show_contacted):
+        status = view.status(p.domain, p.niche)
+        if not visible(status, show_contacted=show_contacted, statuses=wanted):
+            continue
+        fixed = view.corrected_type(p.url)
+        if fixed and fixed != p.type:
+            p.type, p.pitch = fixed, ""
+            p.explanation = {**p.explanation, "type_corrected": True}
+        if types and p.type not in types:
             continue
         p.ledger_status = status
         if p.email and p.email.lower() in emails:

@@ -31,7 +31,7 @@ def test_init_stores_params_only_and_fit_returns_self():
     m = TopicModel(ngram_range=(1, 1), feedback_docs=2)
     assert m.get_params() == {
         "ngram_range": (1, 1), "feedback_docs": 2, "feedback_weight": 0.5, "feedback_terms": 40,
-        "saturation": 0.12, "feedback_exclude": ()}
+        "saturation": 0.12, "feedback_exclude": (), "approved_weight": 0.75, "rejected_weight": 0.15}
     assert not [k for k in vars(m) if k.endswith("_")]
     assert m.fit(profile_text("maternity clothes"), MATERNITY) is m
     assert hasattr(m, "profile_")

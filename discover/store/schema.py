@@ -209,5 +209,23 @@ outbox = sa.Table(
     sa.Index("ix_outbox_status", "status"),
 )
 
+# Added by migration 4: review decisions (approve / reject with a reason / correct the type).
+# Folded with the outreach events by discover.ledger; retype rows are the labelled examples
+# `discover train` learns from.
+review = sa.Table(
+    "review", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("niche", sa.Text, nullable=False, default=""),     # "" = every niche
+    sa.Column("domain", sa.String(255), nullable=False),
+    sa.Column("url", sa.Text, nullable=False, default=""),
+    sa.Column("decision", sa.String(20), nullable=False),       # approved | rejected | retyped
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("type", sa.String(40), nullable=False, default=""),   # the corrected type (retyped)
+    sa.Column("was", sa.String(40), nullable=False, default=""),    # the type the tool gave
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index("ix_review_domain", "domain", "at"),
+    sa.Index("ix_review_url", "url"),
+)
+
 V1_TABLES = (runs, queries, serp_results, pages, sites, links, contacts, prospects, outreach,
              suppression, footprint_stats, serp_cache)

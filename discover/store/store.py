@@ -610,6 +610,47 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
+    def add_review(self, domain: str, decision: str, *, niche: str = "", url: str = "", reason: str = "",
+                   type: str = "", was: str = "", at: float | None = None) -> int:
+        """Record one review decision; returns its id (for undo)."""
+        with self.engine.begin() as conn:
+            res = conn.execute(sa.insert(s.review).values(
+                domain=domain, decision=decision, niche=niche, url=url, reason=reason, type=type, was=was,
+                at=time.time() if at is None else at))
+            return int(res.inserted_primary_key[0])
+
+    def delete_review(self, review_id: int) -> bool:
+        with self.engine.begin() as conn:
+            return bool(conn.execute(sa.delete(s.review).where(s.review.c.id == review_id)).rowcount)
+
+    def reviews(self, *, decision: str | None = None, niche: str | None = None) -> list[dict[str, Any]]:
+        """Review decisions, oldest first."""
+        rt = s.review
+        q = sa.select(rt).order_by(rt.c.at, rt.c.id)
+        if decision is not None:
+            q = q.where(rt.c.decision == decision)
+        if niche is not None:
+            q = q.where(rt.c.niche == niche)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def page_rows(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """url → {url, final_url, extraction, classification} for stored pages whose URL or final URL is listed."""
+        urls = list(dict.fromkeys(u for u in urls if u))
+        pt = s.pages
+        out: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(urls), 500):
+                chunk = urls[i:i + 500]
+                q = sa.select(pt.c.url, pt.c.final_url, pt.c.extraction, pt.c.classification).where(
+                    sa.or_(pt.c.url.in_(chunk), pt.c.final_url.in_(chunk)))
+                for row in conn.execute(q):
+                    d = dict(row._mapping)
+                    for key in (row.url, row.final_url):
+                        if key:
+                            out.setdefault(key, d)
+        return out
+
     def add_suppressions(self, entries: Sequence[tuple[str, str, str]], source: str = "") -> int:
         """Add (kind, value, domain) entries; returns how many were new."""
         st = s.suppression
