@@ -551,8 +551,10 @@ def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result:
 
 
 def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
-    good_urls = {p.url for p in prospects if p.score >= 0.5} | {u for p in prospects if p.score >= 0.5
-                                                               for u in p.other_urls}
+    from discover.score import CUTOFF
+
+    good_urls = {p.url for p in prospects if p.score >= CUTOFF} | {u for p in prospects if p.score >= CUTOFF
+                                                                  for u in p.other_urls}
     for o in outcomes:
         if o.cached or not o.query.footprint:
             continue

@@ -35,6 +35,9 @@ SPAM_FACTOR = 0.15
 UNWANTED_TYPE_FACTOR = 0.6
 #: Topic score at which type and quality count fully.
 GATE_AT = 0.5
+#: The line between "worth a look" and the tail: footprints are credited for results above it,
+#: and review shows the prospects nearest to it first (a decision there teaches the most).
+CUTOFF = 0.5
 
 
 def type_fit(ptype: str, confidence: float, types: Sequence[str]) -> float:
@@ -228,4 +231,4 @@ def rank(candidates: Sequence[Candidate], scores: Sequence[Score]) -> list[tuple
     return pairs
 
 
-__all__ = ["DEFAULT_TYPES", "GEO_SCORES", "candidate_geo", "geo_factor", "rank", "score_candidates", "type_fit"]
+__all__ = ["CUTOFF", "DEFAULT_TYPES", "GEO_SCORES", "candidate_geo", "geo_factor", "rank", "score_candidates", "type_fit"]

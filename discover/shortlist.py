@@ -88,8 +88,9 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
 
     Which ledger statuses are shown is `discover.ledger.visible`: undecided and approved sites by
     default, every status but do-not-contact with `show_contacted`, exactly `statuses` when given
-    ("new" = undecided). A type corrected in review replaces the tool's; a suppressed email
-    address is removed from its prospect.
+    ("new" = undecided). Spam-flagged sites only with `include_spam` or when a person approved
+    them. A type corrected in review replaces the tool's; a suppressed email address is removed
+    from its prospect.
     """
     from discover.ledger import ledger_view, suppressed_emails, visible
 
@@ -117,9 +118,11 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
     emails = suppressed_emails(store)
     out = []
     for p in store.prospects(run_id=run_id, niche=niche, types=None if view.types else types,
-                             min_score=min_score, include_spam=include_spam):
+                             min_score=min_score, include_spam=include_spam or bool(view.decisions)):
         status = view.status(p.domain, p.niche)
         if not visible(status, show_contacted=show_contacted, statuses=wanted):
+            continue
+        if p.spam and not include_spam and status != "approved":   # a person's approval beats the spam flag
             continue
         fixed = view.corrected_type(p.url)
         if fixed and fixed != p.type:

@@ -20,6 +20,9 @@ outreach_app = typer.Typer(no_args_is_help=True, help="The outreach ledger: who 
 app.add_typer(outreach_app, name="outreach")
 
 RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest run).", show_default=False)]
+FilterStatusOpt = Annotated[str | None, typer.Option(
+    "--status", help="Only sites with these ledger statuses, comma-separated: new (undecided), approved, rejected, "
+                     "contacted, ... (default: new and approved).", show_default=False)]
 
 
 def _open(db: str | None) -> tuple["Settings", "Store"]:
@@ -52,18 +55,21 @@ def shortlist(
     include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites judged spammy.")] = False,
     show_contacted: Annotated[bool, typer.Option("--show-contacted",
                                                  help="Keep sites already in the outreach ledger (flagged).")] = False,
+    status: FilterStatusOpt = None,
     db: DbOpt = None,
 ) -> None:
     """The ranked, explained shortlist of a run, as a table or a CRM-ready file."""
     from discover.export import export_prospects, get_exporter
+    from discover.ledger import parse_statuses
     from discover.shortlist import select_prospects
 
     get_exporter(fmt)
+    statuses = parse_statuses(status)
     _settings, store = _open(db)
     with store:
         prospects = select_prospects(
             store, run_id=run, niche=niche, top=top, min_score=min_score, include_spam=include_spam,
-            show_contacted=show_contacted,
+            show_contacted=show_contacted, statuses=statuses,
             types=[t.strip() for t in types.split(",") if t.strip()] if types else None)
         n = export_prospects(prospects, fmt, out)
     if out not in (None, "-"):
@@ -77,13 +83,20 @@ def push(
     batch: Annotated[int, typer.Option("--batch", min=1, max=10_000, help="Prospects per request.")] = 100,
     token_env: Annotated[str | None, typer.Option(
         "--token-env", help="Environment variable holding a bearer token (never printed).", show_default=False)] = None,
+    status: FilterStatusOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push."""
-    from discover.errors import ExportError, InputError
-    from discover.push import push as do_push
+    """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push.
 
+    With --status (e.g. approved) only the run's prospects with those ledger statuses are sent,
+    chosen exactly as `discover shortlist --status` chooses them."""
+    from discover.errors import ExportError, InputError
+    from discover.ledger import parse_statuses
+    from discover.push import push as do_push
+    from discover.shortlist import select_prospects
+
+    statuses = parse_statuses(status)
     token = None
     if token_env:
         token = os.environ.get(token_env)
@@ -94,7 +107,9 @@ def push(
     with store:
         if run is not None and store.get_run(run) is None:
             raise InputError(f"no run {run} in this database", hint="check --run and --db")
-        report = do_push(store, webhook, run_id=run, batch=batch, token=token)
+        chosen = (select_prospects(store, run_id=run, statuses=statuses)
+                  if statuses is not None else None)
+        report = do_push(store, webhook, run_id=run, prospects=chosen, batch=batch, token=token)
     data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
             "failed_batches": report.failed_batches, "pending": report.pending, "errors": report.errors}
     if as_json:
@@ -123,15 +138,18 @@ def report(
     console(stderr=True).print(f"wrote {out}")
 
 
-StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost or "
-                                                         "do_not_contact.")]
+StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost, "
+                                                         "do_not_contact; or a review decision: approved, rejected "
+                                                         "(--note gives the reason).")]
 
 
 @outreach_app.command("mark")
 def outreach_mark(
     domain: Annotated[str, typer.Argument(help="The site (domain, URL or an email address there).")],
     status: StatusArg,
-    note: Annotated[str, typer.Option("--note", help="A note for yourself.")] = "",
+    note: Annotated[str, typer.Option("--note", help="A note for yourself (the reason of a rejection).")] = "",
+    niche: Annotated[str, typer.Option("--niche", help="For approved/rejected: the niche it applies to "
+                                                       "(default: every niche).")] = "",
     db: DbOpt = None,
 ) -> None:
     """Record what happened with a site; refuses a second follow-up or a do-not-contact site."""
@@ -139,7 +157,7 @@ def outreach_mark(
 
     settings, store = _open(db)
     with store:
-        d = mark(store, domain, status, settings, note=note)
+        d = mark(store, domain, status, settings, note=note, niche=niche)
     console().print(f"{d}: {status}")
 
 

@@ -227,5 +227,15 @@ review = sa.Table(
     sa.Index("ix_review_url", "url"),
 )
 
+# Added by migration 4 too: a thumbnail of a page as the browser rendered it when it was fetched.
+screenshots = sa.Table(
+    "screenshots", metadata,
+    sa.Column("url", sa.Text, primary_key=True),      # the page's URL as in pages.url
+    sa.Column("png", sa.LargeBinary, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False, default=0),
+    sa.Column("height", sa.Integer, nullable=False, default=0),
+    sa.Column("taken_at", sa.Float, nullable=False),
+)
+
 V1_TABLES = (runs, queries, serp_results, pages, sites, links, contacts, prospects, outreach,
              suppression, footprint_stats, serp_cache)

@@ -634,6 +634,35 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
+    def save_screenshot(self, url: str, png: bytes, width: int = 0, height: int = 0) -> None:
+        """Keep the page's thumbnail (PNG bytes) beside it; the latest replaces an older one."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, s.screenshots, [dict(url=url, png=png, width=width, height=height,
+                                                    taken_at=time.time())], ["url"])
+
+    def get_screenshot(self, url: str) -> bytes | None:
+        """The thumbnail of a page by its URL or final URL."""
+        st, pt = s.screenshots, s.pages
+        with self.engine.connect() as conn:
+            png = conn.execute(sa.select(st.c.png).where(st.c.url == url)).scalar()
+            if png is None:
+                png = conn.execute(sa.select(st.c.png).join(pt, pt.c.url == st.c.url)
+                                   .where(pt.c.final_url == url)).scalar()
+        return bytes(png) if png is not None else None
+
+    def screenshot_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of these page URLs (or final URLs) have a thumbnail."""
+        urls = list(dict.fromkeys(u for u in urls if u))
+        st, pt = s.screenshots, s.pages
+        out: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(urls), 500):
+                chunk = urls[i:i + 500]
+                out.update(conn.execute(sa.select(st.c.url).where(st.c.url.in_(chunk))).scalars())
+                out.update(conn.execute(sa.select(pt.c.final_url).join(st, pt.c.url == st.c.url)
+                                        .where(pt.c.final_url.in_(chunk))).scalars())
+        return out
+
     def page_rows(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         """url → {url, final_url, extraction, classification} for stored pages whose URL or final URL is listed."""
         urls = list(dict.fromkeys(u for u in urls if u))
