@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fetch + extract throughput and memory on a generated web world, against the real local server.
 
-    /work/venv/bin/python bench/bench_fetch.py [--sites 2000 --pages-per-site 5] [--browser-pages 60]
+    python bench/bench_fetch.py [--sites 2000 --pages-per-site 5] [--browser-pages 60]
 
 Prints: static path pages/s (fetch + extract + classify, targets ≥ 50/s on 2 cores), browser
 path pages/s (target ≥ 5/s), and RSS sampled along the run (target < 1 GB, flat).
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.fetch import Fetcher  # noqa: E402
+from discover.pages.fetch import Fetcher  # noqa: E402
 from discover.runtime import Runtime  # noqa: E402
 from discover.settings import load_settings  # noqa: E402
 from discover.webworld.server import WorldServer  # noqa: E402
@@ -61,8 +61,8 @@ def children_rss_mb() -> float:
 
 
 def _analyse(args: tuple[str, str, str]) -> tuple[str, int, int]:
-    from discover.classify import classify
-    from discover.extract import extract
+    from discover.pages.classify import classify
+    from discover.pages.extract import extract
     from discover.records import FetchResult
 
     url, final, html = args
@@ -111,7 +111,7 @@ async def static_run(root: Path, urls: list[str], workers: int, classify_pages: 
 
 
 def _extract_only(args: tuple[str, str, str]) -> tuple[str, int, int]:
-    from discover.extract import extract
+    from discover.pages.extract import extract
     from discover.records import FetchResult
 
     url, final, html = args

@@ -1,6 +1,6 @@
 """Benchmark: parse_mail over 1,000 generated digest emails of varied encodings (target < 10 s).
 
-    /work/venv/bin/python bench/bench_haro.py [--n 1000] [--keep DIR]
+    python bench/bench_haro.py [--n 1000] [--keep DIR]
 
 Digests rotate through: 7bit UTF-8 plain, quoted-printable, base64, windows-1252,
 ISO-8859-1, UTF-8 mislabelled as Latin-1, HTML-only (a heading per query), and

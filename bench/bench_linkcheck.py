@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Link-check throughput: discover's LinkChecker vs LinkChecker (the `linkchecker` CLI) on the same pages.
 
-    /work/venv/bin/python bench/bench_linkcheck.py [--sites 2000] [--pages-per-site 3] [--seed 7]
+    python bench/bench_linkcheck.py [--sites 2000] [--pages-per-site 3] [--seed 7]
 
 1. generate a synthetic world (discover.webworld.generate) of --sites sites and serve it with
    WorldServer on a loopback port;
@@ -33,9 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from discover.extract import extract  # noqa: E402
-from discover.fetch import Fetcher  # noqa: E402
-from discover.linkcheck import LinkChecker, normalise_url  # noqa: E402
+from discover.pages.extract import extract  # noqa: E402
+from discover.pages.fetch import Fetcher  # noqa: E402
+from discover.links.linkcheck import LinkChecker, normalise_url  # noqa: E402
 from discover.runtime import Runtime  # noqa: E402
 from discover.settings import Settings  # noqa: E402
 from discover.webworld.generate import generate_world  # noqa: E402

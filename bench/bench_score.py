@@ -1,6 +1,6 @@
 """Benchmark: score 100,000 synthetic pages (topic model fit + geo + explanations).
 
-Run:  /work/venv/bin/python bench/bench_score.py [--pages 100000] [--words 150]
+Run:  python bench/bench_score.py [--pages 100000] [--words 150]
 Prints wall time per phase and peak RSS. Target: < 20 s and < 2 GB on 2 cores.
 """
 
@@ -13,9 +13,9 @@ import resource
 import sys
 import time
 
-from discover.geo import gazetteer, parse_place
+from discover.rank.geo import gazetteer, parse_place
 from discover.records import Candidate, Classification, Extraction, SiteQuality
-from discover.score import score_candidates
+from discover.rank.score import score_candidates
 from discover.settings import Settings
 
 NICHE = ("maternity clothes dresses jeans bump nursing pregnancy moms baby shower swap boutique "

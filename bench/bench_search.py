@@ -4,7 +4,7 @@ Prints: world generation time, index build time, engine-only queries/s (library 
 through the real local HTTP server (httpx), and queries/s through real Chromium
 (`search_all`, one and three result pages per query).
 
-    /work/venv/bin/python bench/bench_search.py [--sites 2000] [--pages-per-site 5] [--browser-queries 60]
+    python bench/bench_search.py [--sites 2000] [--pages-per-site 5] [--browser-queries 60]
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -24,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from discover.search.serp import parse_serp  # noqa: E402
 
-SERP_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "serp"
+# $DISCOVER_SHARED, else shared/ next to the checkout (as in tests/conftest.py)
+SERP_DIR = Path(os.environ.get("DISCOVER_SHARED") or Path(__file__).resolve().parents[2] / "shared") / "realdata" / "serp"
 
 
 def time_one(html: bytes, engine: str, repeat: int) -> tuple[float, int]:

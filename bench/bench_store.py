@@ -1,6 +1,6 @@
 """Store benchmarks: export 100,000 prospects, and page+link inserts at 0 vs 1,000,000 links.
 
-    /work/venv/bin/python bench/bench_store.py [--db URL] [--prospects 100000] [--links 1000000]
+    python bench/bench_store.py [--db URL] [--prospects 100000] [--links 1000000]
 
 Prints its figures; a temp SQLite file is used unless --db is given.
 """
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from discover.export import export_prospects
+from discover.outreach.export import export_prospects
 from discover.records import Extraction, FetchResult, Link, Prospect
 from discover.store import Store
 

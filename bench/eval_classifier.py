@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Page-type and extraction figures, all on held-out data.
 
-    /work/venv/bin/python bench/eval_classifier.py [--web fixtures/web] [--realdata /work/shared/realdata]
+    python bench/eval_classifier.py [--web fixtures/web] [--realdata DIR]   (default: $DISCOVER_SHARED/realdata)
 
 Prints:
   world     macro-F1 with whole hosts held out (5-fold GroupKFold by host), and leave-one-niche-out
@@ -34,8 +34,8 @@ def _builder():
 
 
 def extraction_figures(realdata: Path) -> dict:
-    from discover.extract import extract
-    from discover.fetch import decode_html
+    from discover.pages.extract import extract
+    from discover.pages.fetch import decode_html
     from discover.records import FetchResult
 
     def norm(s: str) -> str:
@@ -77,11 +77,11 @@ def extraction_figures(realdata: Path) -> dict:
 
 
 def main() -> int:
+    b = _builder()
     ap = argparse.ArgumentParser()
     ap.add_argument("--web", type=Path, default=ROOT / "fixtures" / "web")
-    ap.add_argument("--realdata", type=Path, default=Path("/work/shared/realdata"))
+    ap.add_argument("--realdata", type=Path, default=b.DEFAULT_REALDATA)
     args = ap.parse_args()
-    b = _builder()
     t0 = time.time()
     world = b.load_world(args.web) if (args.web / "labels.csv").is_file() else []
     real = b.load_realdata(args.realdata) if (args.realdata / "pages" / "page_types.csv").is_file() else []

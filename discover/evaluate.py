@@ -112,7 +112,7 @@ def expected_tier(label_geo: str, target_geo: str, nearby_km: float = 60.0) -> s
     if not label_geo.strip():
         # a page that is not about a place: "unknown" (or only its country known) is right
         return {"unknown", "same_country"}
-    from discover.geo import _tier, parse_place
+    from discover.rank.geo import _tier, parse_place
 
     target = parse_place(target_geo)
     try:
@@ -196,8 +196,8 @@ def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche:
         true_t.append(by_url[norm_url(c.url)].type)
         pred_t.append(c.classification.type)
     if geo and candidates:
-        from discover.geo import parse_place
-        from discover.score import candidate_geo
+        from discover.rank.geo import parse_place
+        from discover.rank.score import candidate_geo
 
         # site evidence is shared between pages, so the geo of all candidates is computed together
         matches = candidate_geo(candidates, parse_place(geo), nearby_km)
@@ -328,9 +328,9 @@ def world_candidates(web: str | Path) -> list[Candidate]:
     Used by `discover eval --ranking-only`: it measures ranking alone, apart from search recall
     and fetch behaviour (no server, no browser).
     """
-    from discover.classify import classify
+    from discover.pages.classify import classify
     from discover.domains import registrable_domain
-    from discover.extract import extract
+    from discover.pages.extract import extract
     from discover.records import FetchResult
 
     root = Path(web)
@@ -351,9 +351,9 @@ def world_candidates(web: str | Path) -> list[Candidate]:
 def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequence[str] | None = None,
                           candidates: Sequence[Candidate] | None = None) -> dict[str, Any]:
     """Score every page of the world per niche (no search) and report the same metrics."""
-    from discover.geo import parse_place
+    from discover.rank.geo import parse_place
     from discover.pipeline import WANTED_TYPES, build_prospects
-    from discover.score import score_candidates
+    from discover.rank.score import score_candidates
 
     root = Path(web)
     labels = load_labels(root / "labels.csv")

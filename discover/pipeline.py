@@ -56,6 +56,7 @@ class RunRequest:
     include_spam: bool = False
     show_contacted: bool = False
     resume: bool = False
+    out: str = ""                             # absolute path of the CSV the user asked for ("" = none)
 
 
 @dataclass
@@ -99,7 +100,7 @@ def _validate_keyword(keyword: str) -> str:
         raise InputError(f"the keyword is {len(kw)} characters long; keep it under 200")
     if not any(ch.isalpha() for ch in kw):
         raise InputError(f"the keyword {kw!r} has no letters")
-    from discover.relevance import has_topic_words
+    from discover.rank.relevance import has_topic_words
 
     if not has_topic_words(kw):   # before any search: ranking could not match pages on it
         raise InputError(f"the keyword {kw!r} has no words to match pages on",
@@ -110,7 +111,7 @@ def _validate_keyword(keyword: str) -> str:
 async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Store | None" = None,
                         on_progress: Progress | None = None) -> RunResult:
     """Run the whole pipeline; see the module docstring for the stages."""
-    from discover.geo import parse_place
+    from discover.rank.geo import parse_place
 
     settings = runtime.settings
     keyword = _validate_keyword(request.keyword)
@@ -129,7 +130,9 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
             result.notes.append(f"resuming run {run_id}")
         else:
             run_id = store.start_run(keyword, request.geo or "", types,
-                                     {"engines": engines, "web": settings.web, "request": asdict(request)})
+                                     {"engines": engines, "request": asdict(request),
+                                      # absolute, so --resume from another folder finds the same world
+                                      "web": str(Path(settings.web).expanduser().resolve()) if settings.web else ""})
     result.run_id = run_id
     started = time.monotonic()
     try:
@@ -151,7 +154,7 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
 async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | None, keyword: str,
                       target: Any, types: tuple[str, ...], engines: list[str], request: RunRequest,
                       result: RunResult, progress: Progress) -> None:
-    from discover.fetch import Fetcher, MemoryPageCache
+    from discover.pages.fetch import Fetcher, MemoryPageCache
     from discover.plan import expand_terms, plan_queries
     from discover.search.cache import MemorySerpCache
     from discover.search.merge import fuse
@@ -287,8 +290,8 @@ class _StorePageCache:
 
 async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
                           store, run_id, limit: int, progress: Progress, summary: dict) -> None:
-    from discover.classify import classify
-    from discover.extract import extract
+    from discover.pages.classify import classify
+    from discover.pages.extract import extract
     from discover.domains import registrable_domain
     from discover.store.urls import canonical_url
 
@@ -332,14 +335,14 @@ def _user_labels(store) -> dict[str, str]:
     """Canonical page URL → the type the user gave it in review."""
     if store is None:
         return {}
-    from discover.ledger import labelled_pages
+    from discover.outreach.ledger import labelled_pages
     from discover.store.urls import canonical_url
 
     return {canonical_url(u): t for u, t in labelled_pages(store).items()}
 
 
 async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
-    from discover.contacts import enrich_contacts
+    from discover.pages.contacts import enrich_contacts
 
     todo = [c for c in candidates if c.classification.type not in ("spam", "other")]
     # One contact crawl per site: the best page of a site shares its contacts with the others.
@@ -363,7 +366,7 @@ async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progr
 
 
 async def _check_links(runtime: "Runtime", candidates: list[Candidate], store, progress: Progress) -> None:
-    from discover.linkcheck import LinkChecker
+    from discover.links.linkcheck import LinkChecker
 
     pages = [c for c in candidates if c.classification.type in LINKCHECK_TYPES]
     if not pages:
@@ -383,8 +386,8 @@ async def _check_links(runtime: "Runtime", candidates: list[Candidate], store, p
 
 
 def _assess_quality(candidates: list[Candidate], fetches: list[FetchResult], store) -> None:
-    from discover.authority import authority_scores
-    from discover.quality import assess_site
+    from discover.links.authority import authority_scores
+    from discover.links.quality import assess_site
 
     # The link graph: this run's pages plus every link the store has seen in earlier runs.
     links_by_page: dict[str, list[str]] = defaultdict(list)
@@ -410,7 +413,7 @@ def _assess_quality(candidates: list[Candidate], fetches: list[FetchResult], sto
 
 async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
     """The user's own content (files or pages) that profiles the niche beside the keyword."""
-    from discover.extract import extract
+    from discover.pages.extract import extract
 
     texts = []
     for item in about:
@@ -432,7 +435,7 @@ def _judged_texts(store, keyword: str) -> tuple[list[str], list[str]]:
     """Pages the user approved, and rejected as off-topic, for this niche in review."""
     if store is None:
         return [], []
-    from discover.ledger import topic_feedback
+    from discover.outreach.ledger import topic_feedback
 
     return topic_feedback(store, keyword)
 
@@ -440,7 +443,7 @@ def _judged_texts(store, keyword: str) -> tuple[list[str], list[str]]:
 def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
            about_texts: list[str], expansions: list[str], approved: list[str] = (),
            rejected: list[str] = ()) -> list[Score]:
-    from discover.score import score_candidates
+    from discover.rank.score import score_candidates
 
     return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
                             about_texts=about_texts, expansions=expansions, approved=approved,
@@ -450,8 +453,8 @@ def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, 
 def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
                     types: tuple[str, ...]) -> list[Prospect]:
     """One prospect per site: the best-scoring page kept, the site's other pages attached."""
-    from discover.contacts import best_email
-    from discover.shortlist import pitch_angle
+    from discover.pages.contacts import best_email
+    from discover.outreach.shortlist import pitch_angle
 
     best: dict[str, tuple[Candidate, Score]] = {}
     others: dict[str, list[str]] = defaultdict(list)
@@ -523,7 +526,7 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
 
 
 def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
-    from discover.ledger import LedgerView, ledger_view, suppressed_emails, visible
+    from discover.outreach.ledger import LedgerView, ledger_view, suppressed_emails, visible
 
     hidden: dict[str, int] = defaultdict(int)
     view, emails = (ledger_view(store), suppressed_emails(store)) if store is not None else (LedgerView(), set())
@@ -551,7 +554,7 @@ def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result:
 
 
 def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
-    from discover.score import CUTOFF
+    from discover.rank.score import CUTOFF
 
     good_urls = {p.url for p in prospects if p.score >= CUTOFF} | {u for p in prospects if p.score >= CUTOFF
                                                                   for u in p.other_urls}

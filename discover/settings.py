@@ -115,8 +115,8 @@ class Settings:
         return _validated(dataclasses.replace(self, **changes))
 
 
-def config_path() -> Path:
-    explicit = os.environ.get("DISCOVER_CONFIG")
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    explicit = (os.environ if env is None else env).get("DISCOVER_CONFIG")
     if explicit:
         return Path(explicit).expanduser()
     return _xdg("XDG_CONFIG_HOME", ".config") / "discover" / "config.toml"
@@ -184,7 +184,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None, *, env: Mapping[st
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
-    path = config_file or config_path()
+    path = config_file or config_path(env)
+    named = config_file is None and bool(env.get("DISCOVER_CONFIG"))
+    if named and not path.exists():
+        # A file the user named that is not there is a mistake, not "no config".
+        raise ConfigError(f"config file {path} does not exist",
+                          hint="check DISCOVER_CONFIG, or unset it to use ~/.config/discover/config.toml")
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Rebuild models/page_type.json (the page-type classifier) and models/page_type_scores.json.
+"""Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package)
+and its held-out scores (models/page_type_scores.json).
 
-    /work/venv/bin/python models/build_page_type.py [--web fixtures/web] [--realdata DIR]
+    python models/build_page_type.py [--web fixtures/web] [--realdata DIR]
 
 Data: the labelled pages of a web world (labels.csv; mail: items are skipped — they are not
 pages) and the labelled real pages in realdata/pages/page_types.csv. Every page goes through
@@ -20,6 +21,7 @@ import argparse
 import csv
 import gzip
 import json
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -29,13 +31,17 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.classify import MODEL_FORMAT, MODEL_PATH, model_inputs  # noqa: E402
-from discover.extract import extract  # noqa: E402
-from discover.fetch import decode_html  # noqa: E402
+from discover.pages.classify import MODEL_FORMAT, model_inputs  # noqa: E402
+from discover.pages.extract import extract  # noqa: E402
+from discover.pages.fetch import decode_html  # noqa: E402
 from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
 
+# The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.
+MODEL_OUT = ROOT / "discover" / "data" / "models" / "page_type.json"
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
-DEFAULT_REALDATA = Path("/work/shared/realdata")
+#: Shared read-only data: $DISCOVER_SHARED, else `shared/` next to the checkout.
+SHARED = Path(os.environ.get("DISCOVER_SHARED") or ROOT.parent / "shared")
+DEFAULT_REALDATA = SHARED / "realdata"
 PARAMS = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True,
           "realdata_weight_cap": 3.0}
 
@@ -152,7 +158,7 @@ def fit(rows: list[dict]):
 
 
 def predict(model_json: dict, rows: list[dict]) -> list[str]:
-    from discover.classify import PageTypeModel, classify
+    from discover.pages.classify import PageTypeModel, classify
 
     m = PageTypeModel(classes=model_json["classes"], feature_names=model_json["feature_names"],
                       mean=model_json["mean"], scale=model_json["scale"], vocab=model_json["vocab"],
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--web", type=Path, default=ROOT / "fixtures" / "web")
     ap.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
-    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--out", type=Path, default=MODEL_OUT)
     ap.add_argument("--scores", type=Path, default=SCORES_PATH)
     ap.add_argument("--no-eval", action="store_true", help="fit only (skip the held-out measurements)")
     args = ap.parse_args(argv)

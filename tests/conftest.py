@@ -18,7 +18,10 @@ from discover.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_WORLD = REPO / "fixtures" / "web"
-REALDATA = REPO.parent / "shared" / "realdata"
+#: Shared read-only data (real saved pages and SERPs): $DISCOVER_SHARED, else `shared/` next to the
+#: checkout. Read once at import, before `_isolated` clears DISCOVER_* for each test.
+SHARED = Path(os.environ.get("DISCOVER_SHARED") or REPO.parent / "shared")
+REALDATA = SHARED / "realdata"
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from discover.audit import audit_site
+from discover.links.audit import audit_site
 from discover.runtime import Runtime
 from discover.settings import Settings
 from discover.webworld.server import WorldServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from discover.authority import authority_scores, pagerank, registrable_domain, site_graph
+from discover.links.authority import authority_scores, pagerank, registrable_domain, site_graph
 
 
 def test_pagerank_classic_three_node_graph():

@@ -136,8 +136,10 @@ def test_ctrl_c_during_a_run_exits_130_and_resume_needs_no_flags(tmp_path, bundl
     the run is kept as interrupted, and `discover run --resume` finishes it in the same world
     without --web being given again."""
     db = tmp_path / "data" / "discover.sqlite"
+    (tmp_path / "out").mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "discover", "run", "dog grooming", "--no-expand",
-                             "--web", str(bundled_world)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--web", str(bundled_world), "--out", "out/p.csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=_env(tmp_path), cwd=tmp_path, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline and _count(db, "serp_results") < 5 and proc.poll() is None:
@@ -149,11 +151,41 @@ def test_ctrl_c_during_a_run_exits_130_and_resume_needs_no_flags(tmp_path, bundl
     with sqlite3.connect(db) as conn:
         assert conn.execute("select status from runs").fetchall() == [("interrupted",)]
 
-    r = cli(tmp_path, "run", "--resume", "--json", timeout=120)
+    # From another folder, with no flags: the run's own world and --out (a relative path given
+    # at the start means the same file), and it says which run it resumes.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = subprocess.run([sys.executable, "-m", "discover", "run", "--resume", "--json"], capture_output=True,
+                       text=True, env=_env(tmp_path), timeout=120, cwd=elsewhere)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)
+    assert "resuming run 1 ('dog grooming')" in r.stderr
+    resumed = json.loads(r.stdout)
+    assert resumed
     with sqlite3.connect(db) as conn:
         assert conn.execute("select status from runs").fetchall() == [("finished",)]
+    rows = (tmp_path / "out" / "p.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == len(resumed) + 1
+    # nothing written where the user did not say
+    assert not (tmp_path / "data" / "exports").exists() and not list(elsewhere.iterdir())
+
+
+def test_interrupted_run_hint_names_the_database(tmp_path, bundled_world):
+    db = tmp_path / "team.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "discover", "run", "dog grooming", "--no-expand",
+                             "--web", str(bundled_world), "--db", str(db)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and _count(db, "serp_results") < 3 and proc.poll() is None:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", err), 130,
+                 f"discover run --resume --db {db}")
+    nothing = cli(tmp_path, "run", "--resume")
+    assert_error(nothing, 2, "no interrupted run")
+    assert "--db" in nothing.stderr
 
 
 # --- search / serp / page / explain / eval ----------------------------------------------------------
@@ -295,7 +327,7 @@ def test_audit_of_an_unreachable_site_is_an_error_not_a_clean_bill(tmp_path):
 def test_malformed_links_are_broken_not_a_crash(make_world, settings_for):
     import asyncio
 
-    from discover.linkcheck import LinkChecker
+    from discover.links.linkcheck import LinkChecker
     from discover.records import Link
     from discover.runtime import Runtime
 

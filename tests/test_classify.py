@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from discover.classify import MODEL_PATH, PageTypeModel, classify, load_model
+from discover.pages.classify import MODEL_PATH, PageTypeModel, classify, load_model
 from discover.errors import ModelError
-from discover.extract import extract
+from discover.pages.extract import extract
 from discover.records import FetchResult
+
+from conftest import REALDATA
 
 REPO = Path(__file__).resolve().parents[1]
 WORLD = REPO / "fixtures" / "web"
-REALDATA = Path("/work/shared/realdata")
 
 
 def page(url: str, body: str, head: str = "", title: str = "Page") -> tuple:
@@ -145,7 +146,7 @@ def test_world_held_out_hosts_macro_f1():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (REALDATA / "pages" / "page_types.csv").is_file(), reason="/work/shared/realdata is missing")
+@pytest.mark.skipif(not (REALDATA / "pages" / "page_types.csv").is_file(), reason=f"{REALDATA} is missing (set DISCOVER_SHARED)")
 def test_realdata_held_out_accuracy():
     """Real pages scored by models that never saw their host (world pages always in training)."""
     b = _builder()
@@ -170,8 +171,8 @@ def test_shipped_model_cached():
 def test_plain_markup_directory_and_link_selling_page():
     """Markup by other hands: a directory with no listing classes and a submit *link*, and a
     link list whose title sells links, are a directory and spam (not other / resource)."""
-    from discover.classify import classify
-    from discover.extract import extract
+    from discover.pages.classify import classify
+    from discover.pages.extract import extract
     from discover.records import FetchResult
 
     items = "".join(f'<li><a href="http://site{i}.example/">Item {i}</a> — a short note.</li>' for i in range(8))
@@ -190,7 +191,7 @@ def test_plain_markup_directory_and_link_selling_page():
 
 
 def _rules(url: str, body: str, title: str = "Page", head: str = ""):
-    from discover.classify import VETO, rule_scores
+    from discover.pages.classify import VETO, rule_scores
     ext, html = page(url, body, head=head, title=title)
     scores, why = rule_scores(ext, html)
     return scores, why[VETO]

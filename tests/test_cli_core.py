@@ -98,3 +98,22 @@ def test_run_checks_about_and_out_before_searching(tmp_path):
     assert r.returncode == 2 and "--about" in r.stderr
     r = run_cli("run", "dog grooming", "--out", str(tmp_path))
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_version_and_completion():
+    from discover import __version__
+
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"discover {__version__}"
+    comp = run_cli("--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert comp.returncode == 0 and "complete" in comp.stdout and "discover" in comp.stdout
+
+
+def test_a_named_config_file_that_does_not_exist_is_an_error(tmp_path):
+    r = run_cli("plan", "dog grooming", env={"DISCOVER_CONFIG": str(tmp_path / "nope.toml"),
+                                             "XDG_CONFIG_HOME": str(tmp_path)})
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: config file {tmp_path / 'nope.toml'} does not exist")
+    # the default location missing is fine: no config is a normal state
+    ok = run_cli("plan", "dog grooming", "--json", env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert ok.returncode == 0, ok.stderr

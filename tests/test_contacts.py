@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from discover.contacts import best_email, email_label, emails_in_text, enrich_contacts, find_contacts
-from discover.extract import extract
-from discover.fetch import Fetcher
+from discover.pages.contacts import best_email, email_label, emails_in_text, enrich_contacts, find_contacts
+from discover.pages.extract import extract
+from discover.pages.fetch import Fetcher
 from discover.records import Contact, FetchResult
 from discover.runtime import Runtime
 from discover.settings import load_settings

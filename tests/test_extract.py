@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from discover.extract import extract, parse_date
-from discover.fetch import decode_html
+from discover.pages.extract import extract, parse_date
+from discover.pages.fetch import decode_html
 from discover.records import FetchResult
 
-REALDATA = Path("/work/shared/realdata/pages")
+from conftest import REALDATA as SHARED_REALDATA
+
+REALDATA = SHARED_REALDATA / "pages"
 
 PAGE = """<!doctype html><html lang="en-GB"><head><title>Vegan Baking Resources</title>
 <meta name="robots" content="noindex, follow"><meta name="viewport" content="width=device-width">
@@ -117,7 +119,7 @@ def test_non_ok_and_broken_html_do_not_crash():
     assert extract(ok("http://x.example/", xml_decl)).full_text == "hi"
 
 
-needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="/work/shared/realdata is not present")
+needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"{REALDATA} is not present (set DISCOVER_SHARED)")
 
 
 def _norm(s: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from discover.errors import AmbiguousPlace, InputError
-from discover.geo import geo_tier, haversine_km, locate, parse_place
+from discover.rank.geo import geo_tier, haversine_km, locate, parse_place
 from discover.records import Extraction
 
 

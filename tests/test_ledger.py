@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from discover.errors import InputError
-from discover.ledger import DAY, due, follow_ups, import_suppression, ledger_status, mark, parse_suppression
+from discover.outreach.ledger import DAY, due, follow_ups, import_suppression, ledger_status, mark, parse_suppression
 from discover.records import Prospect
 from discover.settings import Settings
-from discover.shortlist import select_prospects
+from discover.outreach.shortlist import select_prospects
 from discover.store import Store
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from discover.linkcheck import LinkChecker, parked_marker, soft_404_marker, summarise
+from discover.links.linkcheck import LinkChecker, parked_marker, soft_404_marker, summarise
 from discover.records import Link
 from discover.runtime import Runtime
 from discover.settings import Settings
@@ -362,9 +362,9 @@ TRUTH = REPO / "fixtures" / "web" / "links_truth.csv"
 @pytest.mark.skipif(not TRUTH.exists(), reason="fixtures/web/links_truth.csv not written yet")
 def test_bundled_world_broken_set_matches_truth():
     """The real flow: fetch each resource page, extract its links, check the outbound ones."""
-    from discover.extract import extract
-    from discover.fetch import Fetcher
-    from discover.linkcheck import normalise_url
+    from discover.pages.extract import extract
+    from discover.pages.fetch import Fetcher
+    from discover.links.linkcheck import normalise_url
 
     rows = list(csv.DictReader(TRUTH.open(encoding="utf-8")))
     assert rows, "links_truth.csv is empty"

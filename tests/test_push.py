@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from discover.push import SCHEMA, idempotency_key, push
+from discover.outreach.push import SCHEMA, idempotency_key, push
 from discover.records import Prospect
 from discover.store import Store
 
@@ -27,6 +27,7 @@ class Hook:
         self.script: list[str] = []
         self.received: list[dict] = []
         self.headers: list[dict[str, str]] = []
+        self.bodies: list[bytes] = []
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class Hook:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 action = hook.script.pop(0) if hook.script else "ok"
                 hook.headers.append(dict(self.headers))
+                hook.bodies.append(body)
                 if action == "drop":
                     self.connection.close()
                     return
@@ -144,3 +146,56 @@ def test_cli_token_from_env_never_printed(store: Store, hook: Hook, tmp_path: Pa
     missing = subprocess.run([sys.executable, "-m", "discover", "push", "--webhook", hook.url, "--db", db,
                               "--token-env", "NOPE"], capture_output=True, text=True, env=env, timeout=60)
     assert missing.returncode == 2 and "NOPE" in missing.stderr
+
+
+SECRET = "whsec_" + __import__("base64").b64encode(b"k" * 32).decode()
+
+
+def _expected_signature(headers: dict[str, str], body: bytes) -> str:
+    """Computed here from the published scheme, independently of discover's own signer."""
+    import base64
+    import hashlib
+    import hmac
+    low = {k.lower(): v for k, v in headers.items()}
+    signed = f"{low['webhook-id']}.{low['webhook-timestamp']}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(b"k" * 32, signed, hashlib.sha256).digest()).decode()
+
+
+def test_requests_are_signed_standard_webhooks(store: Store, hook: Hook) -> None:
+    from discover.outreach.push import verify
+
+    hook.script = ["500", "ok"]
+    report = push(store, hook.url, batch=100, secret=SECRET, **fast())
+    assert report.sent == 7
+    assert len(hook.headers) == 2
+    for headers, body in zip(hook.headers, hook.bodies):
+        low = {k.lower(): v for k, v in headers.items()}
+        assert low["webhook-signature"] == _expected_signature(headers, body)
+        assert abs(int(low["webhook-timestamp"]) - time.time()) < 60
+        assert verify(SECRET, headers, body)
+        assert not verify(SECRET, headers, body + b" ")                   # tampered body
+        assert not verify("whsec_" + "a" * 44, headers, body)              # wrong secret
+        assert not verify(SECRET, headers, body, now=time.time() + 3600)   # replayed later
+    # the retry of one batch is the same message: receivers de-duplicate on webhook-id
+    assert hook.headers[0]["webhook-id"] == hook.headers[1]["webhook-id"]
+
+
+def test_unsigned_without_secret(store: Store, hook: Hook) -> None:
+    push(store, hook.url, **fast())
+    assert not any(k.lower().startswith("webhook-") for k in hook.headers[0])
+
+
+def test_cli_secret_from_env_only(store: Store, hook: Hook, tmp_path: Path) -> None:
+    import os
+    db = str(tmp_path / "p.sqlite")
+    env = {**os.environ, "DISCOVER_WEBHOOK_SECRET": SECRET}
+    out = subprocess.run([sys.executable, "-m", "discover", "push", "--webhook", hook.url, "--db", db],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    assert SECRET not in out.stdout + out.stderr
+    assert hook.headers and hook.headers[0]["webhook-signature"] == _expected_signature(hook.headers[0], hook.bodies[0])
+    bad = subprocess.run([sys.executable, "-m", "discover", "push", "--webhook", hook.url, "--db", db],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "DISCOVER_WEBHOOK_SECRET": "hunter2"})
+    assert bad.returncode == 2 and "signing secret" in bad.stderr and "hunter2" not in bad.stderr
+    assert "Traceback" not in bad.stderr

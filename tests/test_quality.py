@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from discover.quality import assess_site
+from discover.links.quality import assess_site
 from discover.records import Contact, Extraction, FetchResult, Link
 
 TODAY = date(2026, 11, 1)
@@ -147,8 +147,8 @@ WEB = Path(__file__).resolve().parent.parent / "fixtures" / "web"
 
 @pytest.mark.skipif(not (WEB / "labels.csv").exists(), reason="fixtures/web not written yet")
 def test_bundled_world_spam_sites_are_flagged():
-    extract_mod = pytest.importorskip("discover.extract", reason="discover.extract not written yet")
-    from discover.authority import registrable_domain
+    extract_mod = pytest.importorskip("discover.pages.extract", reason="discover.pages.extract not written yet")
+    from discover.links.authority import registrable_domain
     from discover.records import FetchResult as FR
 
     rows = list(csv.DictReader((WEB / "labels.csv").open(encoding="utf-8")))

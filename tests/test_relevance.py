@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from discover.relevance import TopicModel, profile_text
+from discover.rank.relevance import TopicModel, profile_text
 
 MATERNITY = [
     "Maternity clothes swap in Des Moines: maternity jeans, dresses and bump-friendly tops for moms.",

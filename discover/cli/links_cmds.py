@@ -54,9 +54,9 @@ def links(
 
 
 async def _check_pages(settings, urls: list[str], internal: bool):
-    from discover.extract import extract
-    from discover.fetch import Fetcher
-    from discover.linkcheck import LinkChecker
+    from discover.pages.extract import extract
+    from discover.pages.fetch import Fetcher
+    from discover.links.linkcheck import LinkChecker
     from discover.runtime import Runtime
 
     failures: list[tuple[str, str]] = []
@@ -86,7 +86,7 @@ def audit(
 
     Exits 1 when an error-level problem is found (so it can run in CI), 0 otherwise.
     """  # noqa: E501
-    from discover.audit import audit_site
+    from discover.links.audit import audit_site
     from discover.runtime import Runtime
 
     settings = make_settings(web=web, timeout=timeout)

@@ -35,10 +35,10 @@ def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
 
 async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) -> list[dict[str, Any]]:
     """Fetch, extract, classify and find contacts for each URL: one dict per URL, in order."""
-    from discover.classify import classify, load_model
-    from discover.contacts import best_email, enrich_contacts
-    from discover.extract import extract
-    from discover.fetch import Fetcher
+    from discover.pages.classify import classify, load_model
+    from discover.pages.contacts import best_email, enrich_contacts
+    from discover.pages.extract import extract
+    from discover.pages.fetch import Fetcher
     from discover.records import as_dict
     from discover.runtime import Runtime
 

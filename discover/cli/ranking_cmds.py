@@ -127,15 +127,15 @@ def explain(
 
 
 async def _explain_live(settings, url: str, niche: str, geo: str, types: str | None) -> dict:
-    from discover.classify import classify
+    from discover.pages.classify import classify
     from discover.domains import registrable_domain
-    from discover.extract import extract
-    from discover.fetch import Fetcher
-    from discover.geo import geo_tier, locate, parse_place
+    from discover.pages.extract import extract
+    from discover.pages.fetch import Fetcher
+    from discover.rank.geo import geo_tier, locate, parse_place
     from discover.pipeline import parse_types
     from discover.records import Candidate
     from discover.runtime import Runtime
-    from discover.score import score_candidates
+    from discover.rank.score import score_candidates
 
     target = parse_place(geo) if geo else None
     wanted = parse_types(types)

@@ -282,7 +282,7 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
     are fetched concurrently (the Fetcher keeps per-host politeness). Expired requests are
     dropped unless `include_expired`. Pass a BoardCrawl to see failures and counts.
     """
-    from discover.fetch import Fetcher
+    from discover.pages.fetch import Fetcher
 
     now = now or datetime.now(timezone.utc)
     state = crawl or BoardCrawl()

@@ -22,7 +22,7 @@ from discover.haro import JournalistQuery
 from discover.records import Prospect
 
 if TYPE_CHECKING:
-    from discover.geo import Place
+    from discover.rank.geo import Place
     from discover.settings import Settings
 
 __all__ = ["QueryMatch", "match_queries", "to_prospect", "query_text", "MIN_RELEVANCE"]
@@ -96,7 +96,7 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
     `profile` adds texts describing the niche (expansion terms, the user's own pages) to the
     keyword; `model` replaces the TopicModel (anything with its fit/score/top_terms).
     """
-    from discover.geo import GeoMatch, geo_tier, locate, parse_place
+    from discover.rank.geo import GeoMatch, geo_tier, locate, parse_place
     from discover.records import Extraction
 
     if not niche.strip():
@@ -111,7 +111,7 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
     if not queries:
         return []
     texts = [query_text(q) for q in queries]
-    from discover.relevance import TopicModel, profile_text
+    from discover.rank.relevance import TopicModel, profile_text
 
     if model is None:
         # Every local query shares the town's name: feedback must not learn it as a topic word.

@@ -31,10 +31,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from discover.errors import DiscoverError
-from discover.ledger import RejectReason
+from discover.outreach.ledger import RejectReason
 from discover.records import GEO_TIERS, PROSPECT_TYPES
 from discover.review.queue import STATUS_FILTERS, Filters, ReviewItem, load_queue, niches
-from discover.score import CUTOFF
+from discover.rank.score import CUTOFF
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -158,7 +158,7 @@ async def _json_body(request: Request, state: ReviewState) -> tuple[Session | No
 
 def _card_state(state: ReviewState, item: ReviewItem) -> dict[str, Any]:
     """What the page shows of a card after a change: its status, rejection reason and type."""
-    from discover.ledger import ledger_view
+    from discover.outreach.ledger import ledger_view
 
     view = ledger_view(state.store)
     p = item.prospect
@@ -210,7 +210,7 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         return templates.TemplateResponse(request, "review.html", context)
 
     async def decide(request: Request) -> Response:
-        from discover.ledger import decide as record
+        from discover.outreach.ledger import decide as record
 
         session, body = await _json_body(request, state)
         if session is None:
@@ -228,7 +228,7 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
 
     async def retype(request: Request) -> Response:
-        from discover.ledger import correct_type
+        from discover.outreach.ledger import correct_type
 
         session, body = await _json_body(request, state)
         if session is None:
@@ -245,7 +245,7 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
 
     async def undo(request: Request) -> Response:
-        from discover.ledger import undo as take_back
+        from discover.outreach.ledger import undo as take_back
 
         session, body = await _json_body(request, state)
         if session is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
 from discover.records import GEO_TIERS, PROSPECT_TYPES, Prospect
-from discover.score import CUTOFF
+from discover.rank.score import CUTOFF
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -110,8 +110,8 @@ def _phone(extraction: dict[str, Any]) -> str:
 
 def load_queue(store: "Store", filters: Filters, *, cutoff: float = CUTOFF) -> list[ReviewItem]:
     """The cards of the queue, least certain first."""
-    from discover.ledger import NEW, ledger_view
-    from discover.shortlist import select_prospects
+    from discover.outreach.ledger import NEW, ledger_view
+    from discover.outreach.shortlist import select_prospects
 
     wanted = {"new": (NEW,), "approved": ("approved",), "rejected": ("rejected",)}.get(filters.status)
     view = ledger_view(store)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from discover.export.base import Exporter
-from discover.export.json import record
+from discover.outreach.export.base import Exporter
+from discover.outreach.export.json import record
 from discover.records import Prospect
 
 

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Iterable
 
 from discover.errors import ExportError, InputError
-from discover.export.base import CsvExporter, Exporter, safe_cell
-from discover.export.buzzstream import BuzzStreamExporter
-from discover.export.csv import CsvShortlistExporter
-from discover.export.hubspot import HubSpotExporter
-from discover.export.json import JsonExporter
-from discover.export.jsonl import JsonlExporter
-from discover.export.pipedrive import PipedriveExporter
-from discover.export.pitchbox import PitchboxExporter
-from discover.export.table import TableExporter
+from discover.outreach.export.base import CsvExporter, Exporter, safe_cell
+from discover.outreach.export.buzzstream import BuzzStreamExporter
+from discover.outreach.export.csv import CsvShortlistExporter
+from discover.outreach.export.hubspot import HubSpotExporter
+from discover.outreach.export.json import JsonExporter
+from discover.outreach.export.jsonl import JsonlExporter
+from discover.outreach.export.pipedrive import PipedriveExporter
+from discover.outreach.export.pitchbox import PitchboxExporter
+from discover.outreach.export.table import TableExporter
 from discover.records import Prospect
 
 EXPORTERS: dict[str, type[Exporter]] = {e.name: e for e in (

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from discover.errors import InputError
-from discover.linkcheck import LinkChecker, normalise_url
+from discover.links.linkcheck import LinkChecker, normalise_url
 from discover.records import Link, LinkCheck
 from discover.settings import Settings
 
@@ -144,8 +144,8 @@ def _chain_text(chain: list[dict[str, Any]]) -> str:
 async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: str, max_pages: int = 200, *,
                      slow_s: float = 3.0) -> AuditReport:
     """Crawl `start_url`'s site (at most `max_pages` pages) and report what wastes backlinks."""
-    from discover.extract import extract
-    from discover.fetch import Fetcher
+    from discover.pages.extract import extract
+    from discover.pages.fetch import Fetcher
 
     settings = settings or runtime.settings
     start = start_url.strip()

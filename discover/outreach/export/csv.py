@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from discover.export.base import CsvExporter
+from discover.outreach.export.base import CsvExporter
 from discover.records import Prospect
-from discover.shortlist import COLUMNS, shortlist_row
+from discover.outreach.shortlist import COLUMNS, shortlist_row
 
 
 class CsvShortlistExporter(CsvExporter):

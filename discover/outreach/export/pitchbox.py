@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from discover.export._crm import TYPE_LABELS, note, person_name
-from discover.export.base import CsvExporter
+from discover.outreach.export._crm import TYPE_LABELS, note, person_name
+from discover.outreach.export.base import CsvExporter
 from discover.records import Prospect
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from discover.records import Prospect
-from discover.shortlist import pitch_angle
+from discover.outreach.shortlist import pitch_angle
 
 TYPE_LABELS = {"forum": "Forum", "directory": "Directory", "haro": "Journalist query", "resource": "Resource page",
                "guest_post": "Guest post", "blog": "Blog", "news": "News", "other": "Other", "spam": "Spam"}

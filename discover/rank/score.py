@@ -21,9 +21,9 @@ from dataclasses import replace
 from typing import Sequence
 
 from discover.errors import InputError
-from discover.geo import GEO_SCORES, GeoEvidence, GeoMatch, Place, geo_tier, locate
+from discover.rank.geo import GEO_SCORES, GeoEvidence, GeoMatch, Place, geo_tier, locate
 from discover.records import Candidate, Score
-from discover.relevance import TopicDoc, TopicModel, profile_text
+from discover.rank.relevance import TopicDoc, TopicModel, profile_text
 from discover.settings import Settings
 
 #: Types a user gets when they ask for none.
@@ -90,7 +90,7 @@ def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km:
             or "fork" not in mp.get_all_start_methods():
         result = candidate_geo(candidates, target, nearby_km)
         return lambda: result
-    from discover.geo import gazetteer
+    from discover.rank.geo import gazetteer
 
     gazetteer()   # loaded once, before the fork, and shared copy-on-write
     ctx = mp.get_context("fork")
@@ -138,7 +138,7 @@ def _doc(c: Candidate) -> str:
 
 
 def _place_words(target: Place | None) -> frozenset[str]:
-    from discover.geo import place_words
+    from discover.rank.geo import place_words
 
     words = set(place_words())
     if target is not None:

@@ -491,7 +491,7 @@ def extract(result: FetchResult) -> Extraction:
     ext.forum_last_post, ext.forum_posts = last, count
     ext.text = _with_posts(ext.text, posts)
 
-    from discover.contacts import find_contacts
+    from discover.pages.contacts import find_contacts
 
     ext.contacts = find_contacts(html, url, full, root=root, author=ext.author)
     return ext

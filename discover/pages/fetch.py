@@ -36,7 +36,7 @@ from discover.settings import Settings
 if TYPE_CHECKING:
     import httpx
 
-    from discover.robots import RobotsCache
+    from discover.pages.robots import RobotsCache
     from discover.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ class Fetcher:
 
     def _robots_cache(self) -> "RobotsCache":
         if self._robots is None:
-            from discover.robots import RobotsCache
+            from discover.pages.robots import RobotsCache
 
             self._robots = RobotsCache(self._http(), self.settings.user_agent, timeout=self.settings.timeout)
         return self._robots

@@ -86,13 +86,13 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
                      statuses: Iterable[str] | None = None) -> list[Prospect]:
     """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
 
-    Which ledger statuses are shown is `discover.ledger.visible`: undecided and approved sites by
+    Which ledger statuses are shown is `discover.outreach.ledger.visible`: undecided and approved sites by
     default, every status but do-not-contact with `show_contacted`, exactly `statuses` when given
     ("new" = undecided). Spam-flagged sites only with `include_spam` or when a person approved
     them. A type corrected in review replaces the tool's; a suppressed email address is removed
     from its prospect.
     """
-    from discover.ledger import ledger_view, suppressed_emails, visible
+    from discover.outreach.ledger import ledger_view, suppressed_emails, visible
 
     if run_id is None and niche is None:
         last = store.last_run()

@@ -4,9 +4,10 @@ Two parts, combined:
   rules   markup and text fingerprints a person would cite (forum software, dated posts, listing
           entries + submit form, deadline/outlet fields, "write for us" with guidelines, outbound
           link profile, spam anchors); each fired rule adds to its type and leaves an evidence line;
-  model   a logistic regression over the hand-made features (discover/features.py), the rule
+  model   a logistic regression over the hand-made features (pages/features.py), the rule
           scores and TF-IDF of URL/title/heading words, fitted by models/build_page_type.py and
-          stored as plain JSON (models/page_type.json) — no pickle, loads in milliseconds.
+          stored as plain JSON inside the package (discover/data/models/page_type.json) — no
+          pickle, loads in milliseconds.
 
 The footprint that found a page (`hint_types`) never decides its label: the page must show it.
 """
@@ -19,15 +20,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from discover.errors import ModelError
-from discover.features import CUES, page_features, page_tokens
+from discover.pages.features import CUES, page_features, page_tokens
 from discover.records import PROSPECT_TYPES, Classification, Extraction
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "page_type.json"
+#: The fitted model ships as package data, so a plain (non-editable) install finds it.
+MODEL_PATH: Traversable = resources.files("discover") / "data" / "models" / "page_type.json"
 MODEL_FORMAT = "discover-page-type/1"
 #: Key in rule_scores' evidence dict listing the types the page contradicts.
 VETO = "_vetoed"
@@ -243,7 +247,7 @@ def _repeated_phrases(text: str) -> float:
 
 @dataclass
 class PageTypeModel:
-    """The fitted model, as stored in models/page_type.json."""
+    """The fitted model, as stored in discover/data/models/page_type.json."""
 
     classes: list[str]
     feature_names: list[str]
@@ -256,8 +260,9 @@ class PageTypeModel:
     info: dict[str, Any]
 
     @classmethod
-    def load(cls, path: str | Path = MODEL_PATH) -> "PageTypeModel":
-        path = Path(path)
+    def load(cls, path: str | Path | Traversable = MODEL_PATH) -> "PageTypeModel":
+        if isinstance(path, str):
+            path = Path(path)
         if not path.is_file():
             raise ModelError(f"page-type model not found at {path}",
                              hint="rebuild it: python models/build_page_type.py")
@@ -301,8 +306,8 @@ class PageTypeModel:
 
 
 @lru_cache(maxsize=4)
-def load_model(path: str = str(MODEL_PATH)) -> PageTypeModel:
-    return PageTypeModel.load(path)
+def load_model(path: str | None = None) -> PageTypeModel:
+    return PageTypeModel.load(MODEL_PATH if path is None else path)
 
 
 def model_inputs(ext: Extraction, html: str = "") -> tuple[dict[str, float], str]:

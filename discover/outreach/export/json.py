@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from discover.export.base import Exporter
+from discover.outreach.export.base import Exporter
 from discover.records import Prospect
-from discover.shortlist import pitch_angle
+from discover.outreach.shortlist import pitch_angle
 
 
 def record(prospect: Prospect) -> dict:

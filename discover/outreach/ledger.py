@@ -268,7 +268,7 @@ def labelled_pages(store: "Store") -> dict[str, str]:
 
 def topic_feedback(store: "Store", niche: str) -> tuple[list[str], list[str]]:
     """Texts of the pages approved for this niche, and of those rejected as off-topic (for the topic profile)."""
-    from discover.relevance import TopicDoc
+    from discover.rank.relevance import TopicDoc
 
     view = ledger_view(store)
     pos: list[str] = []

@@ -5,11 +5,22 @@ Every prospect is first written to the store's outbox under its idempotency key
 them sent only on a 2xx answer. A batch that fails is retried with bounded exponential
 back-off; what still fails stays pending for the next push. The schema is in docs/webhook.md.
 A bearer token, if any, is read from an environment variable and never printed or logged.
+
+Requests are signed the Standard Webhooks way (https://www.standardwebhooks.com/) when a
+signing secret is given: `webhook-id` (the batch id, stable across retries, so it doubles
+as the receiver's de-duplication key), `webhook-timestamp` (Unix seconds of this attempt)
+and `webhook-signature: v1,<base64 HMAC-SHA256 over "id.timestamp.body">`. The secret is a
+`whsec_<base64>` string, as the Standard Webhooks libraries expect, read from an
+environment variable only: a secret on the command line would land in shell history and
+`ps` output.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import json
 import logging
 import time
@@ -19,7 +30,7 @@ from urllib.parse import urlsplit
 
 from discover.errors import ExportError, InputError
 from discover.records import Prospect
-from discover.shortlist import pitch_angle
+from discover.outreach.shortlist import pitch_angle
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -28,6 +39,39 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "discover.prospects/1"
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of a Standard Webhooks secret (`whsec_` + base64 of the key bytes)."""
+    text = secret.strip().removeprefix("whsec_")
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) < 16:
+        raise InputError("the webhook signing secret is not a Standard Webhooks secret",
+                         hint="use whsec_ followed by base64 of at least 16 random bytes, e.g. "
+                              "python -c \"import base64,os;print('whsec_'+base64.b64encode(os.urandom(32)).decode())\"")
+    return key
+
+
+def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` header value for one request."""
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes, *, tolerance: float = 300.0,
+           now: float | None = None) -> bool:
+    """What a receiver does (docs/webhook.md): recompute, compare in constant time, refuse stale."""
+    low = {k.lower(): v for k, v in headers.items()}
+    msg_id, ts, sigs = low.get("webhook-id", ""), low.get("webhook-timestamp", ""), low.get("webhook-signature", "")
+    if not (msg_id and ts.isdigit() and sigs):
+        return False
+    if abs((time.time() if now is None else now) - int(ts)) > tolerance:
+        return False
+    expected = sign(signing_key(secret), msg_id, int(ts), body)
+    return any(hmac.compare_digest(expected, s) for s in sigs.split())
 
 
 def idempotency_key(p: Prospect) -> str:
@@ -56,7 +100,8 @@ def enqueue(store: "Store", prospects: list[Prospect], run_id: int | None = None
 
 
 def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list[Prospect] | None = None,
-         batch: int = 100, token: str | None = None, timeout: float = 10.0, max_attempts: int = 5,
+         batch: int = 100, token: str | None = None, secret: str | None = None, timeout: float = 10.0,
+         max_attempts: int = 5,
          backoff: float = 0.5, max_backoff: float = 8.0, sleep: Callable[[float], None] = time.sleep
          ) -> PushReport:
     """Queue `prospects` (default: the run's, or the latest run's) and send everything pending."""
@@ -72,6 +117,7 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
     if not ok:
         raise InputError(f"the webhook is not an http(s) URL: {url!r}",
                          hint="e.g. --webhook https://hooks.example.com/discover")
+    key = signing_key(secret) if secret else None
     report = PushReport()
     if prospects is None:
         if run_id is None:
@@ -93,7 +139,7 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
                                "prospects": [p for _, p in items]}, ensure_ascii=False).encode()
             report.batches += 1
             error = _send(client, url, body, {**headers, "Idempotency-Key": batch_id}, max_attempts, backoff,
-                          max_backoff, sleep)
+                          max_backoff, sleep, key=key, msg_id=f"msg_{batch_id[:32]}")
             if error is None:
                 store.outbox_mark(keys, sent=True)
                 report.sent += len(keys)
@@ -107,15 +153,23 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
 
 
 def _send(client: Any, url: str, body: bytes, headers: dict[str, str], max_attempts: int, backoff: float,
-          max_backoff: float, sleep: Callable[[float], None]) -> str | None:
+          max_backoff: float, sleep: Callable[[float], None], *, key: bytes | None = None,
+          msg_id: str = "") -> str | None:
     """POST one batch with retries; None on a 2xx, else the last error (no secrets in it)."""
     import httpx
 
     error = ""
     for attempt in range(max_attempts):
         delay = min(max_backoff, backoff * (2 ** attempt))
+        sent_headers = dict(headers)
+        if key is not None:
+            # Signed per attempt: receivers refuse timestamps older than ~5 minutes, and
+            # back-off can outlast that; the id stays the same so a retry is still a duplicate.
+            ts = int(time.time())
+            sent_headers.update({"webhook-id": msg_id, "webhook-timestamp": str(ts),
+                                 "webhook-signature": sign(key, msg_id, ts, body)})
         try:
-            resp = client.post(url, content=body, headers=headers)
+            resp = client.post(url, content=body, headers=sent_headers)
         except httpx.TimeoutException:
             error = "timeout"
         except httpx.TransportError as exc:

@@ -121,7 +121,7 @@ def _shortlist(prospects: Sequence[Prospect]) -> str:
 
 def render_report(store: "Store", run_id: int | None = None, *, top: int = 100) -> str:
     """The report of `run_id` (default: the latest run) as one HTML string."""
-    from discover.shortlist import select_prospects
+    from discover.outreach.shortlist import select_prospects
 
     run = store.get_run(run_id) if run_id is not None else store.last_run()
     if run is None:

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from discover.records import Contact
 
 if TYPE_CHECKING:
-    from discover.fetch import Fetcher
+    from discover.pages.fetch import Fetcher
     from discover.records import Extraction
 
 GENERIC_LOCALS = frozenset("""
@@ -155,7 +155,7 @@ def _same_site(a: str, b: str) -> bool:
 
 def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, author: str = "") -> list[Contact]:
     """Every contact route on one page, deduplicated; `root` is an lxml tree when the caller has one."""
-    from discover.extract import _parse_tree, visible_text
+    from discover.pages.extract import _parse_tree, visible_text
 
     if root is None:
         root = _parse_tree(html or "<html></html>")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from discover.export.base import Exporter
+from discover.outreach.export.base import Exporter
 from discover.records import Prospect
-from discover.shortlist import pitch_angle
+from discover.outreach.shortlist import pitch_angle
 
 
 class TableExporter(Exporter):

@@ -1,0 +1,1 @@
+"""Stage: outreach — the ledger of contacts, the shortlist, exports to CRMs, webhook push, HTML report."""

@@ -1,0 +1,1 @@
+"""Stage: ranking — topic relevance, geography, and the explained score that combines them with type and quality."""
