@@ -172,7 +172,7 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
 
     `model`: an already fitted TopicModel to reuse (e.g. scoring one page against a stored run);
     by default one is fitted on these candidates plus the niche profile. `approved` / `rejected`:
-    texts of pages the user judged in review (relevance feedback, see discover.relevance).
+    texts of pages the user judged in review (relevance feedback, see discover.rank.relevance).
     """
     settings = settings or Settings()
     if not candidates:

@@ -5,7 +5,7 @@
     server.py  `serve(...)`: bind loopback, print the URL, open the browser, run uvicorn
     static/, templates/   the page's script, style and template, served from the package
 
-Decisions are written to the ledger (`discover.ledger`), so they hold across runs and every
+Decisions are written to the ledger (`discover.outreach.ledger`), so they hold across runs and every
 shortlist, export and push honours them; type corrections there are the labelled examples
 `discover train` learns from. The web stack (starlette, jinja2, uvicorn) is the optional extra
 `review`: `pip install 'discover-prospects[review]'`.

@@ -7,7 +7,7 @@ is the larger of two doubts, each in [0, 1]:
                                   (0.5 → 1: a coin flip; a type the user corrected → 0)
     score doubt  1 − |score − CUTOFF| / BAND     (a prospect on the line → 1)
 
-Ties go to the higher score. The prospects come from `discover.shortlist.select_prospects`, so
+Ties go to the higher score. The prospects come from `discover.outreach.shortlist.select_prospects`, so
 the queue shows exactly what a shortlist would (never a do-not-contact site).
 """
 

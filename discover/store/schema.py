@@ -210,7 +210,7 @@ outbox = sa.Table(
 )
 
 # Added by migration 4: review decisions (approve / reject with a reason / correct the type).
-# Folded with the outreach events by discover.ledger; retype rows are the labelled examples
+# Folded with the outreach events by discover.outreach.ledger; retype rows are the labelled examples
 # `discover train` learns from.
 review = sa.Table(
     "review", metadata,
