@@ -290,13 +290,14 @@ class _StorePageCache:
 
 async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
                           store, run_id, limit: int, progress: Progress, summary: dict) -> None:
-    from discover.pages.classify import classify
+    from discover.pages.classify import classify, preferred_model
     from discover.pages.extract import extract
     from discover.domains import registrable_domain
     from discover.store.urls import canonical_url
 
     summary["stage"] = "fetch"
     labels = _user_labels(store)
+    model = preferred_model(fetcher.settings.data_path())   # the user's own, after `discover train`
     by_url = {f.url: f for f in fused[:limit]}
     urls = list(by_url)
     done = 0
@@ -317,9 +318,10 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             # CPU-bound: keep the event loop (and the other fetches) moving.
             extraction = await asyncio.to_thread(extract, fr)
         if classification is None:
-            classification = classify(extraction, fr.html, hint_types=tuple(hit.types))
+            classification = classify(extraction, fr.html, hint_types=tuple(hit.types), model=model)
         if store is not None:
             store.save_page(run_id, fr, extraction, classification)
+            fr.screenshot = b""   # kept with the page in the store; a run holds hundreds of pages
         url = fr.final_url or fr.url
         label = labels.get(canonical_url(url)) or labels.get(canonical_url(fr.url))
         if label:   # the user's word beats the model's (the store keeps the model's, for `discover train`)

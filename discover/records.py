@@ -95,6 +95,7 @@ class FetchResult:
     reason: str = ""
     elapsed_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    screenshot: bytes = b""       # a JPEG thumbnail of the rendered page (settings.screenshots)
 
 
 @dataclass(frozen=True)

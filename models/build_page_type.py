@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package)
+"""Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package),
+the featurised corpus it was fitted on (page_type_corpus.json.gz beside it, for `discover train`)
 and its held-out scores (models/page_type_scores.json).
 
     python models/build_page_type.py [--web fixtures/web] [--realdata DIR]
@@ -31,26 +32,19 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.pages.classify import MODEL_FORMAT, model_inputs  # noqa: E402
-from discover.pages.extract import extract  # noqa: E402
+from discover.pages import train as T  # noqa: E402
 from discover.pages.fetch import decode_html  # noqa: E402
-from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
+from discover.records import PROSPECT_TYPES  # noqa: E402
 
 # The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.
 MODEL_OUT = ROOT / "discover" / "data" / "models" / "page_type.json"
+#: The featurised corpus beside it, from which `discover train` refits the user's model.
+CORPUS_OUT = ROOT / "discover" / "data" / "models" / "page_type_corpus.json.gz"
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
 #: Shared read-only data: $DISCOVER_SHARED, else `shared/` next to the checkout.
 SHARED = Path(os.environ.get("DISCOVER_SHARED") or ROOT.parent / "shared")
 DEFAULT_REALDATA = SHARED / "realdata"
-PARAMS = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True,
-          "realdata_weight_cap": 3.0}
-
-
-def _page(url: str, html: str) -> tuple:
-    res = FetchResult(url=url, final_url=url, outcome="ok", html=html)
-    ext = extract(res)
-    feats, tokens = model_inputs(ext, html)
-    return ext, feats, tokens
+PARAMS = T.PARAMS
 
 
 def load_world(web: Path) -> list[dict]:
@@ -115,82 +109,25 @@ def load_realdata(base: Path) -> list[dict]:
 
 def featurise(rows: list[dict]) -> None:
     for r in rows:
-        ext, feats, tokens = _page(r["url"], r["html"])
-        r["feats"], r["tokens"], r["ext"] = feats, tokens, ext
+        r["ex"] = T.example(r["url"], r["html"], r["label"], source=r["source"], group=r["group"], niche=r["niche"])
         r.pop("html")
 
 
-def fit(rows: list[dict]):
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    names = sorted(rows[0]["feats"])
-    dense = np.array([[r["feats"].get(n, 0.0) for n in names] for r in rows])
-    scaler = StandardScaler().fit(dense)
-    vec = TfidfVectorizer(min_df=PARAMS["tfidf_min_df"], sublinear_tf=PARAMS["sublinear_tf"])
-    sparse = vec.fit_transform([r["tokens"] for r in rows]).toarray()
-    x = np.hstack([scaler.transform(dense), sparse])
-    y = [r["label"] for r in rows]
-    clf = LogisticRegression(C=PARAMS["C"], max_iter=PARAMS["max_iter"], class_weight=PARAMS["class_weight"])
-    # Both sources count alike: the few real pages would otherwise be drowned by the world's.
-    n_real = sum(1 for r in rows if r["source"] == "realdata")
-    n_world = len(rows) - n_real
-    boost = min(PARAMS["realdata_weight_cap"], n_world / n_real) if n_real and n_world else 1.0
-    clf.fit(x, y, sample_weight=[boost if r["source"] == "realdata" else 1.0 for r in rows])
-    classes = list(clf.classes_)
-    coef, intercept = clf.coef_, clf.intercept_
-    if len(classes) == 2:  # binary LR stores one row; expand so every class has its own
-        coef = np.vstack([-coef[0], coef[0]])
-        intercept = np.array([-intercept[0], intercept[0]])
-    return {
-        "format": MODEL_FORMAT,
-        "classes": classes,
-        "feature_names": names,
-        "mean": [float(v) for v in scaler.mean_],
-        "scale": [float(v) if v else 1.0 for v in scaler.scale_],
-        "vocab": {k: int(v) for k, v in vec.vocabulary_.items()},
-        "idf": [float(v) for v in vec.idf_],
-        "coef": [[round(float(v), 6) for v in row] for row in coef],
-        "intercept": [float(v) for v in intercept],
-    }
+# Fitting, predicting and the folds live in the package (discover/pages/train.py), so that
+# `discover train` refits the user's model exactly as this script fits the shipped one.
+def fit(rows: list[dict]) -> dict:
+    return T.fit([r["ex"] for r in rows])
 
 
 def predict(model_json: dict, rows: list[dict]) -> list[str]:
-    from discover.pages.classify import PageTypeModel, classify
-
-    m = PageTypeModel(classes=model_json["classes"], feature_names=model_json["feature_names"],
-                      mean=model_json["mean"], scale=model_json["scale"], vocab=model_json["vocab"],
-                      idf=model_json["idf"], coef=model_json["coef"], intercept=model_json["intercept"], info={})
-    return [classify(r["ext"], r.get("raw_html", ""), model=m).type for r in rows]
+    return T.predict(model_json, [r["ex"] for r in rows])
 
 
 def group_folds(rows: list[dict], k: int) -> list[tuple[list[int], list[int]]]:
-    """k folds over groups (hosts), balanced by size; deterministic."""
-    sizes = Counter(r["group"] for r in rows)
-    buckets: list[list[str]] = [[] for _ in range(k)]
-    load = [0] * k
-    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
-        i = load.index(min(load))
-        buckets[i].append(g)
-        load[i] += n
-    folds = []
-    for b in buckets:
-        gs = set(b)
-        test = [i for i, r in enumerate(rows) if r["group"] in gs]
-        train = [i for i, r in enumerate(rows) if r["group"] not in gs]
-        if test:
-            folds.append((train, test))
-    return folds
+    return T.group_folds([r["ex"] for r in rows], k)
 
 
-def macro_f1(y_true: list[str], y_pred: list[str]) -> tuple[float, dict]:
-    from sklearn.metrics import classification_report, f1_score
-
-    labels = sorted(set(y_true))
-    return (float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
-            classification_report(y_true, y_pred, labels=labels, output_dict=True, zero_division=0))
+macro_f1 = T.macro_f1
 
 
 def evaluate(world: list[dict], real: list[dict], k: int = 5) -> dict:
@@ -204,8 +141,7 @@ def evaluate(world: list[dict], real: list[dict], k: int = 5) -> dict:
         f1, report = macro_f1([r["label"] for r in world], preds)
         out["world_hosts_out"] = {
             "macro_f1": round(f1, 4), "pages": len(world), "hosts": len({r["group"] for r in world}),
-            "folds": k, "per_class_f1": {c: round(v["f1-score"], 3) for c, v in report.items()
-                                         if c in PROSPECT_TYPES},
+            "folds": k, "per_class_f1": {c: v for c, v in report.items() if c in PROSPECT_TYPES},
             "confusions": Counter(f"{r['label']}->{p}" for r, p in zip(world, preds) if r["label"] != p).most_common(12),
         }
         niche_scores = {}
@@ -244,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
     ap.add_argument("--out", type=Path, default=MODEL_OUT)
     ap.add_argument("--scores", type=Path, default=SCORES_PATH)
+    ap.add_argument("--corpus-out", type=Path, default=CORPUS_OUT, help="the featurised corpus for `discover train`")
     ap.add_argument("--no-eval", action="store_true", help="fit only (skip the held-out measurements)")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -253,8 +190,6 @@ def main(argv: list[str] | None = None) -> int:
         print("no labelled pages found", file=sys.stderr)
         return 2
     for rows in (world, real):
-        for r in rows:
-            r["raw_html"] = r["html"]
         featurise(rows)
     print(f"featurised {len(world)} world + {len(real)} real pages in {time.time() - t0:.1f}s", file=sys.stderr)
     scores = {} if args.no_eval else evaluate(world, real)
@@ -265,13 +200,15 @@ def main(argv: list[str] | None = None) -> int:
         "realdata": {"path": str(args.realdata), "pages": len(real), "labels": dict(Counter(r["label"] for r in real))},
     }
     model["info"] = {"params": PARAMS, "data": data, "built": time.strftime("%Y-%m-%d")}
-    args.out.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
+    model_bytes = json.dumps(model, separators=(",", ":")).encode("utf-8")
+    args.out.write_bytes(model_bytes)
+    T.save_corpus(args.corpus_out, [r["ex"] for r in world + real], model_bytes)
     report = {"params": PARAMS, "data": data, "scores": scores,
               "notes": "world: leave-hosts-out GroupKFold (5) and leave-one-niche-out; realdata: GroupKFold by "
                        "source host with all world pages in training. Final model fitted on all pages."}
     args.scores.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(scores, indent=2))
-    print(f"wrote {args.out} and {args.scores} in {time.time() - t0:.1f}s", file=sys.stderr)
+    print(f"wrote {args.out}, {args.corpus_out} and {args.scores} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0
 
 

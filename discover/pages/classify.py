@@ -318,6 +318,57 @@ def model_inputs(ext: Extraction, html: str = "") -> tuple[dict[str, float], str
     return feats, page_tokens(ext)
 
 
+def combine(proba: dict[str, float], scores: dict[str, float], vetoed: list[str]) -> dict[str, float]:
+    """The final vote: the model's probabilities mixed with the rule scores, vetoed types cut down."""
+    # Rules as a distribution: a type with no rule support keeps a small floor.
+    rule_total = sum(scores.values())
+    combined: dict[str, float] = {}
+    for t in PROSPECT_TYPES:
+        rule_p = scores[t] / rule_total if rule_total > 0 else 0.0
+        weight = RULE_WEIGHT * min(1.0, rule_total / 3.0)
+        combined[t] = (1 - weight) * proba.get(t, 0.0) + weight * rule_p
+    for t in vetoed:
+        combined[t] *= 0.2
+    return combined
+
+
+def preferred_model(data_dir: str | Path | None) -> PageTypeModel:
+    """The user's own model (`discover train`) when there is a usable one, else the shipped model.
+
+    A user model fitted on another shipped model (the tool was upgraded since) is set aside:
+    its features may no longer mean what they meant; `discover train` refits it.
+    """
+    if data_dir:
+        path = Path(data_dir) / "models" / "page_type.json"
+        if path.is_file():
+            import logging
+
+            try:
+                user = _load_user_model(str(path), path.stat().st_mtime_ns)
+            except ModelError as exc:
+                logging.getLogger(__name__).warning("ignoring your page-type model: %s", exc)
+            else:
+                if user.info.get("base_model_sha256") == _shipped_digest():
+                    return user
+                logging.getLogger(__name__).warning(
+                    "ignoring your page-type model at %s: it was trained on an older shipped model; "
+                    "run `discover train` again", path)
+    return load_model()
+
+
+@lru_cache(maxsize=4)
+def _load_user_model(path: str, _mtime_ns: int) -> PageTypeModel:
+    """Cached per file version: a retrained model is read again."""
+    return PageTypeModel.load(path)
+
+
+@lru_cache(maxsize=1)
+def _shipped_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()
+
+
 def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, ...] = (),
              model: PageTypeModel | None = None) -> Classification:
     """The page's type with a confidence and the evidence for it; `hint_types` only annotates."""
@@ -326,15 +377,7 @@ def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, .
     scores, why = rule_scores(extraction, html, feats)
     feats.update({f"rule_{t}": s for t, s in scores.items()})
     proba = model.predict_proba(feats, page_tokens(extraction))
-    # Rules as a distribution: a type with no rule support keeps a small floor.
-    rule_total = sum(scores.values())
-    combined: dict[str, float] = {}
-    for t in PROSPECT_TYPES:
-        rule_p = scores[t] / rule_total if rule_total > 0 else 0.0
-        weight = RULE_WEIGHT * min(1.0, rule_total / 3.0)
-        combined[t] = (1 - weight) * proba.get(t, 0.0) + weight * rule_p
-    for t in why[VETO]:
-        combined[t] *= 0.2
+    combined = combine(proba, scores, why[VETO])
     label = max(combined, key=combined.get)
     evidence = list(why[label])
     evidence.append(f"model: {label} {proba.get(label, 0.0):.0%}")

@@ -340,6 +340,8 @@ class Fetcher:
                     if rendered.outcome == "ok":
                         self.browser_hosts.add(_host(url))
                     result = rendered
+                elif result.outcome == "ok" and self.settings.screenshots == "all":
+                    result.screenshot = await self._thumbnail(result)
         result.url = url
         if self.cache is not None and result.outcome in CACHEABLE:
             self.cache.put(result)
@@ -483,7 +485,10 @@ class Fetcher:
                     raise DiscoverError(self._browser_failed)
                 try:
                     session = await self.runtime.browser()
-                    ctx = await session.new_context(user_agent=self.settings.user_agent)
+                    # Half-scale pixels: the layout (CSS pixels, so the text read) is the same and a
+                    # thumbnail is a quarter of the bytes.
+                    ctx = await session.new_context(user_agent=self.settings.user_agent,
+                                                    device_scale_factor=0.5)
                 except DiscoverError as exc:
                     self._browser_failed = f"browser unavailable: {exc}"
                     raise DiscoverError(self._browser_failed) from None
@@ -554,9 +559,56 @@ class Fetcher:
                 res.outcome, res.reason = "js_empty", "page is still empty after rendering its scripts"
             else:
                 res.outcome = "ok"
+                if self.settings.screenshots != "off":
+                    res.screenshot = await _snap(page)
             return res
         finally:
             self._browser_pool.put_nowait(page)
+
+    async def _thumbnail(self, result: FetchResult) -> bytes:
+        """A thumbnail of a statically fetched page: the browser is handed the HTML already read
+        (the document is not requested twice; its styles load as a browser would load them)."""
+        try:
+            page = await self._browser_page()
+        except DiscoverError:
+            return b""
+        from playwright.async_api import Error as PWError
+
+        assert self._browser_pool is not None
+        url = result.final_url or result.url
+        html = result.html
+
+        async def serve_document(route) -> None:
+            await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+        def is_document(u: str) -> bool:   # a predicate, not a glob: URLs hold '?' and '*'
+            return u == url
+
+        try:
+            await page.route(is_document, serve_document)
+            try:
+                await page.goto(url, wait_until="load", timeout=self.settings.timeout * 1000)
+                return await _snap(page)
+            finally:
+                await page.unroute(is_document, serve_document)
+        except PWError as exc:   # a thumbnail is a nicety: never fail the page over it
+            log.debug("no thumbnail of %s: %s", url, str(exc).splitlines()[0] if str(exc) else exc)
+            return b""
+        finally:
+            self._browser_pool.put_nowait(page)
+
+
+#: Thumbnails: the first screen at half scale, as a small JPEG (about 20 KB).
+SHOT_QUALITY = 60
+
+
+async def _snap(page) -> bytes:
+    from playwright.async_api import Error as PWError
+
+    try:
+        return await page.screenshot(type="jpeg", quality=SHOT_QUALITY, full_page=False, timeout=5000)
+    except PWError:
+        return b""
 
 
 async def _read_capped(resp: "httpx.Response", limit: int) -> bytes | None:

@@ -129,30 +129,30 @@ def _forbidden(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=403)
 
 
-async def _json_body(request: Request, state: ReviewState) -> tuple[Session | None, dict[str, Any] | Response]:
+async def _json_body(request: Request, state: ReviewState) -> tuple[Session, dict[str, Any]] | Response:
     """The session and JSON body of a state-changing request, or the refusal."""
     session = _session(state, request)
     if session is None:
-        return None, _forbidden("no review session: open the address printed by `discover review`")
+        return _forbidden("no review session: open the address printed by `discover review`")
     token = request.headers.get(CSRF_HEADER, "")
     if not token or not hmac.compare_digest(token.encode(), session.csrf.encode()):
-        return None, _forbidden("missing or wrong CSRF token")
+        return _forbidden("missing or wrong CSRF token")
     origin = request.headers.get("origin")
     if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
-        return None, _forbidden("cross-origin request")
+        return _forbidden("cross-origin request")
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return None, JSONResponse({"error": "expected application/json"}, status_code=415)
+        return JSONResponse({"error": "expected application/json"}, status_code=415)
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        return None, JSONResponse({"error": "request too large"}, status_code=413)
+        return JSONResponse({"error": "request too large"}, status_code=413)
     import json
 
     try:
         body = json.loads(raw or b"{}")
     except ValueError:
-        return None, JSONResponse({"error": "not JSON"}, status_code=400)
+        return JSONResponse({"error": "not JSON"}, status_code=400)
     if not isinstance(body, dict):
-        return None, JSONResponse({"error": "expected a JSON object"}, status_code=400)
+        return JSONResponse({"error": "expected a JSON object"}, status_code=400)
     return session, body
 
 
@@ -212,9 +212,10 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
     async def decide(request: Request) -> Response:
         from discover.outreach.ledger import decide as record
 
-        session, body = await _json_body(request, state)
-        if session is None:
-            return body  # type: ignore[return-value]
+        got = await _json_body(request, state)
+        if isinstance(got, Response):
+            return got
+        session, body = got
         item = state.cards.get(str(body.get("key", "")))
         if item is None:
             return JSONResponse({"error": "unknown card; reload the page"}, status_code=404)
@@ -230,9 +231,10 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
     async def retype(request: Request) -> Response:
         from discover.outreach.ledger import correct_type
 
-        session, body = await _json_body(request, state)
-        if session is None:
-            return body  # type: ignore[return-value]
+        got = await _json_body(request, state)
+        if isinstance(got, Response):
+            return got
+        session, body = got
         item = state.cards.get(str(body.get("key", "")))
         if item is None:
             return JSONResponse({"error": "unknown card; reload the page"}, status_code=404)
@@ -247,9 +249,10 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
     async def undo(request: Request) -> Response:
         from discover.outreach.ledger import undo as take_back
 
-        session, body = await _json_body(request, state)
-        if session is None:
-            return body  # type: ignore[return-value]
+        got = await _json_body(request, state)
+        if isinstance(got, Response):
+            return got
+        session, body = got
         if not session.undo:
             return JSONResponse({"nothing": True, "undo": 0})
         last = session.undo.pop()
@@ -261,10 +264,12 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         if _session(state, request) is None:
             return _forbidden("no review session")
         item = state.cards.get(request.path_params["key"])
-        png = state.store.get_screenshot(item.page_url or item.prospect.url) if item is not None else None
-        if not png:
+        found = state.store.get_screenshot(item.page_url or item.prospect.url) if item is not None else None
+        if not found:
             return Response(status_code=404)
-        return Response(png, media_type="image/png")
+        image, media_type = found
+        # only image types we wrote ourselves; nosniff (SecurityHeaders) stops any other reading
+        return Response(image, media_type=media_type if media_type in ("image/jpeg", "image/png") else "image/jpeg")
 
     routes = [
         Route("/", index),

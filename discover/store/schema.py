@@ -231,9 +231,8 @@ review = sa.Table(
 screenshots = sa.Table(
     "screenshots", metadata,
     sa.Column("url", sa.Text, primary_key=True),      # the page's URL as in pages.url
-    sa.Column("png", sa.LargeBinary, nullable=False),
-    sa.Column("width", sa.Integer, nullable=False, default=0),
-    sa.Column("height", sa.Integer, nullable=False, default=0),
+    sa.Column("image", sa.LargeBinary, nullable=False),
+    sa.Column("media_type", sa.String(40), nullable=False, default="image/jpeg"),
     sa.Column("taken_at", sa.Float, nullable=False),
 )
 

@@ -363,6 +363,9 @@ class Store:
             self._upsert(conn, s.pages, [row], ["url"])
             if extraction is not None:
                 self._replace_extracted(conn, result.url, extraction)
+            if result.screenshot:
+                self._upsert(conn, s.screenshots, [dict(url=result.url, image=result.screenshot,
+                                                        media_type="image/jpeg", taken_at=time.time())], ["url"])
 
     def _replace_extracted(self, conn: sa.Connection, page: str, ext: Extraction) -> None:
         lt, ct = s.links, s.contacts
@@ -634,21 +637,21 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
-    def save_screenshot(self, url: str, png: bytes, width: int = 0, height: int = 0) -> None:
-        """Keep the page's thumbnail (PNG bytes) beside it; the latest replaces an older one."""
+    def save_screenshot(self, url: str, image: bytes, media_type: str = "image/jpeg") -> None:
+        """Keep the page's thumbnail beside it; the latest replaces an older one."""
         with self.engine.begin() as conn:
-            self._upsert(conn, s.screenshots, [dict(url=url, png=png, width=width, height=height,
+            self._upsert(conn, s.screenshots, [dict(url=url, image=image, media_type=media_type,
                                                     taken_at=time.time())], ["url"])
 
-    def get_screenshot(self, url: str) -> bytes | None:
-        """The thumbnail of a page by its URL or final URL."""
+    def get_screenshot(self, url: str) -> tuple[bytes, str] | None:
+        """(image bytes, media type) of a page's thumbnail, by its URL or final URL."""
         st, pt = s.screenshots, s.pages
         with self.engine.connect() as conn:
-            png = conn.execute(sa.select(st.c.png).where(st.c.url == url)).scalar()
-            if png is None:
-                png = conn.execute(sa.select(st.c.png).join(pt, pt.c.url == st.c.url)
-                                   .where(pt.c.final_url == url)).scalar()
-        return bytes(png) if png is not None else None
+            row = conn.execute(sa.select(st.c.image, st.c.media_type).where(st.c.url == url)).first()
+            if row is None:
+                row = conn.execute(sa.select(st.c.image, st.c.media_type).join(pt, pt.c.url == st.c.url)
+                                   .where(pt.c.final_url == url)).first()
+        return (bytes(row.image), row.media_type) if row is not None else None
 
     def screenshot_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of these page URLs (or final URLs) have a thumbnail."""
