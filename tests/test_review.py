@@ -45,6 +45,25 @@ def discover(*args: str, data: Path, timeout: float = 300) -> subprocess.Complet
                           env=_env(data), timeout=timeout, cwd=REPO)
 
 
+@pytest.fixture()
+def cli(capsys, monkeypatch):
+    """The CLI in this process (its parsing, error lines and exit codes), for the quick commands."""
+    from discover.cli import main
+
+    def run(*args: str, data: Path) -> subprocess.CompletedProcess:
+        monkeypatch.setenv("DISCOVER_DATA_DIR", str(data))
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
+
+
 @pytest.fixture(scope="module")
 def world_db(tmp_path_factory, bundled_world) -> Path:
     """A database from real runs of the three niches of the bundled world (in parallel: 2 cores)."""
@@ -148,7 +167,7 @@ def store_of(db: Path) -> Store:
 
 
 # --- the browser ------------------------------------------------------------------------------
-def test_review_by_keyboard_reaches_the_ledger_and_the_shortlist(server, watched, db):
+def test_review_by_keyboard_reaches_the_ledger_and_the_shortlist(server, watched, db, cli):
     page = watched
     with store_of(db) as store:
         total = sum(len(store.prospects(niche=k, include_spam=True)) for k, _g, _s in NICHES)
@@ -223,17 +242,17 @@ def test_review_by_keyboard_reaches_the_ledger_and_the_shortlist(server, watched
     assert page.problems == []
 
     # the decisions hold outside the browser: shortlist --status approved hands on only the approved site
-    r = discover("shortlist", "--niche", first["niche"], "--status", "approved", "--format", "hubspot", "--out", "-",
+    r = cli("shortlist", "--niche", first["niche"], "--status", "approved", "--format", "hubspot", "--out", "-",
                  "--db", str(db), data=db.parent)
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"))))
     assert len(rows) == 1 and first["domain"] in json.dumps(rows[0])
-    r = discover("shortlist", "--niche", second["niche"], "--format", "json", "--db", str(db), data=db.parent)
+    r = cli("shortlist", "--niche", second["niche"], "--format", "json", "--db", str(db), data=db.parent)
     shown = {p["domain"]: p["ledger_status"] for p in json.loads(r.stdout)}
     assert second["domain"] not in shown                             # rejected: gone unless asked
     if second["niche"] == first["niche"]:
         assert shown[first["domain"]] == "approved"                  # approved: still listed, flagged
-    r = discover("shortlist", "--niche", second["niche"], "--status", "rejected", "--format", "json", "--db", str(db),
+    r = cli("shortlist", "--niche", second["niche"], "--status", "rejected", "--format", "json", "--db", str(db),
                  data=db.parent)
     assert [p["domain"] for p in json.loads(r.stdout)] == [second["domain"]]
 
@@ -336,11 +355,11 @@ def test_forged_requests_are_refused(server, page, db):
 
 
 # --- the command line ---------------------------------------------------------------------------
-def test_review_command_errors_are_one_line(tmp_path, db):
+def test_review_command_errors_are_one_line(tmp_path, db, cli):
     empty = tmp_path / "empty.sqlite"
-    r = discover("review", "--no-open", "--db", str(empty), data=tmp_path)
+    r = cli("review", "--no-open", "--db", str(empty), data=tmp_path)
     assert r.returncode == 2 and "holds no run" in r.stderr and "Traceback" not in r.stderr
-    r = discover("review", "--no-open", "--niche", "knitting", "--db", str(db), data=tmp_path)
+    r = cli("review", "--no-open", "--niche", "knitting", "--db", str(db), data=tmp_path)
     assert r.returncode == 2 and "no run for the niche 'knitting'" in r.stderr and "niches:" in r.stderr
     # without the optional web stack: say how to get it
     shim = tmp_path / "shim"
@@ -353,12 +372,12 @@ def test_review_command_errors_are_one_line(tmp_path, db):
     assert r.returncode == 3 and "needs starlette" in r.stderr
     assert "pip install 'discover-prospects[review]'" in r.stderr and "Traceback" not in r.stderr
     # beyond loopback only with a warning (192.0.2.1 is a documentation address: the bind fails, nothing is sent)
-    r = discover("review", "--no-open", "--host", "192.0.2.1", "--db", str(db), data=tmp_path, timeout=60)
+    r = cli("review", "--no-open", "--host", "192.0.2.1", "--db", str(db), data=tmp_path)
     assert r.stderr.startswith("warning: --host 192.0.2.1 makes the review page reachable")
     assert r.returncode == 3 and "cannot listen on 192.0.2.1" in r.stderr
 
 
-def test_train_learns_from_corrections_and_reports_before_after(db):
+def test_train_learns_from_corrections_and_reports_before_after(db, cli):
     data = db.parent
     with store_of(db) as store:
         prospects = store.prospects(niche="vegan baking", include_spam=True)
@@ -369,7 +388,7 @@ def test_train_learns_from_corrections_and_reports_before_after(db):
             correct_type(store, p.url, "blog", was=p.type)
         forum = next(p for p in prospects if p.type == "forum")
         correct_type(store, forum.url, "forum", was="forum")
-    r = discover("train", "--folds", "3", "--json", "--db", str(db), data=data)
+    r = cli("train", "--folds", "3", "--json", "--db", str(db), data=data)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert report["corrections"] == len(news) + 1 and report["folds"] == 3
@@ -386,15 +405,15 @@ def test_train_learns_from_corrections_and_reports_before_after(db):
     assert preferred_model(data).info["data"]["corrections"] == report["corrections"]   # classify prefers it
     print(f"\ntrain: {json.dumps({k: report[k] for k in ('before', 'after', 'changed')})}")
     # the table for people, and going back
-    r = discover("train", "--folds", "2", "--db", str(db), data=data)
+    r = cli("train", "--folds", "2", "--db", str(db), data=data)
     assert r.returncode == 0 and "before" in r.stdout and "after" in r.stdout and "wrote your model" in r.stdout
-    r = discover("train", "--reset", "--db", str(db), data=data)
+    r = cli("train", "--reset", "--db", str(db), data=data)
     assert r.returncode == 0 and not user_model.exists()
     assert preferred_model(data).info.get("data", {}).get("corrections") is None
 
 
-def test_train_without_corrections_says_what_to_do(db):
-    r = discover("train", "--db", str(db), data=db.parent)
+def test_train_without_corrections_says_what_to_do(db, cli):
+    r = cli("train", "--db", str(db), data=db.parent)
     assert r.returncode == 2 and "no type corrections" in r.stderr and "discover review" in r.stderr
 
 
@@ -434,7 +453,7 @@ def test_visibility_rule():
     assert visible("", statuses={"new"}) and not visible("do_not_contact", statuses={"do_not_contact"})
 
 
-def test_shortlist_and_push_status_option(tmp_path):
+def test_shortlist_and_push_status_option(tmp_path, cli):
     with Store.open(str(tmp_path / "s.sqlite")) as store:
         run = store.start_run("vegan baking")
         store.save_prospects(run, [Prospect(url=f"http://{d}/", domain=d, type="blog", score=s,
@@ -455,14 +474,14 @@ def test_shortlist_and_push_status_option(tmp_path):
         assert c.type == "forum" and "thread" in c.pitch                 # the corrected type, its pitch
         assert [p.domain for p in select_prospects(store, types=["forum"])] == ["c.com"]
     db = tmp_path / "s.sqlite"
-    r = discover("shortlist", "--status", "approved,banana", "--db", str(db), data=tmp_path)
+    r = cli("shortlist", "--status", "approved,banana", "--db", str(db), data=tmp_path)
     assert r.returncode == 2 and "unknown status banana" in r.stderr
-    r = discover("outreach", "mark", "c.com", "--status", "rejected", "--db", str(db), data=tmp_path)
+    r = cli("outreach", "mark", "c.com", "--status", "rejected", "--db", str(db), data=tmp_path)
     assert r.returncode == 2 and "needs a reason" in r.stderr
-    r = discover("outreach", "mark", "c.com", "--status", "rejected", "--note", "no link", "--db", str(db),
+    r = cli("outreach", "mark", "c.com", "--status", "rejected", "--note", "no link", "--db", str(db),
                  data=tmp_path)
     assert r.returncode == 0
-    r = discover("shortlist", "--status", "rejected", "--format", "json", "--db", str(db), data=tmp_path)
+    r = cli("shortlist", "--status", "rejected", "--format", "json", "--db", str(db), data=tmp_path)
     assert sorted(p["domain"] for p in json.loads(r.stdout)) == ["b.com", "c.com"]
     # push hands on what the same --status chooses, and nothing else
     received: list[dict] = []
@@ -480,7 +499,7 @@ def test_shortlist_and_push_status_option(tmp_path):
     hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     try:
-        r = discover("push", "--webhook", f"http://127.0.0.1:{hook.server_address[1]}/h", "--status", "approved",
+        r = cli("push", "--webhook", f"http://127.0.0.1:{hook.server_address[1]}/h", "--status", "approved",
                      "--json", "--db", str(db), data=tmp_path)
     finally:
         hook.shutdown()
