@@ -418,6 +418,23 @@ def test_train_without_corrections_says_what_to_do(db, cli):
 
 
 # --- the ledger rules, without a browser ----------------------------------------------------------
+def test_queue_puts_the_least_certain_first(db):
+    from discover.review.queue import BAND, Filters, doubts, load_queue
+
+    assert doubts(0.5, 0.99, False) == (0.02, 1.0)                     # on the cut-off: first
+    assert doubts(0.9, 0.5, False)[0] == 1.0 and doubts(0.9, 0.5, True)[0] == 0.0   # corrected: known
+    assert doubts(0.5 + BAND, 1.0, False) == (0.0, 0.0)
+    with store_of(db) as store:
+        items = load_queue(store, Filters())
+        prios = [i.priority for i in items]
+        assert prios == sorted(prios, reverse=True) and prios[0] > 0.5
+        assert all(i.why_first for i in items if i.priority > 0)
+        forums = load_queue(store, Filters(type="forum", min_score=0.3, niche="maternity clothes"))
+        assert forums and all(i.prospect.type == "forum" and i.prospect.score >= 0.3 for i in forums)
+        junk = Filters.from_query({"type": "<script>", "min_score": "nan", "status": "everything", "geo": "x"})
+        assert junk == Filters()
+
+
 def test_decisions_hold_in_the_next_run_and_teach_the_topic_profile(db, bundled_world):
     with store_of(db) as store:
         prospects = {p.domain: p for p in store.prospects(niche="maternity clothes")}

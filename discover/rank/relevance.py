@@ -204,6 +204,7 @@ class TopicModel(BaseEstimator):
         names = vec.get_feature_names_out()
         self.approved_terms_: list[str] = []
         self.rejected_terms_: list[str] = []
+        pushed = np.zeros(q.shape, dtype=bool)
         if approved:
             rows = matrix[len(profile): len(profile) + len(approved)]
             pull, keep = self._centroid_terms(rows, names)
@@ -214,6 +215,7 @@ class TopicModel(BaseEstimator):
             # the keyword's own words are never pushed away, whatever the rejected pages say
             push, keep = self._centroid_terms(rows, names, keep_out=keyword > 0)
             q = np.clip(q - self.rejected_weight * push, 0.0, None)
+            pushed[keep] = True
             self.rejected_terms_ = [str(names[i]) for i in keep[:10]]
         q /= np.linalg.norm(q) or 1.0
         k = min(self.feedback_docs, max(0, docs.shape[0] // 3))
@@ -224,7 +226,8 @@ class TopicModel(BaseEstimator):
             order = order[first[order] > 0]
             # One document is no consensus: its every word would become a "topic" word.
             if len(order) >= MIN_FEEDBACK_DOCS:
-                sparse_centroid, keep = self._centroid_terms(docs[order], names)
+                # ... and never learns back what the user pushed away
+                sparse_centroid, keep = self._centroid_terms(docs[order], names, keep_out=pushed)
                 q = q + self.feedback_weight * sparse_centroid
                 q /= np.linalg.norm(q) or 1.0
                 self.feedback_terms_ = [str(names[i]) for i in keep[:10]]
