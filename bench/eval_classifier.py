@@ -35,7 +35,7 @@ def _builder():
 
 def extraction_figures(realdata: Path) -> dict:
     from discover.pages.extract import extract
-    from discover.pages.fetch import decode_html
+    from discover.html import decode_html
     from discover.records import FetchResult
 
     def norm(s: str) -> str:

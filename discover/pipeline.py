@@ -155,10 +155,10 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
                       target: Any, types: tuple[str, ...], engines: list[str], request: RunRequest,
                       result: RunResult, progress: Progress) -> None:
     from discover.pages.fetch import Fetcher, MemoryPageCache
-    from discover.plan import expand_terms, plan_queries
+    from discover.plan import expand_terms, plan_queries, region_for
     from discover.search.cache import MemorySerpCache
     from discover.search.merge import fuse
-    from discover.search.runner import region_for, search_all
+    from discover.search.runner import search_all
 
     settings = runtime.settings
     summary = result.summary

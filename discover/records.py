@@ -67,6 +67,7 @@ class SerpResult:
     engine: str = ""
     query: str = ""
     page: int = 1
+    date: str = ""                # the page's date as the engine shows it ("4 days ago", "Jun 3, 2024")
 
 
 @dataclass

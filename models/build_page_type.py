@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from discover.html import decode_html  # noqa: E402
 from discover.pages import train as T  # noqa: E402
-from discover.pages.fetch import decode_html  # noqa: E402
 from discover.records import PROSPECT_TYPES  # noqa: E402
 
 # The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.

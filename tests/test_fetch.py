@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from discover.pages.fetch import Fetcher, MemoryPageCache, decode_html
+from discover.html import decode_html
+from discover.pages.fetch import Fetcher, MemoryPageCache
 from discover.runtime import Runtime
 from discover.settings import load_settings
 from discover.webworld.server import WorldServer

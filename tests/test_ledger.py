@@ -109,6 +109,10 @@ def test_cli(tmp_path: Path) -> None:
     listed = json.loads(_cli(db, "outreach", "list", "--json").stdout)
     assert listed["ledger"][0]["domain"] == "a.com" and listed["ledger"][0]["note"] == "hi"
     assert json.loads(_cli(db, "outreach", "due", "--json").stdout) == []          # contacted just now
+    empty = _cli(db, "outreach", "due").stdout
+    soon = time.strftime("%Y-%m-%d", time.localtime(time.time() + Settings().followup_after_days * DAY))
+    assert "nothing due now; next follow-up: a.com on " + soon in empty
+    assert "outreach ledger is empty" in _cli(tmp_path / "new.sqlite", "outreach", "due").stdout
     everyone = json.loads(_cli(db, "outreach", "due", "--all", "--json").stdout)
     assert everyone[0]["domain"] == "a.com" and "due in" in everyone[0]["reason"]
     supp = tmp_path / "s.txt"

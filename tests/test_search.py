@@ -357,3 +357,25 @@ def test_progress_callback_sees_every_outcome(world_dir, tmp_path):
 
     outcomes = run(world_dir, tmp_path, body)
     assert [o.outcome for o in seen] == ["ok", "no_results"] and seen == outcomes
+
+
+def test_offline_engines_fail_fast_with_the_reason(tmp_path, make_world):
+    """Every engine unreachable (here: hosts the world does not have, so the lookup fails with no
+    traffic leaving the machine): the run stops after a couple of queries with the reason,
+    instead of trying every query on every engine."""
+    world = make_world({"example-blog.test": {"index.html": "<title>dog grooming tips</title><p>dog grooming</p>"}})
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "discover", "run", "dog grooming", "--no-expand", "--web", str(world),
+                        "--engine", "duckduckgo,bing", "--db", str(tmp_path / "d.sqlite")],
+                       capture_output=True, text=True, timeout=120,
+                       env={k: v for k, v in os.environ.items() if not k.startswith("DISCOVER_")})
+    took = time.monotonic() - started
+    assert r.returncode == 4, r.stderr
+    assert r.stderr.startswith("error: no search engine answered"), r.stderr
+    assert "cannot reach duckduckgo (ERR_NAME_NOT_RESOLVED)" in r.stderr or "ERR_NAME_NOT_RESOLVED" in r.stderr
+    print(f"offline run gave up after {took:.1f} s")
+    assert took < 60   # a bound on the behaviour (a handful of queries), not a benchmark
+    import sqlite3
+    with sqlite3.connect(tmp_path / "d.sqlite") as db:
+        tried = db.execute("select count(*) from queries where reason not like '%skipped%'").fetchone()[0]
+    assert tried <= 2 * 2 + 2, tried

@@ -31,6 +31,16 @@ def _usage_error(exc: Exception, argv: list[str]) -> None:
     sys.exit(getattr(exc, "exit_code", 2))
 
 
+def _stdout_gone() -> None:
+    """The reader went away (`discover ... | head`): that is their choice, not an error. Point
+    stdout at /dev/null so the interpreter's final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error is one `error:` line (+ `hint:`) and an exit code, never a traceback."""
     command = typer.main.get_command(app)
@@ -45,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Exit, typer.Abort) as exc:  # raised by commands themselves
         sys.exit(getattr(exc, "exit_code", 1) if isinstance(exc, typer.Exit) else 130)
     except BrokenPipeError:
+        _stdout_gone()
         sys.exit(0)
     except KeyboardInterrupt:
         typer.echo("error: interrupted", err=True)
@@ -64,4 +75,8 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("hint: this is a bug in discover; rerun with DISCOVER_DEBUG=1 for the traceback "
                    "and report it", err=True)
         sys.exit(70)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_gone()
     sys.exit(rv if isinstance(rv, int) else 0)

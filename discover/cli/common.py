@@ -20,6 +20,8 @@ WebOpt = Annotated[Path | None, typer.Option(
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Database: a SQLite file or a postgresql:// URL (env DISCOVER_DB).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for piping instead of a table.")]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line (JSON Lines).")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Print every table cell whole (wider than 80 columns).")]
 BrowserOpt = Annotated[str | None, typer.Option(
     "--browser", help="Chromium/Chrome executable (env DISCOVER_BROWSER).", show_default=False)]
 EndpointOpt = Annotated[str | None, typer.Option(
@@ -59,13 +61,58 @@ def run_async(coro: Awaitable[T]) -> T:
         return runner.run(coro)  # type: ignore[arg-type]
 
 
-def console(stderr: bool = False):
+def console(stderr: bool = False, *, wide: bool = False):
+    import os
+
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own handler exits with status 1; a closed pipe is not a failure
+            self.quiet = True
+            raise BrokenPipeError
+
     stream = sys.stderr if stderr else sys.stdout
-    # Piped output (a file, CI log) has no terminal width: use a wide one rather than 80 columns.
-    width = None if stream.isatty() else 160
-    return Console(stderr=stderr, highlight=False, width=width)
+    # A terminal tells its width. Piped output (a file, a pager) gets the classic 80 columns
+    # (or $COLUMNS), so what a user pastes fits; --wide lifts the limit for everything.
+    if wide:
+        width: int | None = 10_000
+    elif stream.isatty():
+        width = None
+    else:
+        width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 80
+    # soft_wrap: plain lines are not cut into pieces (terminals wrap them; greps find them)
+    return _Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
+
+
+def print_ranked(title: str, rows: Iterable[tuple[Any, ...]], *, wide: bool = False,
+                 columns: tuple[str, ...] = ("#", "domain", "type", "score", "geo", "contact", "why")) -> None:
+    """Ranked prospects in two lines each, so domains and addresses are never cut or broken
+    in 80 columns: `rank domain type score geo`, then `contact — why` (the prose shortened
+    with an ellipsis). `wide=True` prints one full table row each instead."""
+    if wide:
+        print_table(title, list(columns), rows, wide=True)
+        return
+    from rich.text import Text
+
+    out = console()
+    body = [["" if v is None else str(v) for v in row] for row in rows]
+    if not body:
+        out.print(Text(title))
+        return
+    w_rank = max(len(r[0]) for r in body)
+    w_dom = max(len(r[1]) for r in body)
+    w_type = max(len(r[2]) for r in body)
+    out.print(Text(title, style="bold"))
+    for rank, domain, ptype, score, geo, contact, why in body:
+        first = f"{rank:>{w_rank}}  {domain:<{w_dom}}  {ptype:<{w_type}}  {score}  {geo}".rstrip()
+        indent = " " * (w_rank + 2)
+        second = indent + " — ".join(x for x in (contact, why) if x)
+        if len(second) > out.width:
+            second = second[: max(len(indent) + len(contact), out.width - 1)] + "…"
+        out.print(Text(first), no_wrap=True, overflow="ignore", crop=False)
+        if second.strip():
+            out.print(Text(second, style="dim"), no_wrap=True, overflow="ignore", crop=False)
 
 
 def print_json(data: Any) -> None:
@@ -77,18 +124,62 @@ def print_jsonl(rows: Iterable[Any]) -> None:
         sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
 
-def print_table(title: str, columns: list[str], rows: Iterable[Iterable[Any]], *, stderr: bool = False) -> None:
+#: Columns holding identifiers a user copies (a domain, an address, a URL): never broken
+#: mid-word; when space runs out they keep their width and prose columns give way.
+IDENT_COLUMNS = frozenset({"domain", "contact", "email", "best email", "url", "page", "site", "check", "status",
+                           "#", "rank", "score", "type", "outcome", "class", "geo", "engine", "due"})
+
+
+def _fit_widths(columns: list[str], longest: list[int], room: int) -> list[int]:
+    """Column widths within `room`: identifiers whole where at all possible (up to 40), prose
+    columns share what is left in proportion to their content, at least 8 each."""
+    ident = [c in IDENT_COLUMNS for c in columns]
+    widths = [min(n, 40) if i else 0 for n, i in zip(longest, ident)]
+    prose = [k for k, i in enumerate(ident) if not i]
+    left = room - sum(widths)
+    need = sum(longest[k] for k in prose)
+    if prose and left < 8 * len(prose):
+        # too many identifier columns for the room: narrow the widest of them first
+        while left < 8 * len(prose) and max(widths) > 8:
+            k = widths.index(max(widths))
+            widths[k] -= 1
+            left += 1
+    for k in prose:
+        share = left * longest[k] / need if need else left / len(prose)
+        widths[k] = max(min(8, longest[k]), min(longest[k], int(share)))
+    # hand out what rounding left to the prose that still wants it
+    spare = room - sum(widths)
+    for k in prose:
+        give = min(spare, longest[k] - widths[k])
+        if give > 0:
+            widths[k] += give
+            spare -= give
+    return widths
+
+
+def print_table(title: str, columns: list[str], rows: Iterable[Iterable[Any]], *, stderr: bool = False,
+                wide: bool = False) -> None:
+    """A table that fits the terminal (80 columns when piped): one line per row, prose cut
+    with an ellipsis; `wide=True` prints every cell whole."""
+    from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        # Scraped text may contain rich markup: escape it so it prints literally.
-        from rich.markup import escape
-
-        table.add_row(*[escape("" if v is None else str(v)) for v in row])
-    console(stderr).print(table)
+    out = console(stderr, wide=wide)
+    table = Table(title=title, show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    body = [[escape("" if v is None else str(v)) for v in row] for row in rows]
+    for row in body:
+        row.extend([""] * (len(columns) - len(row)))
+    longest = [max([len(col)] + [len(r[i]) for r in body]) for i, col in enumerate(columns)]
+    if wide:
+        widths = longest
+    else:
+        widths = _fit_widths(columns, longest, out.width - 2 * len(columns))
+    for col, width in zip(columns, widths):
+        table.add_column(col, no_wrap=True, overflow="ellipsis", width=width, max_width=width)
+    for row in body:
+        table.add_row(*row)
+    out.print(table)
 
 
 def progress(transient: bool = True):

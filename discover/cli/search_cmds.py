@@ -140,27 +140,46 @@ def search(
 @serp_app.command("parse")
 def serp_parse(
     file: Annotated[Path, typer.Argument(help="A saved result page (.html).", exists=True, dir_okay=False)],
-    engine: Annotated[str, typer.Option("--engine", "-e", help="The engine that produced the page.")],
+    engine: Annotated[str | None, typer.Option(
+        "--engine", "-e", help="The engine that produced the page (default: told by its markup).",
+        show_default=False)] = None,
     query: Annotated[str, typer.Option(help="The query the page answers (recorded on each result).")] = "",
     base_url: Annotated[str, typer.Option("--base-url", help="The page's URL, to resolve relative links.")] = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Parse a saved result page: its kind (results / no_results / blocked) and its results."""
-    from discover.records import as_dict
-    from discover.search.engines import get_engine
+    """Parse a saved result page: its kind (results / no_results / blocked) and its results.
 
-    mod = get_engine(engine)
+    A challenge, captcha or refusal page is reported as blocked whatever the engine, even one
+    with no parser here."""
+    from discover.records import as_dict
+    from discover.search.blocked import detect_block
+    from discover.search.engines import ENGINES, get_engine
+    from discover.search.serp import guess_engine
+    from discover.search.serp import ParsedSerp, load_html
+
+    mod = get_engine(engine) if engine else None
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
-    parsed = mod.parse(data, query=query, page=1, base_url=base_url)
+    name = mod.NAME if mod is not None else "unknown"
+    block = detect_block(data, base_url, None, mod.SPEC.block if mod is not None else None, query)
+    if block:
+        parsed = ParsedSerp(kind="blocked", reason=block)
+    else:
+        if mod is None:
+            guessed = guess_engine(load_html(data))
+            if guessed is None:
+                raise InputError(f"cannot tell which search engine produced {file.name}",
+                                 hint=f"give --engine ({', '.join(sorted(ENGINES))})")
+            mod, name = get_engine(guessed), guessed
+        parsed = mod.parse(data, query=query, page=1, base_url=base_url)
     if as_json:
-        print_json({"engine": mod.NAME, "kind": parsed.kind, "reason": parsed.reason,
+        print_json({"engine": name, "kind": parsed.kind, "reason": parsed.reason,
                     "fallback": parsed.fallback, "next_page_url": parsed.next_page_url,
                     "results": [as_dict(r) for r in parsed.results]})
         return
-    print_table(f"{file.name}: {parsed.kind}", ["rank", "url", "title", "snippet"],
-                [(r.rank, r.url, r.title, r.snippet) for r in parsed.results])
+    print_table(f"{file.name}: {parsed.kind} ({name})", ["rank", "url", "title", "date", "snippet"],
+                [(r.rank, r.url, r.title, r.date, r.snippet) for r in parsed.results])
     if parsed.reason:
         console().print(f"{parsed.kind}: {parsed.reason}", markup=False)

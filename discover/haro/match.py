@@ -70,7 +70,11 @@ _ADDRESSES = re.compile(r"https?://\S+|www\.\S+|[^\s@]+@[^\s@]+\.\w+")
 
 def query_text(q: JournalistQuery) -> str:
     """What the topic model reads: the headline twice (it says what the story is), then the rest."""
-    parts = [q.summary, q.summary, q.category, q.details or q.text, q.requirements, q.outlet]
+    body = q.details or q.text
+    # Requirements read out of the body are already in it: counted once.
+    extra = "\n".join(line for line in q.requirements.split("\n") if line and " ".join(line.split()) not in
+                      " ".join(body.split()))
+    parts = [q.summary, q.summary, q.category, body, extra, q.outlet]
     return _ADDRESSES.sub(" ", "\n".join(p for p in parts if p))
 
 
@@ -149,7 +153,8 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
             where = "outlet in " if gm.tier in ("same_city", "nearby") else ""
             why.append(f"{where}{gm.place} ({gm.tier.replace('_', ' ')})")
         if q.deadline is not None:
-            why.append(_hours(q.deadline, now))
+            why.append(_hours(q.deadline, now) if q.deadline_time_known else
+                       f"deadline {q.deadline:%a %d %b}, no time given")
         if q.urgent:
             why.append("urgent")
         out.append(QueryMatch(q, round(total, 4), round(rel, 4), round(geo_score, 4), gm.tier, gm.place,
@@ -179,8 +184,15 @@ def to_prospect(query: JournalistQuery, score: "float | QueryMatch", *, niche: s
     total = m.score if m else float(score)
     reply = query.reply_to
     is_email = bool(_EMAIL.match(reply))
-    deadline = query.deadline.isoformat() if query.deadline else ""
-    when = query.deadline.strftime("%a %d %b %Y %H:%M %Z").strip() if query.deadline else "no deadline given"
+    # A date alone stays a date in exports: no invented clock time.
+    deadline = "" if query.deadline is None else \
+        query.deadline.isoformat() if query.deadline_time_known else query.deadline.date().isoformat()
+    if query.deadline is None:
+        when = "no deadline given"
+    elif query.deadline_time_known:
+        when = query.deadline.strftime("%a %d %b %Y %H:%M %Z").strip()
+    else:
+        when = query.deadline.strftime("%a %d %b %Y") + " (no time given)"
     return Prospect(
         url=query.url,
         domain=_domain(query.outlet_url) or _domain(reply),

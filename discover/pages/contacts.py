@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
+from discover.html import load_html, visible_text
 from discover.records import Contact
 
 if TYPE_CHECKING:
@@ -155,10 +156,8 @@ def _same_site(a: str, b: str) -> bool:
 
 def find_contacts(html: str, url: str, text: str = "", *, root: Any = None, author: str = "") -> list[Contact]:
     """Every contact route on one page, deduplicated; `root` is an lxml tree when the caller has one."""
-    from discover.pages.extract import _parse_tree, visible_text
-
     if root is None:
-        root = _parse_tree(html or "<html></html>")
+        root = load_html(html)
     if not text:
         body = root.find(".//body")
         text = visible_text(body if body is not None else root)

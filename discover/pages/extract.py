@@ -16,16 +16,15 @@ import json
 import logging
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from discover.domains import registrable_domain
+from discover.html import MAX_HTML_CHARS, load_html, visible_text
+from discover.pages.contacts import find_contacts
 from discover.records import Extraction, FetchResult, Link
 
 log = logging.getLogger(__name__)
-
-#: HTML beyond this many characters is not parsed (the fetcher caps bytes already; this caps work).
-MAX_HTML_CHARS = 3_000_000
 
 # Forum software fingerprints: (name, markers searched in the lower-cased HTML).
 FORUM_FINGERPRINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -53,7 +52,6 @@ _POSITION_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("navigation", re.compile(r"(^|[-_])(nav|navbar|navigation|menu|breadcrumbs?|pagination|topbar|tabs)($|[-_])|^menu|menu$")),
     ("header", re.compile(r"^(site-)?header$|masthead|^top-?bar$")),
 )
-_SKIP_TEXT_TAGS = {"script", "style", "noscript", "template", "svg", "head", "title"}
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“'])")
 _WS = re.compile(r"\s+")
 
@@ -101,36 +99,6 @@ def parse_date(text: str, dayfirst: bool = False) -> str:
             except (ValueError, TypeError):
                 continue
     return ""
-
-
-def _parse_tree(html: str):
-    import lxml.html
-    from lxml import etree
-
-    html = html[:MAX_HTML_CHARS]
-    # lxml refuses str input with an XML encoding declaration; drop it.
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
-    try:
-        root = lxml.html.fromstring(html or "<html></html>", parser=parser)
-    except (etree.ParserError, ValueError):
-        root = lxml.html.fromstring("<html><body></body></html>")
-    return root
-
-
-def _iter_text(el) -> Iterable[str]:
-    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
-        return
-    if el.text:
-        yield el.text
-    for child in el:
-        yield from _iter_text(child)
-        if child.tail:
-            yield child.tail
-
-
-def visible_text(el) -> str:
-    return _WS.sub(" ", " ".join(_iter_text(el))).strip()
 
 
 def _classes(el) -> str:
@@ -434,7 +402,7 @@ def extract(result: FetchResult) -> Extraction:
     html = result.html or ""
     if result.outcome != "ok" or not html.strip():
         return ext
-    root = _parse_tree(html)
+    root = load_html(html)
     base = url
     base_el = root.find(".//base")
     if base_el is not None and base_el.get("href"):
@@ -490,8 +458,6 @@ def extract(result: FetchResult) -> Extraction:
     last, count, posts = _forum_activity(root, dayfirst_locale(root, url))
     ext.forum_last_post, ext.forum_posts = last, count
     ext.text = _with_posts(ext.text, posts)
-
-    from discover.pages.contacts import find_contacts
 
     ext.contacts = find_contacts(html, url, full, root=root, author=ext.author)
     return ext

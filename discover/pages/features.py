@@ -2,7 +2,7 @@
 
 `page_features(extraction, html)` returns a flat dict name → float (stable names: the fitted
 model stores them) plus `page_tokens(...)`, the words of the URL, title and headings that the
-model's TF-IDF part reads. Shared by discover/classify.py and models/build_page_type.py.
+model's TF-IDF part reads. Shared by discover/pages/classify.py and models/build_page_type.py.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ tool's user agent unless settings.ignore_robots.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import copy
 import logging
 import re
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from discover.errors import DiscoverError
+from discover.html import decode_html
 from discover.records import FetchResult
 from discover.settings import Settings
 
@@ -59,8 +59,6 @@ BOT_WALL_MARKERS = (
     "please enable cookies and reload the page", "are you a robot",
 )
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 _STRIP_BLOCKS = re.compile(r"(?is)<(script|style|noscript|template|svg)\b.*?</\1\s*>")
 _TAGS = re.compile(r"(?s)<[^>]*>")
@@ -112,53 +110,6 @@ def visible_text(html: str) -> str:
 def is_bot_wall(html: str) -> bool:
     low = html[:30_000].lower()
     return any(m in low for m in BOT_WALL_MARKERS)
-
-
-def normalise_charset(name: str) -> str | None:
-    """A Python codec for a declared charset, with the WHATWG aliases browsers use; None if unknown."""
-    name = name.strip().strip("'\"").lower()
-    if not name:
-        return None
-    # Browsers decode these labels as windows-1252 (WHATWG Encoding), and so do pages' authors.
-    if name in ("iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii", "l1", "cp819"):
-        return "cp1252"
-    if name in ("x-sjis", "shift-jis"):
-        return "shift_jis"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def charset_from_header(content_type: str) -> str | None:
-    m = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type or "", re.IGNORECASE)
-    return normalise_charset(m.group(1)) if m else None
-
-
-def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """(text, encoding used): BOM, HTTP header, <meta> charset, then sniffing; never raises."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if body.startswith(bom):
-            return body[len(bom):].decode(enc, errors="replace"), enc
-    enc = charset_from_header(content_type)
-    if enc is None:
-        m = _META_CHARSET.search(body[:8192])
-        if m:
-            enc = normalise_charset(m.group(1).decode("ascii", "ignore"))
-    if enc is None:
-        try:
-            return body.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body[:200_000]).best()
-        enc = normalise_charset(best.encoding) if best is not None else None
-        enc = enc or "cp1252"
-    if enc in ("utf-16", "utf-32"):  # a meta tag cannot truthfully declare these in ASCII bytes
-        enc = "utf-8"
-    return body.decode(enc, errors="replace"), enc
 
 
 def _status_outcome(status: int, headers: dict[str, str]) -> tuple[str, str]:

@@ -1,19 +1,11 @@
-"""Fit the page-type model: the shipped one on the bundled corpus, and the user's own on that
-corpus plus the types they corrected in review (`discover train`).
+"""Fit the page-type model: one implementation for the shipped model (models/build_page_type.py)
+and the user's own (`discover train`, discover/review/learn.py).
 
 The bundled corpus ships inside the package already featurised (`page_type_corpus.json.gz`,
 written by models/build_page_type.py together with the shipped model it was fitted into), so
-training needs neither the repository's fixtures nor minutes of extraction. A correction is a
-stored page run through the same `example()` as every corpus page.
-
-The evaluation is grouped by site: no site is in both the training and the test part of a fold.
-`train()` measures the same folds twice over the same truth (the corpus, with the user's label
-wherever they gave one):
-
-    before   every fold fitted as the shipped model was: corpus labels, no corrections
-    after    every fold fitted as the user's model is: the user's labels and pages included
-
-so a correction that makes the model worse at the rest shows as a lower "after".
+training needs neither the repository's fixtures nor minutes of extraction. A page the user
+corrected goes through the same `example()` as every corpus page. Folds are grouped by site:
+no site is in both the training and the test part of a fold.
 """
 
 from __future__ import annotations
@@ -25,21 +17,19 @@ import math
 import os
 import re
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from discover.errors import InputError, ModelError
+from discover.errors import ModelError
 from discover.records import PROSPECT_TYPES
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
     from discover.settings import Settings
-    from discover.store import Store
 
 PARAMS: dict[str, Any] = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True,
           "realdata_weight_cap": 3.0}
@@ -221,128 +211,19 @@ def load_corpus(path: "Traversable | Path | None" = None) -> tuple[list[Example]
     return rows, {k: v for k, v in doc.items() if k != "rows"}
 
 
-# --- the user's corrections and model -----------------------------------------------------------
+# --- the user's model ----------------------------------------------------------------------------
 def user_model_path(settings: "Settings") -> Path:
+    """Where `discover train` writes the user's model and classify.preferred_model looks for it."""
     return settings.data_path() / "models" / "page_type.json"
 
 
-def corrections(store: "Store") -> tuple[list[Example], list[str]]:
-    """The pages whose type the user corrected, as examples; and notes on those that could not be used."""
-    from discover.outreach.ledger import labelled_pages
-
-    labels = labelled_pages(store)
-    rows = store.page_rows(labels)
-    out: list[Example] = []
-    notes: list[str] = []
-    for url, label in sorted(labels.items()):
-        row = rows.get(url)
-        page = store.get_page(row["url"]) if row else None
-        if page is None or not page.html:
-            notes.append(f"{url}: the page is no longer in the database")
-            continue
-        out.append(example(page.final_url or url, page.html, label, source=USER))
-    return out, notes
-
-
-@dataclass
-class Figures:
-    macro_f1: float                   # over every page, the user's labels as the truth
-    corpus_macro_f1: float            # over the bundled corpus pages only
-    corrected_accuracy: float | None  # share of the user's labelled pages typed as they said
-    per_class_f1: dict[str, float]
-
-
-@dataclass
-class TrainReport:
-    corrections: int
-    corpus: int
-    folds: int
-    sites: int
-    before: Figures
-    after: Figures
-    changed: list[str]                # labelled pages whose held-out type changed (url: before → after)
-    model_path: str
-    notes: list[str] = field(default_factory=list)
-    elapsed_s: float = 0.0
-
-    @property
-    def worse(self) -> bool:
-        """The corrections cost the model on pages that were not corrected."""
-        return self.after.corpus_macro_f1 < self.before.corpus_macro_f1 - 0.005
-
-    def to_json(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return {**asdict(self), "worse": self.worse}
-
-
-def _figures(rows: Sequence[Example], truth: Sequence[str], pred: Sequence[str], corrected: set[int]) -> Figures:
-    f1, per = macro_f1(truth, pred)
-    corpus = [i for i, r in enumerate(rows) if r.source != USER]
-    cf1, _ = macro_f1([truth[i] for i in corpus], [pred[i] for i in corpus])
-    acc = (sum(truth[i] == pred[i] for i in corrected) / len(corrected)) if corrected else None
-    return Figures(round(f1, 4), round(cf1, 4), round(acc, 4) if acc is not None else None, per)
-
-
-def train(store: "Store", settings: "Settings", *, folds: int = 5, corpus_path: "Traversable | Path | None" = None,
-          now: float | None = None) -> TrainReport:
-    """Refit on the bundled corpus plus the user's corrections; write the user's model; report before/after."""
+def write_model(path: Path, model: dict[str, Any]) -> None:
+    """Write a model atomically, never over the shipped one."""
     from discover.pages.classify import MODEL_PATH
-    from discover.store.urls import canonical_url
 
-    t0 = time.monotonic()
-    corpus, meta = load_corpus(corpus_path)
-    shipped = MODEL_PATH.read_bytes()
-    if meta.get("model_sha256") != model_digest(shipped):
-        raise ModelError("the bundled training corpus was not built with the shipped page-type model",
-                         hint="rebuild both: python models/build_page_type.py")
-    user, notes = corrections(store)
-    if not user:
-        raise InputError("there are no type corrections to learn from yet",
-                         hint="correct page types in `discover review` (key t), then run `discover train`")
-    # The user's word wins: a corpus page they labelled takes their label and source.
-    by_url = {canonical_url(r.url): r for r in user}
-    rows: list[Example] = []
-    shipped_labels: list[str] = []
-    corrected: set[int] = set()
-    for r in corpus:
-        mine = by_url.pop(canonical_url(r.url), None)
-        rows.append(r if mine is None else Example(**{**r.__dict__, "label": mine.label}))
-        shipped_labels.append(r.label)
-        if mine is not None:
-            corrected.add(len(rows) - 1)
-    for r in by_url.values():   # pages the corpus does not have: the shipped model never saw them
-        rows.append(r)
-        shipped_labels.append("")
-        corrected.add(len(rows) - 1)
-    truth = [r.label for r in rows]
-    before = [""] * len(rows)
-    after = [""] * len(rows)
-    fold_list = group_folds(rows, folds)
-    for train_idx, test_idx in fold_list:
-        test = [rows[i] for i in test_idx]
-        shipped_train = [Example(**{**rows[i].__dict__, "label": shipped_labels[i]}) for i in train_idx
-                         if shipped_labels[i]]
-        for i, p in zip(test_idx, predict(fit(shipped_train), test)):
-            before[i] = p
-        for i, p in zip(test_idx, predict(fit([rows[i] for i in train_idx]), test)):
-            after[i] = p
-    model = fit(rows)
-    model["info"] = {
-        "params": PARAMS, "built": time.strftime("%Y-%m-%d", time.localtime(now)),
-        "base_model_sha256": model_digest(shipped),
-        "data": {"corpus": len(corpus), "corrections": len(user),
-                 "corrected_labels": dict(Counter(r.label for r in user))},
-    }
-    path = user_model_path(settings)
-    if path.resolve() == Path(str(MODEL_PATH)).resolve():   # never the shipped model
+    if path.resolve() == Path(str(MODEL_PATH)).resolve():
         raise ModelError(f"refusing to overwrite the shipped model at {path}", hint="set another data_dir")
     _write_atomic(path, json.dumps(model, separators=(",", ":")).encode())
-    changed = [f"{rows[i].url}: {before[i]} → {after[i]}" for i in sorted(corrected) if before[i] != after[i]]
-    return TrainReport(
-        corrections=len(user), corpus=len(corpus), folds=len(fold_list), sites=len({r.group for r in rows}),
-        before=_figures(rows, truth, before, corrected), after=_figures(rows, truth, after, corrected),
-        changed=changed, model_path=str(path), notes=notes, elapsed_s=round(time.monotonic() - t0, 1))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -7,7 +7,7 @@
 clean, high-authority site about something else cannot climb above an on-topic forum.
 
 Geography is a multiplier, not a term: with a target place, geo_factor = 1 − γ·(1 − geo) with
-γ = min(1, 4·w_geo / Σw) (0.8 with the default weights), geo from discover.geo.GEO_SCORES.
+γ = min(1, 4·w_geo / Σw) (0.8 with the default weights), geo from discover.rank.geo.GEO_SCORES.
 For an `elsewhere` page the quality term is dropped as well. Together these make a wrong-place
 page never outrank a right-place (same_city) page of the same type and equal topic fit: its
 base is ≤ the right-place page's base and its factor is < 1 (= 1 − γ). Without a target the
