@@ -91,7 +91,8 @@ def _print_train(report) -> None:
                 f"{report.folds} folds grouped by site ({report.sites} sites)",
                 ["held-out figure", "before", "after"],
                 [("macro-F1, every page", f"{b.macro_f1:.3f}", f"{a.macro_f1:.3f}"),
-                 ("macro-F1, bundled pages", f"{b.corpus_macro_f1:.3f}", f"{a.corpus_macro_f1:.3f}"),
+                 ("macro-F1, pages you did not label", f"{b.unlabelled_macro_f1:.3f}",
+                  f"{a.unlabelled_macro_f1:.3f}"),
                  ("your labels typed as you said", right(b), right(a))])
     c = console()
     for line in report.changed[:10]:
@@ -99,8 +100,10 @@ def _print_train(report) -> None:
     for note in report.notes:
         c.print(f"[yellow]note:[/yellow] {note}")
     if report.worse:
-        c.print(f"[yellow]warning:[/yellow] your corrections made the model worse on the bundled pages "
-                f"({b.corpus_macro_f1:.3f} → {a.corpus_macro_f1:.3f}); check them in `discover review` "
-                "(status: all), or `discover train --reset`")
+        types = ", ".join(f"{t} {x:.2f} → {y:.2f}" for t, (x, y) in report.worse_types.items())
+        c.print(f"[yellow]warning:[/yellow] your corrections made the model worse on the pages you did not "
+                f"label (macro-F1 {b.unlabelled_macro_f1:.3f} → {a.unlabelled_macro_f1:.3f}"
+                + (f"; {types}" if types else "") + "): check them in `discover review` (status: all), "
+                "or `discover train --reset`")
     c.print(f"wrote your model to {report.model_path} in {report.elapsed_s} s; classify prefers it "
             "(`discover train --reset` goes back to the shipped one)")
