@@ -11,7 +11,8 @@
     9. links     outbound links of resource pages checked: broken-link prospects (linkcheck.py)
    10. quality   per-site signals and link-graph authority                       (quality.py, authority.py)
    11. score     topic relevance, geo tier, type fit, quality → explained score  (score.py)
-   12. store     one prospect per site, best page kept, ledger applied          (store/, ledger.py)
+   12. store     one prospect per site, best page kept; shown as the policy says (outreach/prospects.py,
+                 outreach/policy.py, store/)
 
 Every stage writes to the store as it goes, so an interrupted run resumes (`--resume`)
 without fetching again what was already fetched and without duplicating prospects.
@@ -24,19 +25,20 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from discover.errors import DiscoverError, InputError, Interrupted
+from discover.inputs import clean_keyword
+from discover.outreach.prospects import build_prospects, save_prospects
 from discover.records import (
-    PROSPECT_TYPES, Candidate, Classification, Extraction, FetchResult, Prospect, QueryOutcome, Score,
+    WANTED_TYPES, Candidate, Classification, Extraction, FetchOutcome, FetchResult, Prospect, ProspectType,
+    QueryOutcome, Score, SearchOutcome,
 )
 
 if TYPE_CHECKING:
+    from discover.outreach.policy import Visibility
     from discover.runtime import Runtime
     from discover.store import Store
-
-#: Types a user can ask for (spam and other are never wanted).
-WANTED_TYPES: tuple[str, ...] = tuple(t for t in PROSPECT_TYPES if t not in ("spam", "other"))
 
 #: Page types whose outbound links are checked for broken-link prospects.
 LINKCHECK_TYPES = ("resource",)
@@ -57,6 +59,16 @@ class RunRequest:
     show_contacted: bool = False
     resume: bool = False
     out: str = ""                             # absolute path of the CSV the user asked for ("" = none)
+    include_rejected: bool = False
+    only_approved: bool = False
+    include_hidden: bool = False
+
+    def visibility(self) -> "Visibility":
+        from discover.outreach.policy import Visibility
+
+        return Visibility(include_spam=self.include_spam, show_contacted=self.show_contacted,
+                          include_rejected=self.include_rejected, only_approved=self.only_approved,
+                          include_hidden=self.include_hidden)
 
 
 @dataclass
@@ -75,37 +87,10 @@ class RunResult:
 def request_from_run(settings: dict[str, Any], **overrides: Any) -> RunRequest:
     """The request a stored run was started with (for --resume), with explicit overrides."""
     saved = dict(settings.get("request") or {})
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
-              if k in RunRequest.__dataclass_fields__}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+                              if k in RunRequest.__dataclass_fields__}
     fields.update({k: v for k, v in overrides.items() if v is not None})
     return RunRequest(**fields)
-
-
-def parse_types(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return WANTED_TYPES
-    types = tuple(dict.fromkeys(t.strip().lower().replace("-", "_") for t in text.split(",") if t.strip()))
-    unknown = [t for t in types if t not in WANTED_TYPES]
-    if unknown:
-        raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
-                         hint="choose from " + ", ".join(WANTED_TYPES))
-    return types
-
-
-def _validate_keyword(keyword: str) -> str:
-    kw = " ".join((keyword or "").split())
-    if not kw:
-        raise InputError("the keyword is empty", hint='give the niche, e.g. discover run "maternity clothes"')
-    if len(kw) > 200:
-        raise InputError(f"the keyword is {len(kw)} characters long; keep it under 200")
-    if not any(ch.isalpha() for ch in kw):
-        raise InputError(f"the keyword {kw!r} has no letters")
-    from discover.rank.relevance import has_topic_words
-
-    if not has_topic_words(kw):   # before any search: ranking could not match pages on it
-        raise InputError(f"the keyword {kw!r} has no words to match pages on",
-                         hint='use the niche\'s own words, e.g. "maternity clothes"')
-    return kw
 
 
 async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Store | None" = None,
@@ -114,7 +99,8 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
     from discover.rank.geo import parse_place
 
     settings = runtime.settings
-    keyword = _validate_keyword(request.keyword)
+    # Before any search: ranking could not match pages on a keyword without topic words.
+    keyword = clean_keyword(request.keyword, rankable=True, example='discover run "maternity clothes"')
     types = request.types or WANTED_TYPES
     engines = list(request.engines or settings.engines())
     target = parse_place(request.geo) if request.geo else None
@@ -202,7 +188,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
         # 7: keyword expansion → round 2 ----------------------------------------------------
         if request.expand and candidates:
             texts = [c.extraction.title + " " + c.extraction.text for c in candidates.values()
-                     if c.classification.type not in ("spam", "other")]
+                     if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
             terms = expand_terms(texts, keyword, n=4) if texts else []
             if terms:
                 summary["expansion_terms"] = terms
@@ -243,13 +229,13 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
 
     # 12: prospects, ledger, store ------------------------------------------------------------
     summary["stage"] = "store"
-    prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "", types=types)
-    if "haro" in types:
+    prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "")
+    if ProspectType.HARO in types:
         summary["stage"] = "journalist queries"
         await _journalist_queries(runtime, prospects, keyword, request.geo or "", summary)
     if store is not None and run_id is not None:
         # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
-        store.save_prospects(run_id, prospects)
+        save_prospects(store, run_id, prospects)
         _record_footprint_yield(store, outcomes, prospects)
     prospects = _apply_ledger(prospects, store, request, result)
     result.prospects = prospects
@@ -261,13 +247,13 @@ def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
     """Every query blocked or failed: say why instead of presenting an empty shortlist."""
     from discover.errors import SearchBlocked, SearchError
 
-    if not outcomes or any(o.outcome not in ("blocked", "error") for o in outcomes):
+    if not outcomes or any(o.outcome not in (SearchOutcome.BLOCKED, SearchOutcome.ERROR) for o in outcomes):
         return
     reasons: dict[str, set[str]] = defaultdict(set)
     for o in outcomes:
         reasons[o.engine].add(f"{o.outcome}: {o.reason}" if o.reason else o.outcome)
     detail = "; ".join(f"{engine} ({', '.join(sorted(r)[:2])})" for engine, r in reasons.items())
-    if all(o.outcome == "blocked" for o in outcomes):
+    if all(o.outcome == SearchOutcome.BLOCKED for o in outcomes):
         raise SearchBlocked(f"every engine blocked all {len(outcomes)} queries: {detail}",
                             hint="wait and retry, add another engine (--engine ddg,bing), or --headed to solve a captcha")
     raise SearchError(f"no search engine answered any of {len(outcomes)} queries: {detail}",
@@ -293,7 +279,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
     from discover.pages.classify import classify, preferred_model
     from discover.pages.extract import extract
     from discover.domains import registrable_domain
-    from discover.store.urls import canonical_url
+    from discover.urls import FOR_STORE, url_key
 
     summary["stage"] = "fetch"
     labels = _user_labels(store)
@@ -306,7 +292,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
         progress("fetch", done, len(urls))
         fetches.append(fr)
         hit = by_url[urls[index]]
-        if fr.outcome != "ok":
+        if fr.outcome != FetchOutcome.OK:
             if store is not None and fr.path != "cache":
                 store.save_page(run_id, fr)
             continue
@@ -323,9 +309,9 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             store.save_page(run_id, fr, extraction, classification)
             fr.screenshot = b""   # kept with the page in the store; a run holds hundreds of pages
         url = fr.final_url or fr.url
-        label = labels.get(canonical_url(url)) or labels.get(canonical_url(fr.url))
+        label = labels.get(url_key(url, FOR_STORE)) or labels.get(url_key(fr.url, FOR_STORE))
         if label:   # the user's word beats the model's (the store keeps the model's, for `discover train`)
-            classification = Classification(label, 1.0, ["as you labelled it in review",
+            classification = Classification(ProspectType(label), 1.0, ["as you labelled it in review",
                                                           *[e for e in classification.evidence if e.startswith("model:")]])
         candidates[url] = Candidate(
             url=url, domain=registrable_domain(url), extraction=extraction, classification=classification,
@@ -338,15 +324,15 @@ def _user_labels(store) -> dict[str, str]:
     if store is None:
         return {}
     from discover.outreach.ledger import labelled_pages
-    from discover.store.urls import canonical_url
+    from discover.urls import FOR_STORE, url_key
 
-    return {canonical_url(u): t for u, t in labelled_pages(store).items()}
+    return {url_key(u, FOR_STORE): t for u, t in labelled_pages(store).items()}
 
 
 async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
     from discover.pages.contacts import enrich_contacts
 
-    todo = [c for c in candidates if c.classification.type not in ("spam", "other")]
+    todo = [c for c in candidates if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
     # One contact crawl per site: the best page of a site shares its contacts with the others.
     by_domain: dict[str, list[Candidate]] = defaultdict(list)
     for c in todo:
@@ -424,7 +410,7 @@ async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif item.startswith(("http://", "https://")):
             page = await fetcher.fetch(item)
-            if page.outcome != "ok":
+            if page.outcome != FetchOutcome.OK:
                 raise InputError(f"--about {item} could not be read ({page.outcome}: {page.reason or page.status})")
             ex = await asyncio.to_thread(extract, page)
             texts.append(f"{ex.title}\n{ex.text}")
@@ -443,55 +429,13 @@ def _judged_texts(store, keyword: str) -> tuple[list[str], list[str]]:
 
 
 def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
-           about_texts: list[str], expansions: list[str], approved: list[str] = (),
-           rejected: list[str] = ()) -> list[Score]:
+           about_texts: list[str], expansions: list[str], approved: Sequence[str] = (),
+           rejected: Sequence[str] = ()) -> list[Score]:
     from discover.rank.score import score_candidates
 
     return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
                             about_texts=about_texts, expansions=expansions, approved=approved,
                             rejected=rejected)
-
-
-def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
-                    types: tuple[str, ...]) -> list[Prospect]:
-    """One prospect per site: the best-scoring page kept, the site's other pages attached."""
-    from discover.pages.contacts import best_email
-    from discover.outreach.shortlist import pitch_angle
-
-    best: dict[str, tuple[Candidate, Score]] = {}
-    others: dict[str, list[str]] = defaultdict(list)
-    for cand, score in sorted(zip(cands, scores), key=lambda cs: -cs[1].total):
-        if cand.domain in best:
-            others[cand.domain].append(cand.url)
-            continue
-        best[cand.domain] = (cand, score)
-    prospects = []
-    for domain, (cand, score) in best.items():
-        ex = cand.extraction
-        email = best_email(ex.contacts)
-        contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
-        broken = [lc.url for lc in cand.link_checks if lc.cls == "broken"]
-        ptype = cand.classification.type
-        p = Prospect(
-            url=cand.url, domain=domain, type=ptype, score=round(score.total, 4), title=ex.title,
-            relevance=round(score.relevance, 4), geo_tier=score.geo_tier,
-            quality=round(cand.quality.score, 4) if cand.quality else 0.0, why=score.explanation,
-            email=email.value if email else "", email_kind=email.label if email else "",
-            contact_page=contact_page, social=[c.value for c in ex.contacts if c.kind == "social"],
-            broken_links=broken, found_by=list(cand.found_by), other_urls=others.get(domain, []),
-            explanation={
-                "top_terms": score.top_terms, "geo_place": score.geo_place,
-                "geo_distance_km": score.geo_distance_km, "type_evidence": cand.classification.evidence,
-                "quality_reasons": cand.quality.reasons if cand.quality else [],
-                "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
-                               "quality": score.quality},
-            },
-            niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
-        )
-        p.pitch = pitch_angle(p)
-        prospects.append(p)
-    prospects.sort(key=lambda p: -p.score)
-    return prospects
 
 
 async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], keyword: str, geo: str,
@@ -501,7 +445,7 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     from discover.haro.boards import BoardCrawl, crawl_boards
     from discover.haro.match import match_queries, to_prospect
 
-    boards = [p for p in prospects if p.type == "haro" and p.url.startswith(("http://", "https://"))]
+    boards = [p for p in prospects if p.type == ProspectType.HARO and p.url.startswith(("http://", "https://"))]
     if not boards:
         return
     crawl = BoardCrawl()
@@ -514,45 +458,26 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     summary["journalist_queries"] = {"found": len(queries), "matched": len(matches),
                                      "pages": crawl.pages_fetched}
     for p in boards:
-        m = best.get(p.domain)
-        if m is None:
+        found = best.get(p.domain)
+        if found is None:
             p.explanation["journalist_query"] = "no open query on this board matches the niche"
             continue
-        q = to_prospect(m.query, m, niche=keyword, geo=geo)
+        q = to_prospect(found.query, found, niche=keyword, geo=geo)
         if q.url != p.url:
             p.other_urls = [p.url] + [u for u in p.other_urls if u != q.url]
             p.url = q.url
         p.deadline, p.pitch = q.deadline, q.pitch
         p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
-        p.explanation["journalist_query"] = {**q.explanation, "summary": m.query.summary, "why": m.why}
+        p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 
-def _apply_ledger(prospects: list[Prospect], store, request: RunRequest, result: RunResult) -> list[Prospect]:
-    from discover.outreach.ledger import LedgerView, ledger_view, suppressed_emails, visible
+def _apply_ledger(prospects: list[Prospect], store: "Store | None", request: RunRequest,
+                  result: RunResult) -> list[Prospect]:
+    """What the run may show: the visibility policy over the ledger, suppression list and own sites."""
+    from discover.outreach.policy import Policy
 
-    hidden: dict[str, int] = defaultdict(int)
-    view, emails = (ledger_view(store), suppressed_emails(store)) if store is not None else (LedgerView(), set())
-    statuses = {p.domain: view.status(p.domain, p.niche)
-                or ("do_not_contact" if p.email and p.email.lower() in emails else "") for p in prospects}
-    from discover.domains import registrable_domain
-
-    # The user's own site (--about URL) is never a prospect for them.
-    own = {registrable_domain(a) for a in request.about if a.startswith(("http://", "https://"))}
-    kept = []
-    for p in prospects:
-        p.ledger_status = statuses.get(p.domain, "")
-        if p.domain in own:
-            hidden["own site"] += 1
-            continue
-        if p.spam and not request.include_spam:
-            hidden["spam"] += 1
-            continue
-        if not visible(p.ledger_status, show_contacted=request.show_contacted):
-            hidden[p.ledger_status] += 1
-            continue
-        kept.append(p)
-    result.hidden = dict(hidden)
-    return kept
+    shown, result.hidden = Policy.load(store, request.visibility(), about=request.about).apply(prospects)
+    return shown
 
 
 def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
@@ -590,5 +515,5 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
         "prospects": len(prospects),
         "prospects_by_type": dict(by_type),
         "hidden": hidden,
-        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == "blocked"}),
+        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == SearchOutcome.BLOCKED}),
     }

@@ -20,14 +20,13 @@ from importlib import resources
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from discover.errors import InputError
-from discover.records import Query
+from discover.inputs import clean_keyword, parse_types
+from discover.records import WANTED_TYPES, Query
 from discover.search.engines import canonical_name, get_engine, translate
-from discover.search.query import plain_words
 
-#: Types the footprint library covers (a `local` footprint hunts local link opportunities).
-PLAN_TYPES: tuple[str, ...] = ("forum", "directory", "haro", "resource", "guest_post", "blog", "news", "local")
-
-MAX_KEYWORD_CHARS = 200
+#: Types the footprint library covers: the wanted prospect types, and `local` (footprints that
+#: hunt local link opportunities of any type).
+PLAN_TYPES: tuple[str, ...] = (*WANTED_TYPES, "local")
 
 
 @dataclass(frozen=True)
@@ -117,35 +116,9 @@ def _combined(stats: StatsMap | None, fid: str, engines: Sequence[str]) -> Footp
 
 # ── input ────────────────────────────────────────────────────────────────────────────────
 
-def clean_keyword(keyword: str) -> str:
-    """The keyword with whitespace collapsed; InputError when it cannot be a niche keyword."""
-    text = " ".join((keyword or "").split())
-    if not text:
-        raise InputError("the keyword is empty", hint='give a niche keyword, e.g. discover plan "vegan baking"')
-    if len(text) > MAX_KEYWORD_CHARS:
-        raise InputError(f"the keyword is {len(text)} characters long; the limit is {MAX_KEYWORD_CHARS}",
-                         hint="use the niche's name, a few words")
-    if not any(ch.isalpha() for ch in text):
-        raise InputError(f"the keyword {text!r} has no letters", hint="use the niche's name in words")
-    if not any(ch.isalpha() for w in plain_words(text) for ch in w):
-        raise InputError(f"the keyword {text!r} is only search operators",
-                         hint="give the niche in plain words; the footprints add the operators")
-    return text
-
-
 def check_types(types: Sequence[str] | None) -> list[str]:
-    if not types:
-        return list(PLAN_TYPES)
-    out: list[str] = []
-    for t in types:
-        key = t.strip().lower().replace("-", "_")
-        if key in ("guest", "guestpost"):
-            key = "guest_post"
-        if key not in PLAN_TYPES:
-            raise InputError(f"unknown prospect type {t!r}", hint="valid types: " + ", ".join(PLAN_TYPES))
-        if key not in out:
-            out.append(key)
-    return out
+    """The footprint families to plan: prospect types, plus "local" (place-bound footprints)."""
+    return list(parse_types(types, PLAN_TYPES))
 
 
 _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "

@@ -364,11 +364,11 @@ def test_bundled_world_broken_set_matches_truth():
     """The real flow: fetch each resource page, extract its links, check the outbound ones."""
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
-    from discover.links.linkcheck import normalise_url
+    from discover.urls import FOR_FETCH
 
     rows = list(csv.DictReader(TRUTH.open(encoding="utf-8")))
     assert rows, "links_truth.csv is empty"
-    truth = {(r["page"], normalise_url(r["url"])): r["class"] for r in rows}
+    truth = {(r["page"], FOR_FETCH.key(r["url"])): r["class"] for r in rows}
 
     async def go():
         # slow-report.html answers after 3 s (ok by the truth); hang pages after 15 s (unknown).

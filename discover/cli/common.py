@@ -7,11 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Awaitable, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Awaitable, Callable, Iterable, TypeVar
 
 import typer
 
 from discover.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from discover.outreach.policy import Visibility
 
 T = TypeVar("T")
 
@@ -37,6 +40,33 @@ GeoOpt = Annotated[str | None, typer.Option(
 TypesOpt = Annotated[str | None, typer.Option(
     "--types", help="Prospect types, comma-separated: forum, directory, haro, resource, guest_post, "
                     "blog, news (default: all).", show_default=False)]
+
+# Who may be shown or sent (discover.outreach.policy): the same flags on run, shortlist, report and push.
+IncludeSpamOpt = Annotated[bool, typer.Option(
+    "--include-spam", help="Keep sites flagged as spam (a spam page or a spammy site).")]
+ShowContactedOpt = Annotated[bool, typer.Option(
+    "--show-contacted", help="Keep sites already contacted (contacted, followed up, replied, won, lost), flagged "
+                             "with their ledger status.")]
+IncludeRejectedOpt = Annotated[bool, typer.Option(
+    "--include-rejected", help="Keep sites a review marked rejected.")]
+OnlyApprovedOpt = Annotated[bool, typer.Option(
+    "--only-approved", help="Only sites a review marked approved (`outreach mark SITE --status approved`).")]
+IncludeHiddenOpt = Annotated[bool, typer.Option(
+    "--include-hidden", help="Everything, for checking: also do-not-contact sites, suppressed email addresses "
+                             "and your own (--about) site, besides spam, contacted and rejected sites. Each row "
+                             "keeps its ledger status. Never use it for outreach.")]
+StatusFilterOpt = Annotated[str | None, typer.Option(
+    "--status", help="Only sites with these ledger statuses, comma-separated: new (nobody decided yet), approved, "
+                     "rejected, contacted, ... (`--status approved` hands on what you approved in review).",
+    show_default=False)]
+
+
+def visibility(*, include_spam: bool = False, show_contacted: bool = False, include_rejected: bool = False,
+               only_approved: bool = False, include_hidden: bool = False, status: str | None = None) -> "Visibility":
+    from discover.outreach.policy import Visibility, parse_statuses
+
+    return Visibility(include_spam=include_spam, show_contacted=show_contacted, include_rejected=include_rejected,
+                      only_approved=only_approved, include_hidden=include_hidden, statuses=parse_statuses(status))
 
 
 def make_settings(**flags: Any) -> Settings:

@@ -15,8 +15,9 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, WideOpt, console,
-    make_settings, print_json, print_ranked, print_table, progress, run_async,
+    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt, IncludeRejectedOpt,
+    IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, TypesOpt, WebOpt, WideOpt, console, make_settings,
+    print_json, print_ranked, print_table, progress, run_async,
 )
 from discover.errors import DiscoverError, InputError, Interrupted
 
@@ -177,14 +178,18 @@ def run(
     pages: Annotated[int | None, typer.Option("--pages", min=1, max=10, help="Result pages per query.")] = None,
     max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Most pages fetched in the run.")] = None,
     about: Annotated[list[str] | None, typer.Option(
-        "--about", help="A file of your own content to profile the niche (repeatable).")] = None,
+        "--about", help="A file or URL of your own content to profile the niche (repeatable); a URL's site is "
+                        "yours, so it is never shown as a prospect (here, shortlist, report, push).")] = None,
     terms: Annotated[str | None, typer.Option("--terms", help="Extra related terms, comma-separated.")] = None,
     expand: Annotated[bool, typer.Option("--expand/--no-expand", help="Second round of queries from mined terms.")] = True,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows shown in the table.")] = 20,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the shortlist CSV here.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Finish the last interrupted run for this keyword.")] = False,
-    include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites flagged as spam.")] = False,
-    show_contacted: Annotated[bool, typer.Option("--show-contacted", help="Keep sites already in the outreach ledger.")] = False,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
     ignore_robots: Annotated[bool | None, typer.Option("--ignore-robots", help="Do not honour robots.txt.")] = None,
     screenshots: Annotated[str | None, typer.Option(
         "--screenshots", help="Page thumbnails for `discover review`: auto (pages the browser renders anyway), "
@@ -198,7 +203,8 @@ def run(
     wide: WideOpt = False,
 ) -> None:
     """Discover prospects for a niche: search, read, classify, check and rank — then shortlist."""
-    from discover.pipeline import RunRequest, parse_types, request_from_run, run_discovery
+    from discover.inputs import parse_types
+    from discover.pipeline import RunRequest, request_from_run, run_discovery
     from discover.runtime import Runtime
     from discover.store import Store
 
@@ -215,7 +221,8 @@ def run(
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
         extra_terms=tuple(t.strip() for t in (terms or "").split(",") if t.strip()), expand=expand,
-        include_spam=include_spam, show_contacted=show_contacted, resume=resume,
+        include_spam=include_spam, show_contacted=show_contacted, include_rejected=include_rejected,
+        only_approved=only_approved, include_hidden=include_hidden, resume=resume,
         out=str(out.expanduser().resolve()) if out is not None else "")
     resume_cmd = "discover run --resume" + (f" --db {shlex.quote(db)}" if db else "")
     if resume:
@@ -229,6 +236,8 @@ def run(
         # flags and a new --out may change.
         request = request_from_run(last.settings, keyword=last.keyword, geo=last.geo, resume=True,
                                    include_spam=include_spam, show_contacted=show_contacted,
+                                   include_rejected=include_rejected, only_approved=only_approved,
+                                   include_hidden=include_hidden,
                                    out=str(out.expanduser().resolve()) if out is not None else None)
         # ... in the network it ran in: its web world and engines, unless given again.
         if not settings.web and last.settings.get("web"):
@@ -288,6 +297,6 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, 
     hidden = s.get("hidden") or {}
     if hidden:
         c.print("hidden: " + ", ".join(f"{n} {why}" for why, n in hidden.items())
-                + " (--include-spam / --show-contacted to see them)")
+                + " (--include-spam / --show-contacted / --include-hidden to see them)")
     c.print(f"run {result.run_id}" + (f"; CSV written to {out}" if out is not None else
                                       "; `discover shortlist --format csv --out FILE` exports it"))

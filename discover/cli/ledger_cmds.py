@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from discover.cli.app import app
-from discover.cli.common import DbOpt, JsonOpt, console, make_settings, print_json, print_table
+from discover.cli.common import (
+    DbOpt, IncludeHiddenOpt, IncludeRejectedOpt, IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt,
+    StatusFilterOpt, console, make_settings, print_json, print_table, visibility,
+)
 
 if TYPE_CHECKING:
     from discover.settings import Settings
@@ -20,9 +23,6 @@ outreach_app = typer.Typer(no_args_is_help=True, help="The outreach ledger: who 
 app.add_typer(outreach_app, name="outreach")
 
 RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest run).", show_default=False)]
-FilterStatusOpt = Annotated[str | None, typer.Option(
-    "--status", help="Only sites with these ledger statuses, comma-separated: new (undecided), approved, rejected, "
-                     "contacted, ... (default: new and approved).", show_default=False)]
 
 
 def _open(db: str | None) -> tuple["Settings", "Store"]:
@@ -52,24 +52,29 @@ def shortlist(
                                                             "buzzstream or pitchbox.")] = "table",
     out: Annotated[str | None, typer.Option("--out", "-o", help="File to write; '-' or none prints to stdout.",
                                             show_default=False)] = None,
-    include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites judged spammy.")] = False,
-    show_contacted: Annotated[bool, typer.Option("--show-contacted",
-                                                 help="Keep sites already in the outreach ledger (flagged).")] = False,
-    status: FilterStatusOpt = None,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
+    status: StatusFilterOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The ranked, explained shortlist of a run, as a table or a CRM-ready file."""
+    """The ranked, explained shortlist of a run, as a table or a CRM-ready file.
+
+    Do-not-contact sites, suppressed email addresses, spam, your own site and sites already
+    contacted or rejected are left out unless a flag below asks for them."""
     from discover.outreach.export import export_prospects, get_exporter
-    from discover.outreach.ledger import parse_statuses
     from discover.outreach.shortlist import select_prospects
 
     get_exporter(fmt)
-    statuses = parse_statuses(status)
     _settings, store = _open(db)
     with store:
         prospects = select_prospects(
-            store, run_id=run, niche=niche, top=top, min_score=min_score, include_spam=include_spam,
-            show_contacted=show_contacted, statuses=statuses,
+            store, run_id=run, niche=niche, top=top, min_score=min_score,
+            visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
+                                  include_rejected=include_rejected, only_approved=only_approved,
+                                  include_hidden=include_hidden, status=status),
             types=[t.strip() for t in types.split(",") if t.strip()] if types else None)
         n = export_prospects(prospects, fmt, out)
     if out not in (None, "-"):
@@ -87,20 +92,23 @@ def push(
         "--secret-env", help="Environment variable holding the Standard Webhooks signing secret "
                              "(whsec_...); requests are signed when it is set (docs/webhook.md).")
     ] = "DISCOVER_WEBHOOK_SECRET",
-    status: FilterStatusOpt = None,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
+    status: StatusFilterOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push.
 
-    With --status (e.g. approved) only the run's prospects with those ledger statuses are sent,
-    chosen exactly as `discover shortlist --status` chooses them."""
+    The same prospects as `shortlist` are sent: do-not-contact sites, suppressed email addresses,
+    spam, your own site and sites already contacted or rejected stay out unless a flag asks for
+    them. Queued entries whose site became hidden since are withheld, not sent."""
     from discover.errors import ExportError, InputError
-    from discover.outreach.ledger import parse_statuses
     from discover.outreach.push import push as do_push
-    from discover.outreach.shortlist import select_prospects
 
-    statuses = parse_statuses(status)
     token = None
     if token_env:
         token = os.environ.get(token_env)
@@ -115,16 +123,20 @@ def push(
     with store:
         if run is not None and store.get_run(run) is None:
             raise InputError(f"no run {run} in this database", hint="check --run and --db")
-        chosen = (select_prospects(store, run_id=run, statuses=statuses)
-                  if statuses is not None else None)
-        report = do_push(store, webhook, run_id=run, prospects=chosen, batch=batch, token=token, secret=secret)
+        report = do_push(store, webhook, run_id=run, batch=batch, token=token, secret=secret,
+                         visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
+                                               include_rejected=include_rejected, only_approved=only_approved,
+                                               include_hidden=include_hidden, status=status))
     data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
-            "failed_batches": report.failed_batches, "pending": report.pending, "errors": report.errors}
+            "failed_batches": report.failed_batches, "pending": report.pending, "withheld": report.withheld,
+            "errors": report.errors}
     if as_json:
         print_json(data)
     else:
         console().print(f"sent {report.sent} prospect(s) in {report.batches - report.failed_batches} batch(es); "
-                        f"{report.pending} pending in the outbox")
+                        f"{report.pending} pending in the outbox"
+                        + (f"; {report.withheld} withheld (now hidden: do-not-contact, suppressed, ...)"
+                           if report.withheld else ""))
     if report.failed_batches:
         raise ExportError(f"push failed: {report.errors[-1]}; {report.pending} prospect(s) kept in the outbox",
                           hint="run `discover push` again later: only what was not acknowledged is sent")
@@ -135,29 +147,36 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     run: RunOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Prospects listed in the shortlist section.")] = 100,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist."""
+    """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist.
+
+    The shortlist section lists what `shortlist` would, with the same flags."""
     from discover.outreach.report import write_report
 
     _settings, store = _open(db)
     with store:
-        write_report(store, out, run, top=top)
+        write_report(store, out, run, top=top,
+                     visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
+                                           include_rejected=include_rejected, only_approved=only_approved,
+                                           include_hidden=include_hidden))
     console(stderr=True).print(f"wrote {out}")
 
 
 StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost, "
-                                                         "do_not_contact; or a review decision: approved, rejected "
-                                                         "(--note gives the reason).")]
+                                                         "do_not_contact, or a review's approved / rejected.")]
 
 
 @outreach_app.command("mark")
 def outreach_mark(
     domain: Annotated[str, typer.Argument(help="The site (domain, URL or an email address there).")],
     status: StatusArg,
-    note: Annotated[str, typer.Option("--note", help="A note for yourself (the reason of a rejection).")] = "",
-    niche: Annotated[str, typer.Option("--niche", help="For approved/rejected: the niche it applies to "
-                                                       "(default: every niche).")] = "",
+    note: Annotated[str, typer.Option("--note", help="A note for yourself.")] = "",
     db: DbOpt = None,
 ) -> None:
     """Record what happened with a site; refuses a second follow-up or a do-not-contact site."""
@@ -165,7 +184,7 @@ def outreach_mark(
 
     settings, store = _open(db)
     with store:
-        d = mark(store, domain, status, settings, note=note, niche=niche)
+        d = mark(store, domain, status, settings, note=note)
     console().print(f"{d}: {status}")
 
 

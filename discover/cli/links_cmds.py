@@ -11,9 +11,11 @@ from discover.cli.app import app
 from discover.cli.common import (
     JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json, print_jsonl, print_table, run_async,
 )
+from discover.records import FetchOutcome, LinkClass
 
 #: Table order: what needs action first.
-_CLASS_ORDER = ("broken", "soft_404", "parked", "redirect_loop", "too_many_redirects", "redirect", "unknown", "ok")
+_CLASS_ORDER = (LinkClass.BROKEN, LinkClass.SOFT_404, LinkClass.PARKED, LinkClass.REDIRECT_LOOP,
+                LinkClass.TOO_MANY_REDIRECTS, LinkClass.REDIRECT, LinkClass.UNKNOWN, LinkClass.OK)
 
 TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", help="Seconds before a request counts as timed out (the link is then 'unknown').",
@@ -72,7 +74,7 @@ async def _check_pages(settings, urls: list[str], internal: bool):
         async with Fetcher(runtime, settings) as fetcher, \
                 LinkChecker(runtime, settings, include_internal=internal) as checker:
             for res in await fetcher.fetch_many(urls):
-                if res.outcome != "ok":
+                if res.outcome != FetchOutcome.OK:
                     failures.append((res.url, f"{res.outcome}: {res.reason}".rstrip(": ")))
                     continue
                 ext = extract(res)
@@ -115,7 +117,7 @@ def audit(
                         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
                         highlight=False)
     home = report.pages[0] if report.pages else None
-    if home is not None and home.outcome in ("dns_error", "timeout", "error"):
+    if home is not None and home.outcome in (FetchOutcome.DNS_ERROR, FetchOutcome.TIMEOUT, FetchOutcome.ERROR):
         # Not a finding about the site: the site could not be reached at all (exit 4, as in
         # `page` and `links`).
         from discover.errors import FetchError

@@ -14,6 +14,7 @@ from discover.cli.common import (
     run_async,
 )
 from discover.errors import InputError
+from discover.records import FetchOutcome
 
 
 def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
@@ -53,7 +54,7 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
                 "path": res.path, "reason": res.reason, "elapsed_s": res.elapsed_s,
                 "type": "", "confidence": 0.0, "evidence": [], "title": "", "contacts": [],
             }
-            if res.outcome == "ok":
+            if res.outcome == FetchOutcome.OK:
                 ext = extract(res)
                 cls = classify(ext, res.html, model=model)
                 contacts = await enrich_contacts(fetcher, ext) if enrich else ext.contacts
@@ -107,7 +108,7 @@ def page(
         print_jsonl(rows)
     else:
         _print_pages(rows, wide)
-    failed = [r for r in rows if r["outcome"] != "ok"]
+    failed = [r for r in rows if r["outcome"] != FetchOutcome.OK]
     if rows and len(failed) == len(rows):
         from discover.errors import FetchError
 

@@ -14,6 +14,7 @@ from discover.cli.common import (
     run_async,
 )
 from discover.errors import InputError
+from discover.records import FetchOutcome
 
 
 @app.command("eval")
@@ -132,7 +133,7 @@ async def _explain_live(settings, url: str, niche: str, geo: str, types: str | N
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
     from discover.rank.geo import geo_tier, locate, parse_place
-    from discover.pipeline import parse_types
+    from discover.inputs import parse_types
     from discover.records import Candidate
     from discover.runtime import Runtime
     from discover.rank.score import score_candidates
@@ -142,7 +143,7 @@ async def _explain_live(settings, url: str, niche: str, geo: str, types: str | N
     async with Runtime(settings) as runtime:
         async with Fetcher(runtime, settings) as fetcher:
             fetched = await fetcher.fetch(url)
-    if fetched.outcome != "ok":
+    if fetched.outcome != FetchOutcome.OK:
         from discover.errors import FetchError
 
         raise FetchError(f"cannot fetch {url}: {fetched.outcome} {fetched.reason}".strip(), outcome=fetched.outcome)

@@ -13,6 +13,7 @@ from discover.cli.common import (
     make_settings, print_json, print_table, run_async,
 )
 from discover.errors import InputError, SearchBlocked, SearchError
+from discover.records import SearchOutcome
 
 serp_app = typer.Typer(no_args_is_help=True, help="Work with saved search-engine result pages.")
 app.add_typer(serp_app, name="serp")
@@ -127,12 +128,12 @@ def search(
             console().print(line, markup=False)
             for n in o.query.notes:
                 console().print(f"  note: {n}", markup=False)
-    blocked = [o for o in outcomes if o.outcome == "blocked"]
+    blocked = [o for o in outcomes if o.outcome == SearchOutcome.BLOCKED]
     if blocked and len(blocked) == len(outcomes):
         raise SearchBlocked(f"{', '.join(o.engine for o in blocked)} blocked the search: "
                             f"{blocked[0].reason}", engine=blocked[0].engine,
                             hint="wait and retry, try another --engine, or use --headed to solve the captcha")
-    errors = [o for o in outcomes if o.outcome == "error"]
+    errors = [o for o in outcomes if o.outcome == SearchOutcome.ERROR]
     if errors and len(errors) == len(outcomes):
         raise SearchError(f"the search failed: {errors[0].reason}")
 

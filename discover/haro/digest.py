@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Any
 
 from discover.haro import JournalistQuery
 from discover.haro.deadline import Deadline, find_zone, is_expired, is_urgent, parse_deadline_info
@@ -246,7 +247,7 @@ def _read_rich_cell(lines: list[str], found: dict[str, str]) -> None:
     for i, line in enumerate(line for line in lines if line.strip()):
         m = _LABEL_LINE.match(line)
         name = _label_field(m.group("label")) if m else None
-        if name and m.group("value").strip():
+        if m and name and m.group("value").strip():
             found.setdefault(name, m.group("value").strip())
         elif i == 0 and "summary" not in found:
             found["summary"] = _NUMBER_PREFIX.sub("", line).strip(" -–—:")
@@ -316,7 +317,7 @@ def _query_table(table, render_cell, out: list[str]) -> bool:
         if columns:
             start = i + 1
             break
-    data = []
+    data: list[tuple[Any, list[str] | None]] = []
     for row in rows[start:]:
         cells = _cells(row)
         if len(cells) < 2:

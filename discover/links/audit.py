@@ -23,12 +23,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import InputError
-from discover.links.linkcheck import LinkChecker, normalise_url
-from discover.records import Link, LinkCheck
+from discover.links.linkcheck import LinkChecker
+from discover.records import FetchOutcome, Link, LinkCheck, LinkClass
 from discover.settings import Settings
+from discover.urls import FOR_CRAWL, FOR_FETCH, bare_host, url_key
 
 if TYPE_CHECKING:
     from discover.records import Extraction, FetchResult
@@ -90,19 +91,6 @@ class AuditReport:
                 "issues": [i.to_json() for i in self.issues]}
 
 
-def _bare(host: str) -> str:
-    host = (host or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def _page_key(url: str) -> str:
-    """Crawl identity: scheme and www ignored (variants are audited separately)."""
-    url, _ = urldefrag(url)
-    p = urlsplit(url)
-    path = p.path or "/"
-    return f"{_bare(p.hostname or '')}{path}" + (f"?{p.query}" if p.query else "")
-
-
 def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
     """(every rel=canonical URL, og:url, has a viewport meta) — extract() keeps only the first canonical."""
     from lxml import html as lxml_html
@@ -115,7 +103,7 @@ def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
         return canonicals, og_url, viewport
     def resolve(href: str) -> str:
         try:
-            return normalise_url(urljoin(base, href.strip()))
+            return url_key(urljoin(base, href.strip()), FOR_FETCH)
         except ValueError:  # a malformed URL in the page ("http://[::1") is no canonical
             return ""
 
@@ -158,17 +146,18 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
         valid = False
     if not valid:
         raise InputError(f"not a site URL: {start_url!r}", hint="give the home page, e.g. https://my-site.example")
-    site = _bare(urlsplit(start).hostname or "")
+    site = bare_host(start)
     # The user's own site: robots.txt rules are for crawlers of other people's sites.
     crawl_settings = settings.replace(ignore_robots=True)
     report = AuditReport(start_url=start)
 
     def internal(url: str) -> bool:
         p = urlsplit(url)
-        return p.scheme in ("http", "https") and _bare(p.hostname or "") == site
+        return p.scheme in ("http", "https") and bare_host(p.hostname or "") == site
 
-    seen: set[str] = {_page_key(start)}
-    frontier = [normalise_url(start)]
+    # Crawl identity: scheme and www ignored (the variants are audited separately, below).
+    seen: set[str] = {url_key(start, FOR_CRAWL)}
+    frontier = [url_key(start, FOR_FETCH)]
     pages: dict[str, tuple[AuditPage, Extraction | None]] = {}
     links_by_page: dict[str, list[Link]] = {}
     async with Fetcher(runtime, crawl_settings) as fetcher:
@@ -180,25 +169,25 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
                 page = AuditPage(url=res.url, final_url=res.final_url or res.url, status=res.status,
                                  outcome=res.outcome, elapsed_s=res.elapsed_s)
                 ext = None
-                if res.outcome == "ok" and internal(page.final_url):
+                if res.outcome == FetchOutcome.OK and internal(page.final_url):
                     ext = extract(res)
                     page.canonicals, page.og_url, page.viewport = head_signals(res.html, page.final_url)
                     page.noindex = bool(ext.meta.get("noindex"))
                     page.words = len((ext.text or ext.full_text).split())
                     links_by_page[page.final_url] = ext.links
                     for link in ext.links:
-                        target = normalise_url(urljoin(page.final_url, link.url))
-                        if internal(target) and _page_key(target) not in seen:
-                            seen.add(_page_key(target))
+                        target = url_key(urljoin(page.final_url, link.url), FOR_FETCH)
+                        if internal(target) and url_key(target, FOR_CRAWL) not in seen:
+                            seen.add(url_key(target, FOR_CRAWL))
                             frontier.append(target)
-                    seen.add(_page_key(page.final_url))
+                    seen.add(url_key(page.final_url, FOR_CRAWL))
                 pages[res.url] = (page, ext)
         variants = await _variants(fetcher, start)
     report.pages = [p for p, _ in pages.values()]
     home = report.pages[0] if report.pages else None
-    if home is None or home.outcome != "ok":
+    if home is None or home.outcome != FetchOutcome.OK:
         # Nothing was crawled: that is the worst finding, not a clean site.
-        outcome = home.outcome if home else "error"
+        outcome = home.outcome if home else FetchOutcome.ERROR
         report.issues.append(AuditIssue("error", "start_page_failed", start,
                                         f"the start page could not be read ({outcome}); nothing was audited"))
 
@@ -215,7 +204,7 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
     _variant_issues(report, variants)
     _duplicate_issues(report, pages)
     for p in report.pages:
-        if p.outcome != "ok":
+        if p.outcome != FetchOutcome.OK:
             continue
         if p.elapsed_s > slow_s:
             report.issues.append(AuditIssue("warning", "slow_page", p.final_url,
@@ -236,22 +225,22 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
     for c in checks:
         is_internal = internal(c.url)
         hops = max(0, len(c.chain) - 1)
-        if c.cls == "broken":
+        if c.cls == LinkClass.BROKEN:
             if is_internal:
                 broken_internal[c.url].append(c)
             else:
                 report.issues.append(AuditIssue("error", "broken_outbound_link", c.url,
                                                 f"{c.reason or c.status}; anchor {c.anchor!r}", [c.page], c.chain))
-        elif c.cls in ("redirect_loop", "too_many_redirects"):
+        elif c.cls in (LinkClass.REDIRECT_LOOP, LinkClass.TOO_MANY_REDIRECTS):
             report.issues.append(AuditIssue("error", c.cls, c.url, f"{c.reason}: {_chain_text(c.chain)}",
                                             [c.page], c.chain))
-        elif c.cls == "redirect" and hops > 1:
+        elif c.cls == LinkClass.REDIRECT and hops > 1:
             report.issues.append(AuditIssue("warning", "redirect_chain", c.url,
                                             f"{hops} hops: {_chain_text(c.chain)}", [c.page], c.chain))
-        elif c.cls in ("soft_404", "parked"):
+        elif c.cls in (LinkClass.SOFT_404, LinkClass.PARKED):
             report.issues.append(AuditIssue("warning", f"{c.cls}_outbound" if not is_internal else c.cls, c.url,
                                             c.reason, [c.page], c.chain))
-        elif c.cls == "unknown":
+        elif c.cls == LinkClass.UNKNOWN:
             report.issues.append(AuditIssue("info", "unverifiable_link", c.url, c.reason, [c.page], c.chain))
     for url, items in broken_internal.items():
         linking = sorted({c.page for c in items})
@@ -263,7 +252,7 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
 
 def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -> None:
     for p in report.pages:
-        if p.outcome != "ok":
+        if p.outcome != FetchOutcome.OK:
             continue
         distinct = sorted(set(p.canonicals))
         if not distinct:
@@ -279,10 +268,10 @@ def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -
             c = canon_checks.get(canon)
             if c is None:
                 continue
-            if c.cls == "broken":
+            if c.cls == LinkClass.BROKEN:
                 report.issues.append(AuditIssue("error", "canonical_broken", p.final_url,
                                                 f"canonical {canon} answers {c.status or c.reason}", [], c.chain))
-            elif c.cls in ("redirect", "redirect_loop", "too_many_redirects"):
+            elif c.cls in (LinkClass.REDIRECT, LinkClass.REDIRECT_LOOP, LinkClass.TOO_MANY_REDIRECTS):
                 report.issues.append(AuditIssue("warning", "canonical_redirect", p.final_url,
                                                 f"canonical {canon} redirects: {_chain_text(c.chain)}", [], c.chain))
 
@@ -290,14 +279,14 @@ def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -
 async def _variants(fetcher, start: str) -> dict[str, str]:
     """Each live http/https × bare/www home page → the URL it settles on (its canonical, else its final URL)."""
     p = urlsplit(start)
-    bare = _bare(p.hostname or "")
+    bare = bare_host(p.hostname or "")
     port = f":{p.port}" if p.port else ""
     urls = [f"{scheme}://{host}{port}/" for scheme in ("http", "https") for host in (bare, "www." + bare)]
     settled: dict[str, str] = {}
     for res in await fetcher.fetch_many(urls):
-        if res.outcome != "ok":
+        if res.outcome != FetchOutcome.OK:
             continue  # a www name that does not exist is fine; only live variants must agree
-        final = normalise_url(res.final_url or res.url)
+        final = url_key(res.final_url or res.url, FOR_FETCH)
         canonicals, _, _ = head_signals(res.html, final)
         # A variant that answers on its own URL still collapses when its canonical names the common URL.
         settled[res.url] = canonicals[0] if canonicals else final

@@ -35,9 +35,10 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from discover.records import Link, LinkCheck
+from discover.records import DEAD_LINK_CLASSES, Link, LinkCheck, LinkClass
+from discover.urls import FOR_FETCH, bare_host, url_key
 from discover.settings import Settings
 
 if TYPE_CHECKING:
@@ -88,15 +89,6 @@ def wayback_url(url: str) -> str:
 
 def is_checkable(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).hostname)
-
-
-def normalise_url(url: str) -> str:
-    """The form a URL is deduplicated by: no fragment, lower-case scheme and host."""
-    url, _ = urldefrag(url.strip())
-    parts = urlsplit(url)
-    netloc = parts.netloc.lower()
-    path = parts.path or "/"
-    return parts._replace(scheme=parts.scheme.lower(), netloc=netloc, path=path).geturl()
 
 
 def _visible_text(html: str) -> str:
@@ -163,7 +155,7 @@ class _Hop:
 class _Outcome:
     """The result for one URL, independent of the page that links to it."""
 
-    cls: str
+    cls: LinkClass
     status: int | None
     chain: list[dict[str, Any]]
     final_url: str
@@ -275,14 +267,14 @@ class LinkChecker:
                 if not is_checkable(url):
                     continue
                 internal = link.internal or _same_site(urlsplit(url).hostname or "", page_host)
-                key = normalise_url(url)
+                key = url_key(url, FOR_FETCH)
             except ValueError as exc:  # "http://[::1", a bad port: no browser could follow it
-                malformed.append(LinkCheck(page=page_url, url=link.url, cls="broken", anchor=link.anchor,
+                malformed.append(LinkCheck(page=page_url, url=link.url, cls=LinkClass.BROKEN, anchor=link.anchor,
                                            context=link.context, reason=f"malformed URL: {exc}"))
                 continue
             if internal and not internal_ok:
                 continue
-            if key == normalise_url(page_url or "") and page_url:
+            if key == url_key(page_url or "", FOR_FETCH) and page_url:
                 continue  # a self-link says nothing about link health
             chosen.setdefault(key, link)
         outcomes = await asyncio.gather(*(self._check(key) for key in chosen))
@@ -296,9 +288,9 @@ class LinkChecker:
         for u in urls:
             try:
                 if is_checkable(u):
-                    keys.append(normalise_url(u))
+                    keys.append(url_key(u, FOR_FETCH))
             except ValueError as exc:
-                malformed.append(LinkCheck(page="", url=u, cls="broken", reason=f"malformed URL: {exc}"))
+                malformed.append(LinkCheck(page="", url=u, cls=LinkClass.BROKEN, reason=f"malformed URL: {exc}"))
         keys = list(dict.fromkeys(keys))
         outcomes = await asyncio.gather(*(self._check(k) for k in keys))
         return malformed + [self._record("", k, None, out) for k, out in zip(keys, outcomes)]
@@ -312,7 +304,7 @@ class LinkChecker:
         return task
 
     def _record(self, page: str, url: str, link: Link | None, out: _Outcome) -> LinkCheck:
-        dead = out.cls in ("broken", "soft_404", "parked")
+        dead = out.cls in DEAD_LINK_CLASSES
         return LinkCheck(page=page, url=url, cls=out.cls, status=out.status, chain=[dict(h) for h in out.chain],
                          final_url=out.final_url, anchor=link.anchor if link else "",
                          context=link.context if link else "", reason=out.reason,
@@ -324,7 +316,7 @@ class LinkChecker:
         try:
             return await self._follow(url)
         except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # a bad IDNA label, a bad port
-            return _Outcome("broken", None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
+            return _Outcome(LinkClass.BROKEN, None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
 
     async def _follow(self, url: str) -> _Outcome:
         chain: list[dict[str, Any]] = []
@@ -335,7 +327,7 @@ class LinkChecker:
             hop = await self._hop(current, need_body=True)
             if hop.error:
                 chain.append({"url": current, "status": None})
-                cls = "unknown" if hop.error in ("timeout", "other") else "broken"
+                cls = LinkClass.UNKNOWN if hop.error in ("timeout", "other") else LinkClass.BROKEN
                 if len(chain) > 1:
                     reason = f"redirects to {current}: {hop.reason}"
                 else:
@@ -346,16 +338,16 @@ class LinkChecker:
             if 300 <= status < 400 and status != 304:
                 location = hop.headers.get("location", "")
                 if not location:
-                    return _Outcome("unknown", status, chain, current, f"{status} without a Location header")
-                nxt = normalise_url(urljoin(current, location))
+                    return _Outcome(LinkClass.UNKNOWN, status, chain, current, f"{status} without a Location header")
+                nxt = url_key(urljoin(current, location), FOR_FETCH)
                 if nxt in seen:
                     chain.append({"url": nxt, "status": None})
-                    return _Outcome("redirect_loop", status, chain, nxt,
+                    return _Outcome(LinkClass.REDIRECT_LOOP, status, chain, nxt,
                                     f"redirect loop after {len(chain) - 1} hop(s) back to {nxt}")
                 current = nxt
                 continue
             return await self._final(url, current, hop, chain)
-        return _Outcome("too_many_redirects", chain[-1]["status"] if chain else None, chain, current,
+        return _Outcome(LinkClass.TOO_MANY_REDIRECTS, chain[-1]["status"] if chain else None, chain, current,
                         f"more than {self.settings.max_redirects} redirects")
 
     async def _final(self, url: str, final: str, hop: _Hop, chain: list[dict[str, Any]]) -> _Outcome:
@@ -363,29 +355,29 @@ class LinkChecker:
         hops = len(chain) - 1
         via = f" after {hops} redirect(s)" if hops else ""
         if status in DEAD_STATUSES:
-            return _Outcome("broken", status, chain, final, f"{status}{via}")
+            return _Outcome(LinkClass.BROKEN, status, chain, final, f"{status}{via}")
         if 200 <= status < 300:
             marker = parked_marker(hop.body, final)
             if marker:
-                return _Outcome("parked", status, chain, final, f"parked domain: {marker!r}")
+                return _Outcome(LinkClass.PARKED, status, chain, final, f"parked domain: {marker!r}")
             if _is_html(hop) and hop.body:
                 marker = soft_404_marker(hop.body)
                 if marker:
-                    return _Outcome("soft_404", status, chain, final, f"soft 404: {marker}")
+                    return _Outcome(LinkClass.SOFT_404, status, chain, final, f"soft 404: {marker}")
                 if self.probe_soft_404:
                     why = await self._matches_unknown_path(url, final, hop)
                     if why:
-                        return _Outcome("soft_404", status, chain, final, f"soft 404: {why}")
+                        return _Outcome(LinkClass.SOFT_404, status, chain, final, f"soft 404: {why}")
             if hops:
-                return _Outcome("redirect", status, chain, final, f"{hops} redirect(s) to {final}")
-            return _Outcome("ok", status, chain, final, "")
+                return _Outcome(LinkClass.REDIRECT, status, chain, final, f"{hops} redirect(s) to {final}")
+            return _Outcome(LinkClass.OK, status, chain, final, "")
         if status in (401, 407):
-            return _Outcome("unknown", status, chain, final, f"{status}: needs a login{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}: needs a login{via}")
         if status in (403, 429, 999) or status == 451:
-            return _Outcome("unknown", status, chain, final, f"{status}: blocked or rate-limited{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}: blocked or rate-limited{via}")
         if status >= 500:
-            return _Outcome("unknown", status, chain, final, f"{status} after {self.retries} retries{via}")
-        return _Outcome("unknown", status, chain, final, f"{status}{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status} after {self.retries} retries{via}")
+        return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}{via}")
 
     # --- HTTP --------------------------------------------------------------------------
     def _host_sem(self, url: str) -> asyncio.Semaphore:
@@ -453,10 +445,10 @@ class LinkChecker:
         probe = await task
         if probe.status is None or not (200 <= probe.status < 300):
             return ""
-        if normalise_url(probe.final_url) == normalise_url(final) and normalise_url(final) != normalise_url(
-                host_key + "/"):
+        landed, home = url_key(probe.final_url, FOR_FETCH), url_key(host_key + "/", FOR_FETCH)
+        if landed == url_key(final, FOR_FETCH) and landed != home:
             return f"the host answers every unknown path with {final}"
-        if normalise_url(probe.final_url) == normalise_url(final):
+        if landed == url_key(final, FOR_FETCH):
             return "redirects to the home page, as every unknown path of the host does"
         page = _fingerprint(hop.body)
         if page and probe.fingerprint and _similar(page, probe.fingerprint) >= 0.9:
@@ -470,7 +462,7 @@ class LinkChecker:
             if hop.error or hop.status is None:
                 return _Probe(None, current, "")
             if 300 <= hop.status < 400 and hop.headers.get("location"):
-                current = normalise_url(urljoin(current, hop.headers["location"]))
+                current = url_key(urljoin(current, hop.headers["location"]), FOR_FETCH)
                 continue
             return _Probe(hop.status, current, _fingerprint(hop.body))
         return _Probe(None, current, "")
@@ -508,9 +500,7 @@ def _decode(body: bytes, encoding: str | None) -> str:
 
 
 def _same_site(host: str, page_host: str) -> bool:
-    host, page_host = host.lower(), page_host.lower()
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return bool(host) and strip(host) == strip(page_host)
+    return bool(host) and bare_host(host) == bare_host(page_host)
 
 
 def summarise(checks: Iterable[LinkCheck]) -> dict[str, int]:

@@ -1,20 +1,18 @@
 """Outreach ledger and follow-up guard: personal outreach, ONE polite follow-up, never spam.
 
 The ledger is a list of events per site (registrable domain): contacted → (followed_up) →
-replied / won / lost, or do_not_contact at any time. A suppression list (domains or email
-addresses, imported from a file) is always obeyed. Later runs ask `ledger_status(store,
-domain)` to flag or hide sites already in the ledger.
+replied / won / lost, or do_not_contact at any time; a review marks sites approved or
+rejected. A suppression list (domains or email addresses, imported from a file) is always
+obeyed. Who is then shown or sent is decided in one place: `discover.outreach.policy`.
 
 The guard (`follow_ups`) says who is due the one follow-up: contacted at least
 `followup_after_days` ago, no reply, fewer than `max_followups` follow-ups so far and fewer
 than `max_touches` touches in `touch_window_days`. Everyone else is refused, with the reason.
 
-Before outreach comes review (`discover review`): a site is `approved` or `rejected` (with a
-reason) for a niche, and a page's type may be corrected. Decisions live in the store's review
-table; `ledger_view(store)` folds them with the outreach events into one status per site and
-niche, and `visible(status, ...)` is the one rule of which statuses a shortlist shows: new and
-approved sites by default, a status asked for by name, never a do-not-contact site. Type
-corrections are the labelled examples `discover train` learns from.
+Review (`discover review`) writes here too: `decide` records approved / rejected (the reason in
+the note) as ledger events, `correct_type` records the type a page really is (the labelled
+examples `discover train` learns from), and `undo` takes either back. `topic_feedback` gives the
+relevance stage the pages a niche's judgements were about.
 """
 
 from __future__ import annotations
@@ -23,50 +21,26 @@ import csv
 import io
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection
+from typing import TYPE_CHECKING
 
 from discover.errors import InputError
 from discover.settings import Settings
 from discover.domains import registrable_domain
+from discover.records import MARKABLE_STATUSES, PROSPECT_TYPES, LedgerStatus
 
 if TYPE_CHECKING:
     from discover.store import Store
 
-STATUSES = ("contacted", "followed_up", "replied", "won", "lost", "do_not_contact")
-TOUCHES = ("contacted", "followed_up")      # events that are a message we sent
-CLOSED = ("replied", "won", "lost", "do_not_contact")
-#: Review decisions on a site (per niche); "retyped" rows of the review table correct a page's type.
-REVIEW_STATUSES = ("approved", "rejected")
-RETYPED = "retyped"
-#: The pseudo-status of a site nobody has decided on yet (for `--status new`).
-NEW = "new"
-#: Statuses a shortlist shows without being asked: undecided, approved, and a site of which
-#: only one address is suppressed (that address is removed).
-SHOWN_BY_DEFAULT = ("", "approved", "email_suppressed")
-#: Never shown, whatever is asked.
-NEVER_SHOW = ("do_not_contact",)
-#: Every status a shortlist can be filtered on.
-FILTER_STATUSES = (NEW, *REVIEW_STATUSES, *STATUSES[:-1], "email_suppressed")
-
-
-class RejectReason(StrEnum):
-    """The reasons offered when rejecting; any short text is accepted too."""
-
-    OFF_TOPIC = "off-topic"
-    WRONG_PLACE = "wrong place"
-    LOW_QUALITY = "low quality"
-    SPAM = "spam"
-    NO_LINK = "no link opportunity"
-    COMPETITOR = "competitor"
-
-
-#: Rejections that say the page is about something else: only these teach the topic profile
-#: (a spammy or competing site can be perfectly on topic).
-TOPIC_REASONS = frozenset({RejectReason.OFF_TOPIC.value})
-MAX_REASON = 200
+#: What `mark` records.
+STATUSES: tuple[LedgerStatus, ...] = MARKABLE_STATUSES
+#: Events that are a message we sent.
+TOUCHES = (LedgerStatus.CONTACTED, LedgerStatus.FOLLOWED_UP)
+#: Statuses after which no follow-up is due.
+CLOSED = (LedgerStatus.REPLIED, LedgerStatus.WON, LedgerStatus.LOST, LedgerStatus.DO_NOT_CONTACT,
+          LedgerStatus.REJECTED)
 DAY = 86400.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: A host name: labels of letters (any script), digits and hyphens, with at least one dot.
@@ -121,7 +95,7 @@ def entries(store: "Store") -> dict[str, LedgerEntry]:
             e.last_touch = ev["at"]
             if e.first_contact is None:
                 e.first_contact = ev["at"]
-        if ev["status"] == "followed_up":
+        if ev["status"] == LedgerStatus.FOLLOWED_UP:
             e.follow_ups += 1
     return out
 
@@ -138,151 +112,22 @@ def _suppressed(store: "Store") -> tuple[set[str], set[str], set[str]]:
     return domains, emails, flagged
 
 
-def ledger_statuses(store: "Store") -> dict[str, str]:
+def ledger_statuses(store: "Store") -> dict[str, LedgerStatus]:
     """domain → status for every site the ledger or the suppression list knows (for bulk filtering).
 
     `do_not_contact` for a suppressed domain; the latest outreach status otherwise; and
     `email_suppressed` for a site of which one address is suppressed and nothing else is known.
     """
     domains, _emails, flagged = _suppressed(store)
-    out = {d: "email_suppressed" for d in flagged}
-    out.update({d: e.status for d, e in entries(store).items()})
-    out.update({d: "do_not_contact" for d in domains})
+    out = {d: LedgerStatus.EMAIL_SUPPRESSED for d in flagged}
+    out.update({d: LedgerStatus(e.status) for d, e in entries(store).items()})
+    out.update({d: LedgerStatus.DO_NOT_CONTACT for d in domains})
     return out
 
 
 def ledger_status(store: "Store", domain: str) -> str:
     """The ledger status of one site ('' when unknown)."""
     return ledger_statuses(store).get(registrable_domain(domain) or domain, "")
-
-
-@dataclass
-class LedgerView:
-    """The ledger and the review decisions folded once, for filtering many prospects."""
-
-    outreach: dict[str, str] = field(default_factory=dict)                    # domain → ledger_statuses()
-    decisions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)   # (niche, domain) → row
-    types: dict[str, dict[str, Any]] = field(default_factory=dict)            # canonical page URL → retyped row
-
-    def decision(self, domain: str, niche: str = "") -> dict[str, Any] | None:
-        """The latest approve/reject of the site for this niche (or for every niche)."""
-        mine, every = self.decisions.get((niche, domain)), self.decisions.get(("", domain))
-        if mine and every:
-            return mine if (mine["at"], mine["id"]) >= (every["at"], every["id"]) else every
-        return mine or every
-
-    def status(self, domain: str, niche: str = "") -> str:
-        """do-not-contact, then the outreach status, then the review decision, then an email flag."""
-        out = self.outreach.get(domain, "")
-        if out and out != "email_suppressed":
-            return out
-        d = self.decision(domain, niche)
-        return d["decision"] if d else out
-
-    def corrected_type(self, url: str) -> str:
-        from discover.store.urls import canonical_url
-
-        row = self.types.get(canonical_url(url))
-        return row["type"] if row else ""
-
-
-def ledger_view(store: "Store") -> LedgerView:
-    from discover.store.urls import canonical_url
-
-    view = LedgerView(outreach=ledger_statuses(store))
-    for row in store.reviews():   # oldest first: the latest wins
-        if row["decision"] in REVIEW_STATUSES:
-            view.decisions[(row["niche"], row["domain"])] = row
-        elif row["decision"] == RETYPED and row["url"]:
-            view.types[canonical_url(row["url"])] = row
-    return view
-
-
-def visible(status: str, *, show_contacted: bool = False, statuses: Collection[str] | None = None) -> bool:
-    """Whether a prospect with this ledger status may be shown (the one rule for run, shortlist, push).
-
-    `statuses`: only these (NEW for undecided), shown even if normally hidden; otherwise the
-    undecided and approved ones, plus every other status with `show_contacted`.
-    """
-    if status in NEVER_SHOW:
-        return False
-    if statuses is not None:
-        return (status or NEW) in statuses
-    return status in SHOWN_BY_DEFAULT or show_contacted
-
-
-def parse_statuses(text: str | None) -> tuple[str, ...] | None:
-    """`--status approved,new` → the statuses; None when not given."""
-    if text is None:
-        return None
-    wanted = tuple(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
-    unknown = [t for t in wanted if t not in FILTER_STATUSES]
-    if unknown or not wanted:
-        raise InputError(f"unknown status {', '.join(unknown) or repr(text)}",
-                         hint="one or more of " + ", ".join(FILTER_STATUSES))
-    return wanted
-
-
-def _reason(text: str) -> str:
-    reason = " ".join((text or "").split())
-    if len(reason) > MAX_REASON or not reason.isprintable():
-        raise InputError(f"a rejection reason is short plain text (at most {MAX_REASON} characters)")
-    return reason
-
-
-def decide(store: "Store", target: str, decision: str, *, niche: str = "", reason: str = "", url: str = "",
-           now: float | None = None) -> int:
-    """Approve or reject a site for a niche ("" = every niche); returns the decision's id (for undo)."""
-    if decision not in REVIEW_STATUSES:
-        raise InputError(f"unknown decision {decision!r}", hint="approved or rejected")
-    domain = normalise_domain(target)
-    reason = _reason(reason)
-    if decision == "rejected" and not reason:
-        raise InputError("a rejection needs a reason", hint="e.g. " + ", ".join(r.value for r in RejectReason))
-    return store.add_review(domain, decision, niche=niche, url=url, reason=reason if decision == "rejected" else "",
-                            at=time.time() if now is None else now)
-
-
-def correct_type(store: "Store", url: str, ptype: str, *, was: str = "", niche: str = "",
-                 now: float | None = None) -> int:
-    """Record the right type of a page (a labelled example); returns its id (for undo)."""
-    from discover.records import PROSPECT_TYPES
-
-    if ptype not in PROSPECT_TYPES:
-        raise InputError(f"unknown prospect type {ptype!r}", hint="choose from " + ", ".join(PROSPECT_TYPES))
-    if not url.startswith(("http://", "https://")):
-        raise InputError(f"not a page URL: {url!r}")
-    return store.add_review(normalise_domain(url), RETYPED, niche=niche, url=url, type=ptype, was=was,
-                            at=time.time() if now is None else now)
-
-
-def undo(store: "Store", review_id: int) -> bool:
-    """Take back one review decision (the review page's `u`)."""
-    return store.delete_review(review_id)
-
-
-def labelled_pages(store: "Store") -> dict[str, str]:
-    """page URL → the type the user gave it (latest correction per page)."""
-    return {row["url"]: row["type"] for row in ledger_view(store).types.values()}
-
-
-def topic_feedback(store: "Store", niche: str) -> tuple[list[str], list[str]]:
-    """Texts of the pages approved for this niche, and of those rejected as off-topic (for the topic profile)."""
-    from discover.rank.relevance import TopicDoc
-
-    view = ledger_view(store)
-    pos: list[str] = []
-    neg: list[str] = []
-    chosen = [(row, row["decision"] == "approved") for (n, _d), row in view.decisions.items()
-              if n == niche and row["url"] and (row["decision"] == "approved" or row["reason"] in TOPIC_REASONS)]
-    pages = store.page_rows(row["url"] for row, _ in chosen)
-    for row, good in chosen:
-        ext = (pages.get(row["url"]) or {}).get("extraction") or {}
-        text = TopicDoc(title=ext.get("title", ""), text=ext.get("text") or ext.get("full_text", ""),
-                        description=ext.get("description", "")).render()
-        if text.strip(" ."):
-            (pos if good else neg).append(text)
-    return pos, neg
 
 
 def suppressed_emails(store: "Store") -> set[str]:
@@ -300,7 +145,7 @@ def follow_ups(store: "Store", settings: Settings, now: float | None = None) -> 
         recent = sum(1 for ev in events if ev["domain"] == domain and ev["status"] in TOUCHES
                      and now - ev["at"] <= window)
         due_at = e.last_touch + settings.followup_after_days * DAY if e.last_touch is not None else None
-        if domain in suppressed or e.status == "do_not_contact":
+        if domain in suppressed or e.status == LedgerStatus.DO_NOT_CONTACT:
             item = FollowUp(domain, False, "do not contact", e.status, e.last_touch, None)
         elif e.status in CLOSED:
             item = FollowUp(domain, False, f"{e.status}: no follow-up needed", e.status, e.last_touch, None)
@@ -328,25 +173,21 @@ def due(store: "Store", settings: Settings, now: float | None = None) -> list[Fo
 
 
 def mark(store: "Store", target: str, status: str, settings: Settings, *, note: str = "",
-         now: float | None = None, niche: str = "") -> str:
-    """Record an outreach event or a review decision; refuses touches that the etiquette forbids.
-    Returns the domain."""
-    if status in REVIEW_STATUSES:
-        decide(store, target, status, niche=niche, reason=note, now=now)
-        return normalise_domain(target)
+         now: float | None = None) -> str:
+    """Record an outreach event; refuses touches that the etiquette forbids. Returns the domain."""
     if status not in STATUSES:
-        raise InputError(f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES + REVIEW_STATUSES))
+        raise InputError(f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES))
     domain = normalise_domain(target)
     email = target.strip().lower() if _EMAIL.match(target.strip()) else ""
     now = time.time() if now is None else now
     if status in TOUCHES:
         suppressed, emails, _f = _suppressed(store)
-        if domain in suppressed or ledger_status(store, domain) == "do_not_contact":
+        if domain in suppressed or ledger_status(store, domain) == LedgerStatus.DO_NOT_CONTACT:
             raise InputError(f"{domain} is on the do-not-contact list", hint="remove it there first if this is wrong")
         if email and email in emails:
             raise InputError(f"{email} is suppressed", hint="that person asked not to be contacted")
         e = entries(store).get(domain)
-        if status == "followed_up":
+        if status == LedgerStatus.FOLLOWED_UP:
             if e is None or e.touches == 0:
                 raise InputError(f"{domain} was never contacted", hint="mark it contacted first")
             if e.follow_ups >= settings.max_followups:
@@ -396,3 +237,84 @@ def import_suppression(store: "Store", path: Path) -> tuple[int, int]:
     if not items:
         raise InputError(f"{path} holds no domain or email address", hint="one per line, or a CSV column")
     return len(items), store.add_suppressions(items, source=path.name)
+
+
+# --- review ---------------------------------------------------------------------------------------
+class RejectReason(StrEnum):
+    """The reasons offered when rejecting in review; any short text is accepted too."""
+
+    OFF_TOPIC = "off-topic"
+    WRONG_PLACE = "wrong place"
+    LOW_QUALITY = "low quality"
+    SPAM = "spam"
+    NO_LINK = "no link opportunity"
+    COMPETITOR = "competitor"
+
+
+#: Rejections that say the page is about something else: only these teach the topic profile
+#: (a spammy or competing site can be perfectly on topic).
+TOPIC_REASONS = frozenset({RejectReason.OFF_TOPIC.value})
+MAX_REASON = 200
+REVIEW_DECISIONS = (LedgerStatus.APPROVED, LedgerStatus.REJECTED)
+
+
+def decide(store: "Store", target: str, decision: str, *, reason: str = "", now: float | None = None) -> int:
+    """Approve or reject a site (a ledger event, the reason as its note); returns the event's id (for undo)."""
+    if decision not in REVIEW_DECISIONS:
+        raise InputError(f"unknown decision {decision!r}", hint="approved or rejected")
+    reason = " ".join((reason or "").split())
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise InputError(f"a rejection reason is short plain text (at most {MAX_REASON} characters)")
+    if decision == LedgerStatus.REJECTED and not reason:
+        raise InputError("a rejection needs a reason", hint="e.g. " + ", ".join(r.value for r in RejectReason))
+    return store.add_outreach_event(normalise_domain(target), LedgerStatus(decision), note=reason,
+                                    at=time.time() if now is None else now)
+
+
+def correct_type(store: "Store", url: str, ptype: str, *, was: str = "", niche: str = "",
+                 now: float | None = None) -> int:
+    """Record the type a page really is (a labelled example); returns its id (for undo)."""
+    if ptype not in PROSPECT_TYPES:
+        raise InputError(f"unknown prospect type {ptype!r}", hint="choose from " + ", ".join(PROSPECT_TYPES))
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"not a page URL: {url!r}")
+    return store.add_page_label(url, normalise_domain(url), ptype, was=was, niche=niche,
+                                at=time.time() if now is None else now)
+
+
+def undo(store: "Store", kind: str, item_id: int) -> bool:
+    """Take back one review action: a decision (a ledger event) or a type correction."""
+    return store.delete_outreach_event(item_id) if kind == "decision" else store.delete_page_label(item_id)
+
+
+def labelled_pages(store: "Store") -> dict[str, str]:
+    """page URL → the type the user gave it (the latest correction of each page)."""
+    from discover.urls import FOR_STORE, url_key
+
+    latest: dict[str, tuple[str, str]] = {}
+    for row in store.page_labels():   # oldest first
+        latest[url_key(row["url"], FOR_STORE)] = (row["url"], row["type"])
+    return dict(latest.values())
+
+
+def topic_feedback(store: "Store", niche: str) -> tuple[list[str], list[str]]:
+    """Texts of this niche's pages on sites approved, and on sites rejected as off-topic (for the
+    topic profile: relevance feedback)."""
+    from discover.rank.relevance import TopicDoc
+
+    judged = {d: e for d, e in entries(store).items()
+              if e.status == LedgerStatus.APPROVED
+              or (e.status == LedgerStatus.REJECTED and e.note in TOPIC_REASONS)}
+    if not judged:
+        return [], []
+    urls = {p.domain: p.url for p in store.prospects(niche=niche) if p.domain in judged}
+    pages = store.page_rows(urls.values())
+    pos: list[str] = []
+    neg: list[str] = []
+    for domain, url in sorted(urls.items()):
+        ext = (pages.get(url) or {}).get("extraction") or {}
+        text = TopicDoc(title=ext.get("title", ""), text=ext.get("text") or ext.get("full_text", ""),
+                        description=ext.get("description", "")).render()
+        if text.strip(" ."):
+            (pos if judged[domain].status == LedgerStatus.APPROVED else neg).append(text)
+    return pos, neg

@@ -16,6 +16,7 @@ from discover.errors import ExportError, InputError
 from discover.records import Prospect
 
 if TYPE_CHECKING:
+    from discover.outreach.policy import Visibility
     from discover.store import Store
 
 PALETTE = ("#2b6cb0", "#38a169", "#d69e2e", "#e53e3e", "#805ad5", "#319795", "#dd6b20", "#718096")
@@ -119,8 +120,10 @@ def _shortlist(prospects: Sequence[Prospect]) -> str:
             "<th>why / pitch</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def render_report(store: "Store", run_id: int | None = None, *, top: int = 100) -> str:
-    """The report of `run_id` (default: the latest run) as one HTML string."""
+def render_report(store: "Store", run_id: int | None = None, *, top: int = 100,
+                  visibility: "Visibility | None" = None) -> str:
+    """The report of `run_id` (default: the latest run) as one HTML string; its shortlist lists
+    what the visibility policy lets out (the charts count every prospect found)."""
     from discover.outreach.shortlist import select_prospects
 
     run = store.get_run(run_id) if run_id is not None else store.last_run()
@@ -128,7 +131,7 @@ def render_report(store: "Store", run_id: int | None = None, *, top: int = 100) 
         raise InputError("no such run in this database" if run_id is not None else "the database holds no run yet",
                          hint="run `discover run KEYWORD` first, or check --run / --db")
     stats = store.run_stats(run.id)
-    prospects = select_prospects(store, run_id=run.id, top=top, include_spam=False, show_contacted=True)
+    prospects = select_prospects(store, run_id=run.id, top=top, visibility=visibility)
     funnel = [("queries", stats["queries"]), ("results", stats["results"]), ("distinct URLs", stats["distinct_urls"]),
               ("pages fetched", stats["pages"]), ("pages ok", stats["pages_ok"]), ("prospects", stats["prospects"])]
     by_type = sorted(stats["by_type"].items(), key=lambda kv: -kv[1])
@@ -154,8 +157,9 @@ types: {escape(", ".join(run.types) or "all")}</p>
 """
 
 
-def write_report(store: "Store", out: Path, run_id: int | None = None, *, top: int = 100) -> Path:
-    html = render_report(store, run_id, top=top)
+def write_report(store: "Store", out: Path, run_id: int | None = None, *, top: int = 100,
+                 visibility: "Visibility | None" = None) -> Path:
+    html = render_report(store, run_id, top=top, visibility=visibility)
     try:
         out.write_text(html, encoding="utf-8")
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""The shortlist: prospects chosen from the store, filtered by the ledger, each with a pitch angle.
+"""The shortlist: prospects chosen from the store, as the visibility policy lets them out, each with a pitch angle.
 
 `pitch_angle(prospect)` writes the one-line outreach idea per prospect type (the pipeline
 stores it in `Prospect.pitch`); `select_prospects(...)` picks the rows of `discover
@@ -11,7 +11,9 @@ import math
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
-from discover.records import PROSPECT_TYPES, Prospect
+from discover.inputs import parse_types
+from discover.outreach.policy import Policy, Visibility
+from discover.records import PROSPECT_TYPES, Prospect, ProspectType
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -45,29 +47,29 @@ def pitch_angle(p: Prospect) -> str:
     topic = _topic(p)
     terms = _terms(p)
     about = f" ({', '.join(terms)})" if terms else ""
-    if p.type == "guest_post":
+    if p.type == ProspectType.GUEST_POST:
         idea = f"a practical guide on {terms[0]}" if terms else f"a fresh angle on “{topic}”"
         return f"Guest post idea: {idea} for readers of “{topic}”{about}; pitch it to the editor by name."
-    if p.type == "resource":
+    if p.type == ProspectType.RESOURCE:
         if p.broken_links:
             dead = p.broken_links[0]
             more = f" (+{len(p.broken_links) - 1} more dead)" if len(p.broken_links) > 1 else ""
             return f"Offer your page as a replacement for the dead link {dead}{more} on “{topic}”."
         return f"Suggest your page as a useful addition to the resource list “{topic}”{about}."
-    if p.type == "directory":
+    if p.type == ProspectType.DIRECTORY:
         submit = p.explanation.get("submit_url") or p.contact_page or p.url
         return f"Submit your listing at {submit} (check the category and the listing rules first)."
-    if p.type == "haro":
+    if p.type == ProspectType.HARO:
         when = f" before {p.deadline}" if p.deadline else " before its deadline"
         return f"Answer the journalist query “{topic}”{when} with a short, quotable expert reply."
-    if p.type == "forum":
+    if p.type == ProspectType.FORUM:
         return (f"Join and contribute to the thread “{topic}” ({p.url}): answer helpfully first, "
                 "link only where it truly helps.")
-    if p.type == "blog":
+    if p.type == ProspectType.BLOG:
         author = p.explanation.get("author") or ""
         to = f" then email {author}" if author else " then reach out to the author"
         return f"Leave a thoughtful comment on “{topic}”,{to} with something useful for their readers."
-    if p.type == "news":
+    if p.type == ProspectType.NEWS:
         return f"Pitch a local story or expert comment related to “{topic}” to the reporter who wrote it."
     return ""
 
@@ -82,18 +84,9 @@ def shortlist_row(p: Prospect) -> dict[str, Any]:
 
 def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
                      top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
-                     include_spam: bool = False, show_contacted: bool = False,
-                     statuses: Iterable[str] | None = None) -> list[Prospect]:
-    """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
-
-    Which ledger statuses are shown is `discover.outreach.ledger.visible`: undecided and approved sites by
-    default, every status but do-not-contact with `show_contacted`, exactly `statuses` when given
-    ("new" = undecided). Spam-flagged sites only with `include_spam` or when a person approved
-    them. A type corrected in review replaces the tool's; a suppressed email address is removed
-    from its prospect.
-    """
-    from discover.outreach.ledger import ledger_view, suppressed_emails, visible
-
+                     visibility: Visibility | None = None) -> list[Prospect]:
+    """Prospects of a run (default: the latest) or a niche, best first, as `discover.outreach.policy`
+    lets them out (ledger status set, suppressed addresses removed), each with its pitch."""
     if run_id is None and niche is None:
         last = store.last_run()
         if last is None:
@@ -105,34 +98,16 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         known = list(dict.fromkeys(r.keyword for r in store.list_runs()))
         raise InputError(f"no run for the niche {niche!r} in this database",
                          hint=("niches: " + ", ".join(known[:10])) if known else "run `discover run KEYWORD` first")
-    if types is not None:
-        types = list(types)
-        unknown = [t for t in types if t not in PROSPECT_TYPES]
-        if unknown:
-            raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
-                             hint="choose from " + ", ".join(PROSPECT_TYPES))
+    wanted = parse_types(types, PROSPECT_TYPES) if types is not None else None
     if min_score is not None and not math.isfinite(min_score):
         raise InputError(f"--min-score must be a number, got {min_score}")
-    wanted = set(statuses) if statuses is not None else None
-    view = ledger_view(store)
-    emails = suppressed_emails(store)
+    policy = Policy.load(store, visibility)
+    # A type a person corrected is applied by the policy: filter on it after, not in the database.
+    stored_types = None if policy.ledger.types else wanted
     out = []
-    for p in store.prospects(run_id=run_id, niche=niche, types=None if view.types else types,
-                             min_score=min_score, include_spam=include_spam or bool(view.decisions)):
-        status = view.status(p.domain, p.niche)
-        if not visible(status, show_contacted=show_contacted, statuses=wanted):
+    for p in policy.iter_shown(store.prospects(run_id=run_id, niche=niche, types=stored_types, min_score=min_score)):
+        if wanted and p.type not in wanted:
             continue
-        if p.spam and not include_spam and status != "approved":   # a person's approval beats the spam flag
-            continue
-        fixed = view.corrected_type(p.url)
-        if fixed and fixed != p.type:
-            p.type, p.pitch = fixed, ""
-            p.explanation = {**p.explanation, "type_corrected": True}
-        if types and p.type not in types:
-            continue
-        p.ledger_status = status
-        if p.email and p.email.lower() in emails:
-            p.email, p.email_kind = "", ""
         if not p.pitch:
             p.pitch = pitch_angle(p)
         out.append(p)

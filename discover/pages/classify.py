@@ -23,12 +23,12 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from discover.errors import ModelError
 from discover.pages.features import CUES, page_features, page_tokens
-from discover.records import PROSPECT_TYPES, Classification, Extraction
+from discover.records import PROSPECT_TYPES, Classification, Extraction, ProspectType
 
 #: The fitted model ships as package data, so a plain (non-editable) install finds it.
 MODEL_PATH: Traversable = resources.files("discover") / "data" / "models" / "page_type.json"
@@ -318,7 +318,7 @@ def model_inputs(ext: Extraction, html: str = "") -> tuple[dict[str, float], str
     return feats, page_tokens(ext)
 
 
-def combine(proba: dict[str, float], scores: dict[str, float], vetoed: list[str]) -> dict[str, float]:
+def combine(proba: Mapping[str, float], scores: Mapping[str, float], vetoed: Sequence[str]) -> dict[str, float]:
     """The final vote: the model's probabilities mixed with the rule scores, vetoed types cut down."""
     # Rules as a distribution: a type with no rule support keeps a small floor.
     rule_total = sum(scores.values())
@@ -327,8 +327,8 @@ def combine(proba: dict[str, float], scores: dict[str, float], vetoed: list[str]
         rule_p = scores[t] / rule_total if rule_total > 0 else 0.0
         weight = RULE_WEIGHT * min(1.0, rule_total / 3.0)
         combined[t] = (1 - weight) * proba.get(t, 0.0) + weight * rule_p
-    for t in vetoed:
-        combined[t] *= 0.2
+    for name in vetoed:
+        combined[name] *= 0.2
     return combined
 
 
@@ -378,7 +378,7 @@ def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, .
     feats.update({f"rule_{t}": s for t, s in scores.items()})
     proba = model.predict_proba(feats, page_tokens(extraction))
     combined = combine(proba, scores, why[VETO])
-    label = max(combined, key=combined.get)
+    label = max(combined, key=combined.__getitem__)
     evidence = list(why[label])
     evidence.append(f"model: {label} {proba.get(label, 0.0):.0%}")
     for hint in hint_types:
@@ -388,4 +388,4 @@ def classify(extraction: Extraction, html: str = "", *, hint_types: tuple[str, .
             neg = [w for w in why.get(hint, []) if "but" in w or "only" in w]
             evidence.append(f"found by a '{hint}' footprint, but the page is not one"
                             + (f" ({neg[0]})" if neg else ""))
-    return Classification(type=label, confidence=round(combined[label], 3), evidence=evidence)
+    return Classification(type=ProspectType(label), confidence=round(combined[label], 3), evidence=evidence)

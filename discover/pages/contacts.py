@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 from discover.html import load_html, visible_text
-from discover.records import Contact
+from discover.records import Contact, FetchOutcome
+from discover.urls import bare_host
 
 if TYPE_CHECKING:
     from discover.pages.fetch import Fetcher
@@ -260,7 +261,7 @@ def best_email(contacts: Iterable[Contact]) -> Contact | None:
     def rank(c: Contact) -> tuple[int, int, int]:
         on_site = 0
         if c.source_url:
-            host = (urlsplit(c.source_url).hostname or "").removeprefix("www.")
+            host = bare_host(c.source_url)
             on_site = 0 if host and c.value.endswith("@" + host) or host.endswith(c.value.split("@")[1]) else 1
         return (0 if c.label == "person" else 1, on_site, 0 if c.name else 1)
 
@@ -297,7 +298,7 @@ async def enrich_contacts(fetcher: "Fetcher", extraction: "Extraction", *, max_p
     if targets:
         results = await fetcher.fetch_many(targets)
         for res in results:
-            if res.outcome == "ok":
+            if res.outcome == FetchOutcome.OK:
                 merge(find_contacts(res.html, res.final_url or res.url))
     contacts = list(merged.values())
     # A named person's address first, then other emails, then the rest in their found order.

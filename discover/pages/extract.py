@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from discover.domains import registrable_domain
 from discover.html import MAX_HTML_CHARS, load_html, visible_text
 from discover.pages.contacts import find_contacts
-from discover.records import Extraction, FetchResult, Link
+from discover.records import Extraction, FetchOutcome, FetchResult, Link
 
 log = logging.getLogger(__name__)
 
@@ -400,7 +400,7 @@ def extract(result: FetchResult) -> Extraction:
     url = result.final_url or result.url
     ext = Extraction(url=url)
     html = result.html or ""
-    if result.outcome != "ok" or not html.strip():
+    if result.outcome != FetchOutcome.OK or not html.strip():
         return ext
     root = load_html(html)
     base = url

@@ -26,12 +26,13 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import DiscoverError
 from discover.html import decode_html
-from discover.records import FetchResult
+from discover.records import FetchOutcome, FetchResult
 from discover.settings import Settings
+from discover.urls import FOR_FETCH, url_key
 
 if TYPE_CHECKING:
     import httpx
@@ -47,7 +48,8 @@ JS_TEXT_THRESHOLD = 200
 #: A browser render with less visible text than this is js_empty.
 RENDERED_EMPTY_THRESHOLD = 40
 #: Outcomes worth caching: the same request would answer the same. Timeouts and 5xx are not.
-CACHEABLE = frozenset({"ok", "not_found", "gone", "not_html", "too_large", "js_empty"})
+CACHEABLE = frozenset({FetchOutcome.OK, FetchOutcome.NOT_FOUND, FetchOutcome.GONE, FetchOutcome.NOT_HTML,
+                       FetchOutcome.TOO_LARGE, FetchOutcome.JS_EMPTY})
 
 # Challenge pages of bot walls (Cloudflare, Sucuri, DataDome, Akamai ...): these markers do not
 # appear in ordinary pages.
@@ -112,17 +114,17 @@ def is_bot_wall(html: str) -> bool:
     return any(m in low for m in BOT_WALL_MARKERS)
 
 
-def _status_outcome(status: int, headers: dict[str, str]) -> tuple[str, str]:
+def _status_outcome(status: int, headers: dict[str, str]) -> tuple[FetchOutcome, str]:
     if status == 404:
-        return "not_found", "HTTP 404"
+        return FetchOutcome.NOT_FOUND, "HTTP 404"
     if status == 410:
-        return "gone", "HTTP 410"
+        return FetchOutcome.GONE, "HTTP 410"
     if status in (401, 403, 429):
         retry = headers.get("retry-after")
-        return "blocked", f"HTTP {status}" + (f" (Retry-After {retry})" if retry else "")
+        return FetchOutcome.BLOCKED, f"HTTP {status}" + (f" (Retry-After {retry})" if retry else "")
     if status >= 500:
-        return "error", f"HTTP {status} server error"
-    return "error", f"HTTP {status}"
+        return FetchOutcome.ERROR, f"HTTP {status} server error"
+    return FetchOutcome.ERROR, f"HTTP {status}"
 
 
 def _is_html_type(content_type: str) -> bool:
@@ -137,11 +139,6 @@ def _looks_like_html(body: bytes) -> bool:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-def _clean_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
 class _Host:
@@ -273,7 +270,7 @@ class Fetcher:
         except (ValueError, httpx.InvalidURL):   # "http://[::1", "http://host:99999/", IDNAError
             valid = False
         if not valid:
-            return FetchResult(url=url, final_url=url, outcome="error", reason="not an http(s) URL")
+            return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ERROR, reason="not an http(s) URL")
         ttl = self.settings.page_cache_ttl
         if self.cache is not None:
             hit = self.cache.get(url, ttl)
@@ -286,12 +283,12 @@ class Fetcher:
                 result = await self._robots_gate(url) or await self._browser_fetch(url)
             else:
                 result = await self._static_fetch(url)
-                if result.outcome == "ok" and self._needs_browser(result.html):
+                if result.outcome == FetchOutcome.OK and self._needs_browser(result.html):
                     rendered = await self._browser_fetch(result.final_url or url, redirects=result.redirects)
-                    if rendered.outcome == "ok":
+                    if rendered.outcome == FetchOutcome.OK:
                         self.browser_hosts.add(_host(url))
                     result = rendered
-                elif result.outcome == "ok" and self.settings.screenshots == "all":
+                elif result.outcome == FetchOutcome.OK and self.settings.screenshots == "all":
                     result.screenshot = await self._thumbnail(result)
         result.url = url
         if self.cache is not None and result.outcome in CACHEABLE:
@@ -303,7 +300,7 @@ class Fetcher:
             return None
         if await self._robots_cache().allowed(url):
             return None
-        return FetchResult(url=url, final_url=url, outcome="robots_disallowed",
+        return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ROBOTS_DISALLOWED,
                            reason=f"robots.txt disallows {urlsplit(url).path or '/'} for our user agent")
 
     def _needs_browser(self, html: str) -> bool:
@@ -332,7 +329,7 @@ class Fetcher:
         import httpx
 
         client = self._http()
-        current = _clean_url(url)
+        current = url_key(url, FOR_FETCH)
         seen: set[str] = {current}
         redirects: list[str] = []
         for _hop in range(self.settings.max_redirects + 1):
@@ -347,34 +344,34 @@ class Fetcher:
                     async with asyncio.timeout(self.settings.timeout):
                         hop = await self._one_request(client, current)
                 except TimeoutError:
-                    return FetchResult(url=url, final_url=current, outcome="timeout", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.TIMEOUT, redirects=redirects,
                                        reason=f"no complete answer within {self.settings.timeout:g}s")
                 except httpx.TimeoutException as exc:
-                    return FetchResult(url=url, final_url=current, outcome="timeout", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.TIMEOUT, redirects=redirects,
                                        reason=f"{type(exc).__name__} after {self.settings.timeout:g}s")
                 except httpx.ConnectError as exc:
                     msg = str(exc)
                     if any(m in msg.lower() for m in _DNS_MARKERS):
-                        return FetchResult(url=url, final_url=current, outcome="dns_error", redirects=redirects,
+                        return FetchResult(url=url, final_url=current, outcome=FetchOutcome.DNS_ERROR, redirects=redirects,
                                            reason=f"host {_host(current)} not found")
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"connection failed: {msg.splitlines()[0] if msg else type(exc).__name__}")
                 except (httpx.HTTPError, OSError) as exc:
                     first = (str(exc).splitlines() or [type(exc).__name__])[0]
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"{type(exc).__name__}: {first}"[:300])
             if isinstance(hop, str):  # a redirect target
-                nxt = _clean_url(urljoin(current, hop))
+                nxt = url_key(urljoin(current, hop), FOR_FETCH)
                 redirects.append(current)
                 if nxt in seen:
-                    return FetchResult(url=url, final_url=nxt, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=nxt, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"redirect loop back to {nxt}")
                 seen.add(nxt)
                 current = nxt
                 continue
             hop.url, hop.redirects = url, redirects
             return hop
-        return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+        return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                            reason=f"too many redirects (more than {self.settings.max_redirects})")
 
     async def _one_request(self, client: "httpx.AsyncClient", url: str) -> FetchResult | str:
@@ -386,43 +383,43 @@ class Fetcher:
                 loc = headers.get("location")
                 if loc:
                     return loc
-                return FetchResult(url=url, final_url=url, outcome="error", status=status, headers=headers,
+                return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ERROR, status=status, headers=headers,
                                    reason=f"HTTP {status} without a Location")
             ctype = headers.get("content-type", "")
             base = FetchResult(url=url, final_url=url, status=status, content_type=ctype, headers=headers)
             if status >= 400:
                 base.outcome, base.reason = _status_outcome(status, headers)
-                if status in (403, 503) or base.outcome == "blocked":
+                if status in (403, 503) or base.outcome == FetchOutcome.BLOCKED:
                     body = await _read_capped(resp, 200_000)
                     if body is not None:
                         text, _ = decode_html(body, ctype)
                         if is_bot_wall(text):
-                            base.outcome, base.reason = "blocked", f"HTTP {status} bot-wall challenge page"
+                            base.outcome, base.reason = FetchOutcome.BLOCKED, f"HTTP {status} bot-wall challenge page"
                 return base
             if ctype and not _is_html_type(ctype):
-                base.outcome, base.reason = "not_html", f"content type {ctype.split(';')[0].strip()}"
+                base.outcome, base.reason = FetchOutcome.NOT_HTML, f"content type {ctype.split(';')[0].strip()}"
                 return base
             declared = headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-                base.outcome = "too_large"
+                base.outcome = FetchOutcome.TOO_LARGE
                 base.reason = f"Content-Length {declared} > max_bytes {self.settings.max_bytes}"
                 return base
             body = await _read_capped(resp, self.settings.max_bytes)
             if body is None:
-                base.outcome, base.reason = "too_large", f"body over max_bytes {self.settings.max_bytes}"
+                base.outcome, base.reason = FetchOutcome.TOO_LARGE, f"body over max_bytes {self.settings.max_bytes}"
                 return base
         if not ctype and not _looks_like_html(body):
-            base.outcome, base.reason = "not_html", "no content type and the body is not HTML"
+            base.outcome, base.reason = FetchOutcome.NOT_HTML, "no content type and the body is not HTML"
             return base
         if body.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")):
-            base.outcome, base.reason = "not_html", "binary body served as HTML"
+            base.outcome, base.reason = FetchOutcome.NOT_HTML, "binary body served as HTML"
             return base
         html, enc = decode_html(body, ctype)
         base.html, base.encoding = html, enc
         if is_bot_wall(html):
-            base.outcome, base.reason = "blocked", "bot-wall challenge page"
+            base.outcome, base.reason = FetchOutcome.BLOCKED, "bot-wall challenge page"
             return base
-        base.outcome = "ok"
+        base.outcome = FetchOutcome.OK
         robots_tag = headers.get("x-robots-tag", "")
         if robots_tag:
             base.headers["x-robots-tag"] = robots_tag
@@ -465,7 +462,7 @@ class Fetcher:
         try:
             page = await self._browser_page()
         except DiscoverError as exc:
-            res.outcome, res.reason = "js_empty", str(exc)
+            res.outcome, res.reason = FetchOutcome.JS_EMPTY, str(exc)
             return res
         from playwright.async_api import Error as PWError
         from playwright.async_api import TimeoutError as PWTimeout
@@ -478,14 +475,14 @@ class Fetcher:
                 try:
                     resp = await page.goto(url, wait_until="load", timeout=self.settings.timeout * 1000)
                 except PWTimeout:
-                    res.outcome, res.reason = "timeout", f"browser load over {self.settings.timeout:g}s"
+                    res.outcome, res.reason = FetchOutcome.TIMEOUT, f"browser load over {self.settings.timeout:g}s"
                     return res
                 except PWError as exc:
                     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     if any(m in msg.lower() for m in _DNS_MARKERS):
-                        res.outcome, res.reason = "dns_error", f"host {_host(url)} not found"
+                        res.outcome, res.reason = FetchOutcome.DNS_ERROR, f"host {_host(url)} not found"
                     else:
-                        res.outcome, res.reason = "error", f"browser: {msg}"[:300]
+                        res.outcome, res.reason = FetchOutcome.ERROR, f"browser: {msg}"[:300]
                     return res
                 html = await page.content()
                 if len(visible_text(html)) < JS_TEXT_THRESHOLD:
@@ -505,11 +502,11 @@ class Fetcher:
                     return res
             res.html, res.encoding = html, "utf-8"
             if is_bot_wall(html):
-                res.outcome, res.reason = "blocked", "bot-wall challenge page (browser)"
+                res.outcome, res.reason = FetchOutcome.BLOCKED, "bot-wall challenge page (browser)"
             elif len(visible_text(html)) < RENDERED_EMPTY_THRESHOLD:
-                res.outcome, res.reason = "js_empty", "page is still empty after rendering its scripts"
+                res.outcome, res.reason = FetchOutcome.JS_EMPTY, "page is still empty after rendering its scripts"
             else:
-                res.outcome = "ok"
+                res.outcome = FetchOutcome.OK
                 if self.settings.screenshots != "off":
                     res.screenshot = await _snap(page)
             return res

@@ -74,16 +74,16 @@ class RobotsCache:
                         continue
                     break
                 else:
-                    parser.allow_all = True
+                    parser.allow_all = True  # type: ignore[attr-defined]  # the parser's own flag
                     return parser
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             log.debug("robots.txt for %s unreadable (%s): allowing", origin, exc)
-            parser.allow_all = True
+            parser.allow_all = True  # type: ignore[attr-defined]
             return parser
         if resp.status_code >= 500:
-            parser.disallow_all = True
+            parser.disallow_all = True  # type: ignore[attr-defined]
         elif resp.status_code >= 400:
-            parser.allow_all = True
+            parser.allow_all = True  # type: ignore[attr-defined]
         else:
             text = resp.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
             parser.parse(text.splitlines())

@@ -65,9 +65,9 @@ def example(url: str, html: str, label: str, *, source: str, group: str = "", ni
     """A page through the tool's own extract() and classify inputs: what the pipeline sees."""
     from discover.pages.classify import VETO, model_inputs, rule_scores
     from discover.pages.extract import extract
-    from discover.records import FetchResult
+    from discover.records import FetchOutcome, FetchResult
 
-    ext = extract(FetchResult(url=url, final_url=url, outcome="ok", html=html))
+    ext = extract(FetchResult(url=url, final_url=url, outcome=FetchOutcome.OK, html=html))
     feats, tokens = model_inputs(ext, html)
     _scores, why = rule_scores(ext, html, feats)
     return Example(url=url, label=label, group=group or site_of(url), source=source, feats=feats, tokens=tokens,
@@ -141,7 +141,7 @@ def predict(model: dict[str, Any], rows: Sequence[Example]) -> list[str]:
     proba /= proba.sum(axis=1, keepdims=True)
     out = []
     for r, p in zip(rows, proba):
-        scores = {t: r.feats.get(f"rule_{t}", 0.0) for t in PROSPECT_TYPES}
+        scores = {str(t): r.feats.get(f"rule_{t}", 0.0) for t in PROSPECT_TYPES}
         combined = combine(dict(zip(model["classes"], p.tolist())), scores, r.vetoed)
         out.append(max(combined, key=lambda t: combined[t]))
     return out

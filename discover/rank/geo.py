@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from discover.errors import AmbiguousPlace, InputError
-from discover.records import Extraction
+from discover.records import GEO_TIERS, Extraction, GeoTier
 
 #: A bare name resolves only to a candidate this big that is 10× the runner-up.
 _DOMINANT_MIN_POP = 15_000
@@ -141,11 +141,11 @@ _LANG_COUNTRY = {"en-gb": "GB", "en-us": "US", "en-au": "AU", "en-ca": "CA", "en
                  "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pl": "PL", "pt-br": "BR", "sv": "SE",
                  "da": "DK", "fi": "FI", "ja": "JP"}
 
-GEO_SCORES: dict[str, float] = {
+GEO_SCORES: dict[GeoTier, float] = {
     # how well each tier serves a local campaign; unknown ≈ same_country because national
     # sites without an address (a parenting magazine) are still reasonable prospects
-    "same_city": 1.0, "nearby": 0.85, "same_region": 0.65, "same_country": 0.45,
-    "unknown": 0.4, "elsewhere": 0.0,
+    GeoTier.SAME_CITY: 1.0, GeoTier.NEARBY: 0.85, GeoTier.SAME_REGION: 0.65, GeoTier.SAME_COUNTRY: 0.45,
+    GeoTier.UNKNOWN: 0.4, GeoTier.ELSEWHERE: 0.0,
 }
 
 
@@ -177,7 +177,7 @@ class GeoEvidence:
 
 @dataclass(frozen=True)
 class GeoMatch:
-    tier: str                     # one of records.GEO_TIERS
+    tier: GeoTier
     place: str = ""               # the matched place, as a label
     distance_km: float | None = None
     score: float = 0.5            # 0..1, see GEO_SCORES (0.5 when no target: geo-neutral)
@@ -670,34 +670,34 @@ def _same_region(a: Place, b: Place) -> bool:
     return bool(a.region_code) and a.region_code == b.region_code
 
 
-def _tier(target: Place, place: Place, nearby_km: float) -> tuple[str, float | None]:
+def _tier(target: Place, place: Place, nearby_km: float) -> tuple[GeoTier, float | None]:
     dist = None
     if None not in (target.lat, target.lon, place.lat, place.lon):
         dist = haversine_km(target.lat, target.lon, place.lat, place.lon)  # type: ignore[arg-type]
     if target.kind == "country" or (not target.city and not target.region_code):
-        return ("same_country" if place.country_code == target.country_code else "elsewhere"), dist
+        return (GeoTier.SAME_COUNTRY if place.country_code == target.country_code else GeoTier.ELSEWHERE), dist
     if not target.city:   # a region target (a state, or a ZIP known only to its state)
         if place.country_code != target.country_code:
-            return "elsewhere", dist
+            return GeoTier.ELSEWHERE, dist
         if place.region_code == target.region_code:
-            return "same_region", dist
-        return ("same_country" if not place.region_code else "elsewhere"), dist
+            return GeoTier.SAME_REGION, dist
+        return (GeoTier.SAME_COUNTRY if not place.region_code else GeoTier.ELSEWHERE), dist
     if place.city:
         if place.city.lower() == target.city.lower() and place.country_code == target.country_code:
-            return "same_city", 0.0 if dist is None else dist
+            return GeoTier.SAME_CITY, 0.0 if dist is None else dist
         if dist is not None and dist <= nearby_km:
-            return "nearby", dist
+            return GeoTier.NEARBY, dist
         if _same_region(target, place):
-            return "same_region", dist
-        return "elsewhere", dist
+            return GeoTier.SAME_REGION, dist
+        return GeoTier.ELSEWHERE, dist
     if place.kind == "region":
         if _same_region(target, place):
-            return "same_region", dist
-        return ("elsewhere" if place.country_code != target.country_code or place.region_code else
-                "same_country"), dist
+            return GeoTier.SAME_REGION, dist
+        return (GeoTier.ELSEWHERE if place.country_code != target.country_code or place.region_code else
+                GeoTier.SAME_COUNTRY), dist
     if place.country_code == target.country_code:
-        return "same_country", dist
-    return "elsewhere", dist
+        return GeoTier.SAME_COUNTRY, dist
+    return GeoTier.ELSEWHERE, dist
 
 
 #: A place backed by at least this share of the top place's weight competes for the tier
@@ -706,7 +706,7 @@ _CONTENDER_SHARE = 0.5
 
 _WEAK_SOURCES = {"tld", "lang"}
 
-_TIER_RANK = {t: i for i, t in enumerate(("same_city", "nearby", "same_region", "same_country", "elsewhere"))}
+_TIER_RANK: dict[GeoTier, int] = {t: i for i, t in enumerate(GEO_TIERS) if t is not GeoTier.UNKNOWN}
 
 
 def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float = 60.0) -> GeoMatch:
@@ -716,9 +716,9 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
     town); among cities the most-weighted wins, ties going to the closer tier.
     """
     if target is None:
-        return GeoMatch("unknown", score=0.5)
+        return GeoMatch(GeoTier.UNKNOWN, score=0.5)
     if not evidence:
-        return GeoMatch("unknown", score=GEO_SCORES["unknown"])
+        return GeoMatch(GeoTier.UNKNOWN, score=GEO_SCORES[GeoTier.UNKNOWN])
     totals: dict[tuple[str, str, str], float] = defaultdict(float)
     sample: dict[tuple[str, str, str], GeoEvidence] = {}
     for e in evidence:
@@ -733,9 +733,9 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
         # never make a page foreign
         same = any(e.place.country_code == target.country_code for e in evidence)
         if same:
-            return GeoMatch("same_country", target.country_code, None, GEO_SCORES["same_country"],
+            return GeoMatch(GeoTier.SAME_COUNTRY, target.country_code, None, GEO_SCORES[GeoTier.SAME_COUNTRY],
                             tuple(sorted({f"{e.source}: {e.snippet}" for e in evidence}))[:4])
-        return GeoMatch("unknown", score=GEO_SCORES["unknown"])
+        return GeoMatch(GeoTier.UNKNOWN, score=GEO_SCORES[GeoTier.UNKNOWN])
     scored = []
     for key in pool:
         tier, dist = _tier(target, sample[key].place, nearby_km)

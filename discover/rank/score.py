@@ -18,16 +18,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from discover.errors import InputError
 from discover.rank.geo import GEO_SCORES, GeoEvidence, GeoMatch, Place, geo_tier, locate
-from discover.records import Candidate, Score
+from discover.records import WANTED_TYPES, Candidate, GeoTier, ProspectType, Score
 from discover.rank.relevance import TopicDoc, TopicModel, profile_text
 from discover.settings import Settings
 
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
 #: Types a user gets when they ask for none.
-DEFAULT_TYPES: tuple[str, ...] = ("forum", "directory", "haro", "resource", "guest_post", "blog", "news")
+DEFAULT_TYPES: tuple[ProspectType, ...] = WANTED_TYPES
 #: A spam page (by type or by site quality) keeps this share of its score: visible, never on top.
 SPAM_FACTOR = 0.15
 #: A page of a type the user did not ask for ("other": a shop's own site, a competitor) keeps
@@ -40,14 +43,14 @@ GATE_AT = 0.5
 CUTOFF = 0.5
 
 
-def type_fit(ptype: str, confidence: float, types: Sequence[str]) -> float:
+def type_fit(ptype: ProspectType, confidence: float, types: Sequence[str]) -> float:
     """How well a page's type matches what the user asked for (0..1)."""
     wanted = set(types) or set(DEFAULT_TYPES)
-    if ptype == "spam":
+    if ptype == ProspectType.SPAM:
         return 0.0
     if ptype in wanted:
         return 0.7 + 0.3 * max(0.0, min(1.0, confidence))
-    if ptype == "other":
+    if ptype == ProspectType.OTHER:
         return 0.15
     return 0.35
 
@@ -72,7 +75,7 @@ _IDENTITY_SOURCES = {"address", "phone", "schema"}
 PARALLEL_FROM = 5000
 
 
-def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float, conn) -> None:
+def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float, conn: Connection) -> None:
     try:
         conn.send(("ok", candidate_geo(candidates, target, nearby_km)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which re-raises
@@ -81,7 +84,8 @@ def _geo_child(candidates: Sequence[Candidate], target: Place, nearby_km: float,
         conn.close()
 
 
-def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float):
+def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float
+               ) -> Callable[[], list[GeoMatch]]:
     """Start geo matching in a forked child for big batches; returns a callable giving the result."""
     import multiprocessing as mp
     import os
@@ -108,7 +112,8 @@ def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km:
         if status != "ok":
             # the child died or raised: do it here rather than lose the run
             return candidate_geo(candidates, target, nearby_km)
-        return payload
+        matches: list[GeoMatch] = payload
+        return matches
 
     return wait
 
@@ -116,7 +121,7 @@ def _start_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km:
 def candidate_geo(candidates: Sequence[Candidate], target: Place | None, nearby_km: float = 60.0) -> list[GeoMatch]:
     """The geo match of each candidate; a page without town-level clues borrows its site's."""
     if target is None:
-        return [GeoMatch("unknown", score=0.5) for _ in candidates]
+        return [GeoMatch(GeoTier.UNKNOWN, score=0.5) for _ in candidates]
     own = [locate(c.extraction, c.html, c.url, near=target) for c in candidates]
     by_site: dict[str, list[GeoEvidence]] = defaultdict(list)
     for c, ev in zip(candidates, own):
@@ -156,10 +161,10 @@ def _type_evidence(c: Candidate) -> str:
 def _geo_phrase(m: GeoMatch, target: Place | None) -> str:
     if target is None:
         return "not local"
-    if m.tier == "unknown":
+    if m.tier == GeoTier.UNKNOWN:
         return "place unknown"
     tier = m.tier.replace("_", " ")
-    dist = f", {m.distance_km:.0f} km" if m.distance_km and m.tier != "same_city" else ""
+    dist = f", {m.distance_km:.0f} km" if m.distance_km and m.tier != GeoTier.SAME_CITY else ""
     return f"{m.place.split(',')[0] or m.place}, {tier}{dist}"
 
 
@@ -198,9 +203,9 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
         tfit = type_fit(cls.type, cls.confidence, types)
         q = c.quality
         quality = float(q.score) if q is not None else 0.5
-        spam = cls.type == "spam" or bool(q is not None and q.spam)
+        spam = cls.type == ProspectType.SPAM or bool(q is not None and q.spam)
         gate = min(1.0, rel / GATE_AT)
-        q_term = 0.0 if (target is not None and match.tier == "elsewhere") else wq * quality
+        q_term = 0.0 if (target is not None and match.tier == GeoTier.ELSEWHERE) else wq * quality
         base = (wr * rel + gate * (wt * tfit + q_term)) / denom
         wanted = cls.type in (set(types) or set(DEFAULT_TYPES))
         total = base * geo_factor(match, target, settings) * (SPAM_FACTOR if spam else 1.0) \

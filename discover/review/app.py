@@ -158,16 +158,18 @@ async def _json_body(request: Request, state: ReviewState) -> tuple[Session, dic
 
 def _card_state(state: ReviewState, item: ReviewItem) -> dict[str, Any]:
     """What the page shows of a card after a change: its status, rejection reason and type."""
-    from discover.outreach.ledger import ledger_view
+    from discover.outreach.ledger import entries
+    from discover.outreach.policy import Policy
+    from discover.urls import FOR_STORE, url_key
 
-    view = ledger_view(state.store)
+    policy = Policy.load(state.store)
     p = item.prospect
-    status = view.status(p.domain, p.niche)
-    decision = view.decision(p.domain, p.niche)
-    corrected = view.corrected_type(p.url)
+    status = str(policy.status(p) or "")
+    corrected = policy.ledger.types.get(url_key(p.url, FOR_STORE), "")
+    entry = entries(state.store).get(p.domain)
     return {"key": item.key, "status": status,
-            "reason": decision["reason"] if decision and status == "rejected" else "",
-            "type": corrected or item.model_type, "corrected": bool(corrected)}
+            "reason": entry.note if entry is not None and status == "rejected" else "",
+            "type": str(corrected or item.model_type), "corrected": bool(corrected)}
 
 
 def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allowed_hosts: list[str] | None = None,
@@ -200,7 +202,9 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         try:
             items = load_queue(state.store, filters, cutoff=state.cutoff)
         except DiscoverError as exc:
-            return HTMLResponse(f"error: {exc}", status_code=400)
+            import html
+
+            return HTMLResponse(f"error: {html.escape(str(exc))}", status_code=400)
         state.cards.update({i.key: i for i in items})
         context = {
             "items": items, "filters": filters, "niches": known, "types": PROSPECT_TYPES, "tiers": GEO_TIERS,
@@ -221,11 +225,10 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
             return JSONResponse({"error": "unknown card; reload the page"}, status_code=404)
         p = item.prospect
         try:
-            rid = record(state.store, p.domain, str(body.get("decision", "")), niche=p.niche,
-                         reason=str(body.get("reason", "")), url=p.url)
+            rid = record(state.store, p.domain, str(body.get("decision", "")), reason=str(body.get("reason", "")))
         except DiscoverError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        session.undo.append({"id": rid, "key": item.key})
+        session.undo.append({"kind": "decision", "id": rid, "key": item.key})
         return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
 
     async def retype(request: Request) -> Response:
@@ -243,7 +246,7 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
             rid = correct_type(state.store, p.url, str(body.get("type", "")), was=item.model_type, niche=p.niche)
         except DiscoverError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        session.undo.append({"id": rid, "key": item.key})
+        session.undo.append({"kind": "label", "id": rid, "key": item.key})
         return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
 
     async def undo(request: Request) -> Response:
@@ -256,7 +259,7 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         if not session.undo:
             return JSONResponse({"nothing": True, "undo": 0})
         last = session.undo.pop()
-        take_back(state.store, last["id"])
+        take_back(state.store, last["kind"], last["id"])
         item = state.cards[last["key"]]
         return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
 

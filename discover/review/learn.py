@@ -106,7 +106,7 @@ def train(store: "Store", settings: "Settings", *, folds: int = 5, corpus_path: 
           now: float | None = None) -> TrainReport:
     """Refit on the bundled corpus plus the user's corrections; write the user's model; report before/after."""
     from discover.pages.classify import MODEL_PATH
-    from discover.store.urls import canonical_url
+    from discover.urls import FOR_STORE, url_key
 
     t0 = time.monotonic()
     corpus, meta = load_corpus(corpus_path)
@@ -119,12 +119,12 @@ def train(store: "Store", settings: "Settings", *, folds: int = 5, corpus_path: 
         raise InputError("there are no type corrections to learn from yet",
                          hint="correct page types in `discover review` (key t), then run `discover train`")
     # The user's word wins: a corpus page they labelled takes their label and source.
-    by_url = {canonical_url(r.url): r for r in user}
+    by_url = {url_key(r.url, FOR_STORE): r for r in user}
     rows: list[Example] = []
     shipped_labels: list[str] = []
     corrected: set[int] = set()
     for r in corpus:
-        mine = by_url.pop(canonical_url(r.url), None)
+        mine = by_url.pop(url_key(r.url, FOR_STORE), None)
         rows.append(r if mine is None else Example(**{**r.__dict__, "label": mine.label}))
         shipped_labels.append(r.label)
         if mine is not None:

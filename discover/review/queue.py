@@ -110,15 +110,18 @@ def _phone(extraction: dict[str, Any]) -> str:
 
 def load_queue(store: "Store", filters: Filters, *, cutoff: float = CUTOFF) -> list[ReviewItem]:
     """The cards of the queue, least certain first."""
-    from discover.outreach.ledger import NEW, ledger_view
+    from discover.outreach.ledger import entries
+    from discover.outreach.policy import NEW, Visibility
     from discover.outreach.shortlist import select_prospects
 
-    wanted = {"new": (NEW,), "approved": ("approved",), "rejected": ("rejected",)}.get(filters.status)
-    view = ledger_view(store)
+    # The shortlist's own rule decides what is shown; the status filter only narrows it.
+    wanted = {"new": frozenset({NEW}), "approved": frozenset({"approved"}),
+              "rejected": frozenset({"rejected"})}.get(filters.status)
+    seen = Visibility(include_spam=True, show_contacted=True, include_rejected=True, statuses=wanted)
+    notes = {d: e.note for d, e in entries(store).items()}
     prospects: list[Prospect] = []
     for niche in [filters.niche] if filters.niche else niches(store):
-        prospects += select_prospects(store, niche=niche, include_spam=True, show_contacted=True,
-                                      statuses=wanted, min_score=filters.min_score,
+        prospects += select_prospects(store, niche=niche, visibility=seen, min_score=filters.min_score,
                                       types=[filters.type] if filters.type else None)
     if filters.geo_tier:
         prospects = [p for p in prospects if p.geo_tier == filters.geo_tier]
@@ -128,13 +131,13 @@ def load_queue(store: "Store", filters: Filters, *, cutoff: float = CUTOFF) -> l
     for p in prospects:
         row = pages.get(p.url) or next((pages[u] for u in p.other_urls if u in pages), None) or {}
         cls = row.get("classification") or {}
-        corrected = bool(view.corrected_type(p.url))
+        corrected = "type_corrected" in p.explanation
         conf = cls.get("confidence") if cls else None
-        decision = view.decision(p.domain, p.niche)
         item = ReviewItem(
-            key=item_key(p.niche, p.domain), prospect=p, status=p.ledger_status,
-            reason=decision["reason"] if decision and p.ledger_status == "rejected" else "",
-            model_type=cls.get("type") or p.type, type_confidence=float(conf) if conf is not None else None,
+            key=item_key(p.niche, p.domain), prospect=p, status=str(p.ledger_status),
+            reason=notes.get(p.domain, "") if p.ledger_status == "rejected" else "",
+            model_type=str(cls.get("type") or (p.explanation.get("type_corrected") or {}).get("was") or p.type),
+            type_confidence=float(conf) if conf is not None else None,
             page_url=row.get("url", ""), evidence=[e for e in p.explanation.get("type_evidence") or []
                                                     if isinstance(e, str)][:4])
         item.type_doubt, item.score_doubt = doubts(p.score, item.type_confidence, corrected, cutoff)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from discover.records import Query, QueryOutcome, SerpResult
+from discover.records import Query, QueryOutcome, SearchOutcome, SerpResult
 from discover.search.cache import SerpCache
 from discover.search.engines import canonical_name, get_engine, translate
 from discover.search.query import Field, host_matches, parse_query, stem, tokens
@@ -263,7 +263,7 @@ class _Runner:
         started = time.monotonic()
         text, notes = translate(query.text, eng.name)
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
-        out = QueryOutcome(query=q, engine=eng.name, outcome="ok")
+        out = QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.OK)
         results: list[SerpResult] = []
         all_cached = True
         no_results_reason = ""
@@ -294,14 +294,14 @@ class _Runner:
                 if not page_results or not has_next:
                     break
         except _Blocked as exc:
-            out.outcome, out.reason = "blocked", f"{eng.name}: {exc.reason}"
+            out.outcome, out.reason = SearchOutcome.BLOCKED, f"{eng.name}: {exc.reason}"
             out.results = results
             out.elapsed_s = time.monotonic() - started
             eng.blocked = exc.reason
             return out
         except Exception as exc:  # navigation errors, timeouts, a crashed page: recorded, never swallowed
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            out.outcome, out.reason = "error", f"{eng.name}: {first[:300]}"
+            out.outcome, out.reason = SearchOutcome.ERROR, f"{eng.name}: {first[:300]}"
             net = _UNREACHABLE.search(first)
             if net and not eng.answered:
                 eng.network_errors += 1
@@ -316,11 +316,11 @@ class _Runner:
         out.results = results
         out.cached = all_cached and out.pages_read > 0
         if not results:
-            out.outcome, out.reason = "no_results", no_results_reason or "no results"
+            out.outcome, out.reason = SearchOutcome.NO_RESULTS, no_results_reason or "no results"
         else:
             honoured, why = check_operators(text, results)
             if not honoured:
-                out.outcome, out.reason = "operator_ignored", why
+                out.outcome, out.reason = SearchOutcome.OPERATOR_IGNORED, why
         out.elapsed_s = time.monotonic() - started
         return out
 
@@ -345,9 +345,9 @@ class _Runner:
         text, notes = translate(query.text, eng.name)
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
         if eng.unreachable and not eng.blocked:
-            return QueryOutcome(query=q, engine=eng.name, outcome="error",
+            return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.ERROR,
                                 reason=f"{eng.name}: skipped: {eng.unreachable}")
-        return QueryOutcome(query=q, engine=eng.name, outcome="blocked",
+        return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.BLOCKED,
                             reason=f"{eng.name}: skipped for the rest of the run after a block ({eng.blocked})")
 
     def report(self, outcome: QueryOutcome) -> None:
@@ -404,7 +404,7 @@ async def _failover(runner: _Runner, states: list[_Engine], queries: list[Query]
             oc = await runner.run_query(eng, q)
             outcomes.append(oc)
             runner.report(oc)
-            if oc.outcome != "blocked" and not eng.unreachable:
+            if oc.outcome != SearchOutcome.BLOCKED and not eng.unreachable:
                 break
         if not tried:  # every engine has blocked: the query is recorded, not dropped
             oc = runner.skipped(states[-1], q)

@@ -31,7 +31,7 @@ def _m3_links_url_index(conn: sa.Connection) -> None:
 
 
 def _m4_review(conn: sa.Connection) -> None:
-    s.review.create(conn)
+    s.page_labels.create(conn)
     s.screenshots.create(conn)
 
 
@@ -39,7 +39,7 @@ MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("initial", _m1_initial),
     ("outbox", _m2_outbox),
     ("links_url_index", _m3_links_url_index),
-    ("review_and_screenshots", _m4_review),
+    ("page_labels_and_screenshots", _m4_review),
 ]
 LATEST = len(MIGRATIONS)
 

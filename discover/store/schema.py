@@ -201,7 +201,7 @@ outbox = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),       # sha256(niche|domain|url)
     sa.Column("run_id", sa.Integer),
     sa.Column("payload", sa.JSON, nullable=False),
-    sa.Column("status", sa.String(20), nullable=False, default="pending"),   # pending | sent
+    sa.Column("status", sa.String(20), nullable=False, default="pending"),   # pending | sent | withheld
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.Float, nullable=False),
@@ -209,22 +209,18 @@ outbox = sa.Table(
     sa.Index("ix_outbox_status", "status"),
 )
 
-# Added by migration 4: review decisions (approve / reject with a reason / correct the type).
-# Folded with the outreach events by discover.outreach.ledger; retype rows are the labelled examples
-# `discover train` learns from.
-review = sa.Table(
-    "review", metadata,
+# Added by migration 4: the type a person says a page is (review's `t`): the labelled examples
+# `discover train` learns from. Approvals and rejections are outreach events.
+page_labels = sa.Table(
+    "page_labels", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("niche", sa.Text, nullable=False, default=""),     # "" = every niche
+    sa.Column("url", sa.Text, nullable=False),
     sa.Column("domain", sa.String(255), nullable=False),
-    sa.Column("url", sa.Text, nullable=False, default=""),
-    sa.Column("decision", sa.String(20), nullable=False),       # approved | rejected | retyped
-    sa.Column("reason", sa.Text, nullable=False, default=""),
-    sa.Column("type", sa.String(40), nullable=False, default=""),   # the corrected type (retyped)
-    sa.Column("was", sa.String(40), nullable=False, default=""),    # the type the tool gave
+    sa.Column("niche", sa.Text, nullable=False, default=""),      # the niche it was reviewed in
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("was", sa.String(40), nullable=False, default=""),  # the type the tool gave
     sa.Column("at", sa.Float, nullable=False),
-    sa.Index("ix_review_domain", "domain", "at"),
-    sa.Index("ix_review_url", "url"),
+    sa.Index("ix_page_labels_url", "url"),
 )
 
 # Added by migration 4 too: a thumbnail of a page as the browser rendered it when it was fetched.

@@ -18,6 +18,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 from html import escape
+from typing import cast
 from urllib.parse import urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -114,7 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.rfile = self.connection.makefile("rb", self.rbufsize)
-        self.wfile = _SocketWriter(self.connection)
+        self.wfile = _SocketWriter(self.connection)  # type: ignore[assignment]  # as socketserver does
         self.close_connection = False
         while not self.close_connection:
             self.handle_one_request()
@@ -128,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
         if normalise_host(host) in ("127.0.0.1", "localhost", "") and not self.world.knows(host):
             if path.split("?")[0] == PAC_PATH:
                 self._send(200, {"Content-Type": "application/x-ns-proxy-autoconfig"},
-                           _pac(self.world, self.server.server_address), with_body)
+                           _pac(self.world, cast(tuple, self.server.server_address)), with_body)
                 return
             self._send(200, {"Content-Type": "text/html; charset=utf-8"}, _index_page(self.world), with_body)
             return
@@ -199,7 +200,8 @@ class WorldServer:
             if exc.errno == errno.EADDRINUSE:
                 raise ServerError(f"port {port} is already in use", hint="choose another with --port, or 0 for any") from None
             raise ServerError(f"cannot start the local web server on {host}:{port}: {exc.strerror}") from None
-        self.host, self.port = self._httpd.server_address[:2]
+        bound, self.port = self._httpd.server_address[:2]
+        self.host = str(bound)
         self._thread: threading.Thread | None = None
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, TextIO
 
 from discover.errors import ExportError, InputError
 from discover.outreach.export.base import CsvExporter, Exporter, safe_cell
@@ -45,7 +45,8 @@ def export_prospects(prospects: Iterable[Prospect], fmt: str, out: str | Path | 
     cls = get_exporter(fmt)
     to_stdout = out is None or str(out) == "-"
     try:
-        stream = sys.stdout if to_stdout else open(Path(out), "w", encoding="utf-8", newline="")  # type: ignore[arg-type]
+        stream: TextIO = sys.stdout if out is None or to_stdout else open(Path(out), "w", encoding="utf-8",
+                                                                           newline="")
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror}") from None
     try:

@@ -41,13 +41,20 @@
     decidedEl.textContent = String(cards.filter((c) => !undecided(c)).length);
   }
 
+  // A decision is about the site: every card of that site (one per niche) shows it.
+  function sameSite(card) {
+    return cards.filter((c) => c.dataset.domain === card.dataset.domain);
+  }
+
   function show(state) {
     const card = document.getElementById("card-" + state.key);
     if (!card) return null;
-    card.dataset.status = state.status || "";
     card.classList.remove("pending");
-    card.querySelector('[data-role="status"]').textContent = state.status || "to review";
-    card.querySelector('[data-role="reason"]').textContent = state.reason || "";
+    sameSite(card).forEach((c) => {
+      c.dataset.status = state.status || "";
+      c.querySelector('[data-role="status"]').textContent = state.status || "to review";
+      c.querySelector('[data-role="reason"]').textContent = state.reason || "";
+    });
     card.querySelector('[data-role="type"]').textContent = state.type;
     card.querySelector('[data-role="corrected"]').hidden = !state.corrected;
     countDecided();
@@ -80,13 +87,14 @@
     const card = cards[current];
     if (!card) return;
     card.classList.add("pending");
-    // Optimistic: the cursor moves on at once; the card is marked when the server confirms.
-    card.dataset.status = decision;
+    // Optimistic: the cursor moves on at once; the cards are marked for good when the server confirms.
+    const before = sameSite(card).map((c) => [c, c.dataset.status]);
+    before.forEach(([c]) => { c.dataset.status = decision; });
     countDecided();
     select(nextUndecided(current));
     post("/api/decide", { key: card.dataset.key, decision: decision, reason: reason || "" })
-      .then((state) => { show(state); say(state.status + ": " + card.querySelector(".domain").textContent); })
-      .catch((err) => { card.dataset.status = ""; countDecided(); fail(card)(err); });
+      .then((state) => { show(state); say(state.status + ": " + card.dataset.domain); })
+      .catch((err) => { before.forEach(([c, s]) => { c.dataset.status = s; }); countDecided(); fail(card)(err); });
   }
 
   function retype(type) {
