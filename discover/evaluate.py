@@ -365,3 +365,93 @@ def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequenc
         rows.append(row)
     return {"world": str(root), "mode": "ranking-only", "niches": rows,
             "macro": {m: _macro(rows, m) for m in METRICS}}
+
+
+# --- page types --------------------------------------------------------------------------------
+
+def page_type_report(rows: Sequence[Any], folds: int = 5) -> dict[str, Any]:
+    """Page-type figures that never score a page with a model that saw its site.
+
+    grouped_cv  k folds over the real corpus's sites; each fold's model is fitted on the other
+                real sites plus every world page (minus any of the test sites);
+    lowo        leave-one-world-out: each world (web worlds and the real corpus) scored by a
+                model fitted on the other worlds only.
+    Rows are featurised pages (discover/pages/training.featurise).
+    """
+    from discover.pages import training
+
+    real = [r for r in rows if r.world == "real"]
+    others = [r for r in rows if r.world != "real"]
+    out: dict[str, Any] = {"data": {
+        "real": training.corpus_summary([r.page for r in real]),
+        "worlds": dict(Counter(r.world for r in others)),
+    }}
+    if real:
+        preds = training.grouped_cv(real, folds, extra_train=others)
+        rep = training.type_report([r.label for r in real], [p.type for p in preds])
+        rep["folds"] = len(training.site_folds(real, folds))
+        rep["sites"] = len({r.site for r in real})
+        rep["uncertainty"] = training.uncertainty_summary(real, preds)
+        rep["errors"] = training.errors(real, preds)
+        out["grouped_cv"] = rep
+    per_world: dict[str, Any] = {}
+    true_all: list[str] = []
+    pred_all: list[str] = []
+    for world, preds in training.leave_one_world_out(rows).items():
+        test = [r for r in rows if r.world == world]
+        rep = training.type_report([r.label for r in test], [p.type for p in preds])
+        rep["uncertainty"] = training.uncertainty_summary(test, preds)
+        rep["errors"] = training.errors(test, preds, limit=15)
+        per_world[world] = rep
+        true_all += [r.label for r in test]
+        pred_all += [p.type for p in preds]
+    if per_world:
+        pooled = training.type_report(true_all, pred_all)
+        out["lowo"] = {"per_world": per_world, "pooled_macro_f1": pooled["macro_f1"],
+                       "mean_macro_f1": round(sum(r["macro_f1"] for r in per_world.values()) / len(per_world), 4)}
+    return out
+
+
+def evaluate_page_types(worlds: Sequence[str | Path] | None = None, realpages: Sequence[str | Path] = (),
+                        shared: str | Path | None = None, folds: int = 5, jobs: int | None = None,
+                        on_progress: Any = None, fresh: bool = False) -> dict[str, Any]:
+    """Load the labelled worlds and the real-page corpus, featurise them and report page-type figures.
+
+    Pages whose inputs are in the model build's feature cache (same code) are not re-read unless
+    `fresh`."""
+    from discover.pages import training
+
+    world_dirs = [Path(w) for w in worlds] if worlds else training.default_worlds()
+    pages = []
+    for w in world_dirs:
+        if not (w / "labels.csv").is_file():
+            raise InputError(f"no labels.csv in {w}", hint="--world takes a labelled web directory (docs/web-dir.md)")
+        pages += training.load_world_pages(w, w.name)
+    skipped: list[str] = []
+    real = training.load_real_pages(training.realpage_dirs(realpages), shared, on_skip=skipped.append)
+    if not real and not pages:
+        raise InputError("no labelled pages to evaluate", hint="fixtures/realpages/manifest*.csv, "
+                         "../shared/realdata (DISCOVER_SHARED) or --world DIR")
+    rows = training.featurise(pages + real, jobs=jobs, on_progress=on_progress,
+                              cache=None if fresh else training.FEATURE_CACHE)
+    report = page_type_report(rows, folds=folds)
+    report["skipped"] = skipped
+    return report
+
+
+def check_type_floors(report: Mapping[str, Any], floors: Mapping[str, Any]) -> list[str]:
+    """Failures of a page-type report against {"grouped_cv": {"macro_f1": x}, "lowo": {world: x}}."""
+    problems = []
+    for metric, floor in (floors.get("grouped_cv") or {}).items():
+        got = (report.get("grouped_cv") or {}).get(metric)
+        if got is None or got + 1e-9 < float(floor):
+            problems.append(f"grouped_cv {metric} = {got} < floor {floor}")
+    per = (report.get("lowo") or {}).get("per_world", {})
+    for world, floor in (floors.get("lowo") or {}).items():
+        if world in ("pooled_macro_f1", "mean_macro_f1"):
+            got = (report.get("lowo") or {}).get(world)
+        else:
+            got = (per.get(world) or {}).get("macro_f1")
+        if got is None or got + 1e-9 < float(floor):
+            problems.append(f"lowo {world} macro_f1 = {got} < floor {floor}")
+    return problems

@@ -302,7 +302,7 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             extraction, classification = store.get_extraction(fr.url)
         if extraction is None:
             # CPU-bound: keep the event loop (and the other fetches) moving.
-            extraction = await asyncio.to_thread(extract, fr)
+            extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links)
         if classification is None:
             classification = classify(extraction, fr.html, hint_types=tuple(hit.types), model=model)
         if store is not None:
@@ -492,6 +492,12 @@ def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list
         store.record_footprint(o.query.footprint, o.engine, len(o.results), good)
 
 
+def lost_page(f: FetchResult) -> bool:
+    """A page that failed for a reason another day might not have: a timeout, or an error that
+    was tried again (only transient errors are) — not a 404, a robots.txt rule or a trap."""
+    return f.outcome == "timeout" or (f.outcome == "error" and f.attempts > 1)
+
+
 def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospects: list[Prospect],
                hidden: dict[str, int]) -> dict[str, Any]:
     per_engine: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -512,6 +518,9 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
         "pages": len(fetches),
         "fetch_outcomes": dict(fetch_outcomes),
         "fetch_paths": dict(fetch_paths),
+        # Pages given up on after their retries (timeouts, resets, 5xx): prospects possibly missed.
+        "lost_pages": [{"url": f.url, "outcome": f.outcome, "reason": f.reason, "attempts": f.attempts}
+                       for f in fetches if f.path != "cache" and lost_page(f)],
         "prospects": len(prospects),
         "prospects_by_type": dict(by_type),
         "hidden": hidden,

@@ -71,6 +71,7 @@ class FetchOutcome(StrEnum):
     ROBOTS_DISALLOWED = "robots_disallowed"
     JS_EMPTY = "js_empty"
     ERROR = "error"
+    BLOCKED_INTERNAL = "blocked_internal"   # the URL, a redirect or the address its name resolves to is internal
 
 
 FETCH_OUTCOMES: tuple[FetchOutcome, ...] = tuple(FetchOutcome)
@@ -87,6 +88,8 @@ class LinkClass(StrEnum):
     SOFT_404 = "soft_404"
     PARKED = "parked"
     UNKNOWN = "unknown"
+    ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt disallows checking it: not requested
+    BLOCKED_INTERNAL = "blocked_internal"    # points at an internal address: not requested
 
 
 LINK_CLASSES: tuple[LinkClass, ...] = tuple(LinkClass)
@@ -187,6 +190,7 @@ class FetchResult:
     reason: str = ""
     elapsed_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    attempts: int = 1             # tries it took (transient failures are tried again)
     screenshot: bytes = b""       # a JPEG thumbnail of the rendered page (settings.screenshots)
 
 
@@ -230,8 +234,12 @@ class Extraction:
 @dataclass
 class Classification:
     type: ProspectType
-    confidence: float = 0.0
+    confidence: float = 0.0       # calibrated probability of `type`
     evidence: list[str] = field(default_factory=list)
+    # The top two types are close: evidence shows both, and the score does not bet on one.
+    uncertain: bool = False
+    runner_up: str = ""           # the second most likely type
+    probabilities: dict[str, float] = field(default_factory=dict)   # type → calibrated probability
 
 
 @dataclass
@@ -302,6 +310,7 @@ class Prospect:
     spam: bool = False
     deadline: str = ""            # haro queries
     ledger_status: LedgerStatus | Literal[""] = ""   # the site's ledger status, "" when not in the ledger
+    type_uncertain: bool = False  # the classifier could not tell `type` from its runner-up
 
     def to_json(self) -> dict[str, Any]:
         return as_dict(self)

@@ -33,7 +33,7 @@ def test_members_equal_and_hash_like_the_strings_read_back() -> None:
     assert [str(t) for t in PROSPECT_TYPES] == ["forum", "directory", "haro", "resource", "guest_post", "blog",
                                                 "news", "spam", "other"]
     assert [str(o) for o in QUERY_OUTCOMES] == ["ok", "no_results", "blocked", "operator_ignored", "error"]
-    assert len(FETCH_OUTCOMES) == 11 and len(LINK_CLASSES) == 8 and GEO_TIERS[-1] == "unknown"
+    assert len(FETCH_OUTCOMES) == 12 and len(LINK_CLASSES) == 10 and GEO_TIERS[-1] == "unknown"
 
 
 def test_store_round_trip_gives_members_back(tmp_path: Path) -> None:

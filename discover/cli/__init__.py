@@ -31,6 +31,14 @@ def _usage_error(exc: Exception, argv: list[str]) -> None:
     sys.exit(getattr(exc, "exit_code", 2))
 
 
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _stdout_gone() -> None:
     """The reader went away (`discover ... | head`): that is their choice, not an error. Point
     stdout at /dev/null so the interpreter's final flush does not complain either."""
@@ -45,6 +53,14 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every error is one `error:` line (+ `hint:`) and an exit code, never a traceback."""
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
+    undecodable = next((a for a in args if not _is_text(a)), None)
+    if undecodable is not None:
+        # Bytes the locale could not decode (Python keeps them as surrogate escapes): every later
+        # step (the database, JSON, CSV) would choke on them.
+        shown = os.fsencode(undecodable).decode("utf-8", "backslashreplace")
+        typer.echo(f"error: argument '{shown}' is not valid UTF-8 text", err=True)
+        typer.echo("hint: pass UTF-8 (check your terminal's or script's encoding)", err=True)
+        sys.exit(2)
     try:
         rv = command.main(args=args, prog_name="discover", standalone_mode=False)
     except DiscoverError as exc:

@@ -69,6 +69,15 @@ def visibility(*, include_spam: bool = False, show_contacted: bool = False, incl
                       only_approved=only_approved, include_hidden=include_hidden, statuses=parse_statuses(status))
 
 
+AllowPrivateOpt = Annotated[bool | None, typer.Option(
+    "--allow-private", help="Let pages lead requests to loopback, private and link-local addresses (to "
+                            "audit your own intranet); otherwise such links are blocked_internal, never fetched "
+                            "(env DISCOVER_ALLOW_PRIVATE).", show_default=False)]
+DeadlineOpt = Annotated[float | None, typer.Option(
+    "--deadline", min=0.0, help="Seconds the whole command may take; then it stops and prints what it has "
+                                "(0 = no limit; default 600, env DISCOVER_DEADLINE).", show_default=False)]
+
+
 def make_settings(**flags: Any) -> Settings:
     """Settings from defaults < config < env < these flags (None = not given)."""
     if isinstance(flags.get("web"), Path):
@@ -86,9 +95,101 @@ def _quiet_orphans(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> 
 
 
 def run_async(coro: Awaitable[T]) -> T:
-    with asyncio.Runner() as runner:
-        runner.get_loop().set_exception_handler(_quiet_orphans)
-        return runner.run(coro)  # type: ignore[arg-type]
+    """Run a command's coroutine. Ctrl-C once: the work is cancelled and what is stored stays
+    (a run is marked interrupted and resumes). Ctrl-C again: exit 130 at once, whatever the
+    browser, a stuck close or a worker thread is doing (every write is already committed)."""
+    with _Interrupts() as interrupts, asyncio.Runner() as runner:
+        loop = runner.get_loop()
+        loop.set_exception_handler(_quiet_orphans)
+
+        async def main() -> T:
+            interrupts.attach(loop, asyncio.current_task())
+            return await coro
+
+        try:
+            return runner.run(main())
+        except asyncio.CancelledError:
+            if interrupts.count:
+                raise KeyboardInterrupt from None
+            raise
+
+
+class _Interrupts:
+    """Our SIGINT handler for the whole life of the event loop, its shutdown included (asyncio's
+    own is removed before the loop cancels leftover tasks and joins its worker threads, which is
+    where a second Ctrl-C used to be lost)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._old_fd = -1
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+        self._previous: Any = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task | None) -> None:
+        self._loop, self._task = loop, task
+
+    def __enter__(self) -> "_Interrupts":
+        import signal
+        import socket
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            # The Python-level handler runs only when the main thread is between bytecodes; a
+            # long C call (a database lock wait, a parser) would hold the second Ctrl-C back.
+            # The C-level handler writes every signal to this socket at once, and a watchdog
+            # thread counts them.
+            self._reader, writer = socket.socketpair()
+            writer.setblocking(False)
+            self._writer = writer
+            self._old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+            threading.Thread(target=self._watch, name="ctrl-c-watchdog", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            signal.set_wakeup_fd(self._old_fd)
+            self._writer.close()
+            self._reader.close()
+
+    def _watch(self) -> None:
+        import signal
+
+        seen = 0
+        while True:
+            try:
+                data = self._reader.recv(64)
+            except OSError:
+                return
+            if not data:
+                return
+            seen += data.count(bytes([signal.SIGINT]))
+            if seen >= 2:
+                self._hard_exit()
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        task, loop = self._task, self._loop
+        if self.count == 1 and task is not None and loop is not None and not task.done():
+            loop.call_soon_threadsafe(task.cancel)
+            return
+        if self.count == 1:
+            raise KeyboardInterrupt
+        self._hard_exit()   # the second Ctrl-C: no more waiting for anything
+
+    @staticmethod
+    def _hard_exit() -> None:
+        import os
+
+        try:
+            os.write(2, b"error: interrupted\nhint: what was stored is kept; an interrupted run finishes "
+                        b"with `discover run --resume`\n")
+        finally:
+            os._exit(130)
 
 
 def console(stderr: bool = False, *, wide: bool = False):

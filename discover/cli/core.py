@@ -15,7 +15,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt, IncludeRejectedOpt,
+    AllowPrivateOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt, IncludeRejectedOpt,
     IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, TypesOpt, WebOpt, WideOpt, console, make_settings,
     print_json, print_ranked, print_table, progress, run_async,
 )
@@ -194,6 +194,7 @@ def run(
     screenshots: Annotated[str | None, typer.Option(
         "--screenshots", help="Page thumbnails for `discover review`: auto (pages the browser renders anyway), "
                               "all (every page, one more render each) or off.", show_default=False)] = None,
+    allow_private: AllowPrivateOpt = None,
     web: WebOpt = None,
     db: DbOpt = None,
     browser: BrowserOpt = None,
@@ -210,7 +211,7 @@ def run(
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots,
-                             screenshots=screenshots)
+                             allow_private=allow_private, screenshots=screenshots)
     # Check what can be checked before minutes of searching, not after.
     for item in about or ():
         if not item.startswith(("http://", "https://")) and not Path(item).expanduser().is_file():
@@ -277,11 +278,22 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, 
     # Only where the user said: a hidden copy in the data folder would be overwritten by runs
     # on other databases (their run ids restart) and is a file nobody asked for.
     if out is not None:
-        export_prospects(prospects, "csv", out)
+        from discover.errors import ExportError
+
+        try:
+            export_prospects(prospects, "csv", out)
+        except ExportError as exc:
+            raise ExportError(str(exc), hint=f"run {result.run_id} is saved: `discover shortlist --out FILE` "
+                                             "exports it") from None
+    s = result.summary
+    lost = s.get("lost_pages") or []
     if as_json:
+        if lost:   # stdout stays one JSON document; the lost pages go to stderr as a warning
+            console(stderr=True).print(f"warning: {len(lost)} page(s) lost after retries: " + ", ".join(
+                f"{x['url']} ({x['outcome']})" for x in lost[:10]) + (" …" if len(lost) > 10 else ""),
+                markup=False, highlight=False)
         print_json([p.to_json() for p in prospects])
         return
-    s = result.summary
     print_ranked(
         f"Top {min(top, len(prospects))} of {len(prospects)} prospects for “{result.request.keyword}”"
         + (f" near {result.request.geo}" if result.request.geo else ""),
@@ -290,8 +302,16 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, 
     c = console()
     outcomes = ", ".join(f"{e}: " + " ".join(f"{k}={v}" for k, v in sorted(o.items()))
                          for e, o in s.get("query_outcomes", {}).items())
+    fetch_out = s.get("fetch_outcomes") or {}
+    lost_note = f", {len(lost)} lost" if lost else ""
+    blocked_note = f", {fetch_out['blocked_internal']} internal blocked" if fetch_out.get("blocked_internal") else ""
     c.print(f"queries {s.get('queries', 0)} ({outcomes}) → results {s.get('results', 0)} → "
-            f"pages {s.get('pages', 0)} → prospects {s.get('prospects', 0)} in {s.get('elapsed_s', 0)} s")
+            f"pages {s.get('pages', 0)}{lost_note}{blocked_note} → prospects {s.get('prospects', 0)} "
+            f"in {s.get('elapsed_s', 0)} s", markup=False)
+    for x in lost[:10]:
+        c.print(f"  lost: {x['url']} — {x['outcome']}: {x['reason']}", markup=False, highlight=False)
+    if len(lost) > 10:
+        c.print(f"  … and {len(lost) - 10} more (see the run's summary in `discover report`)", markup=False)
     if s.get("blocked_engines"):
         c.print(f"[yellow]blocked engines:[/yellow] {', '.join(s['blocked_engines'])} (backed off; see `discover report`)")
     hidden = s.get("hidden") or {}

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from discover.cli.app import app
-from discover.cli.common import GeoOpt, JsonOpt, WebOpt, console, make_settings, print_json, print_table, run_async
+from discover.cli.common import (
+    AllowPrivateOpt, GeoOpt, JsonOpt, WebOpt, console, make_settings, print_json, print_table, run_async,
+)
 from discover.errors import InputError
 
 
@@ -46,6 +48,7 @@ def haro(
     imap_password_env: Annotated[str, typer.Option(
         "--imap-password-env", help="Environment variable holding the IMAP password.")] = "DISCOVER_IMAP_PASSWORD",
     web: WebOpt = None,
+    allow_private: AllowPrivateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Match journalist requests for sources (HARO-style) to a niche, best first, with reasons."""
@@ -58,7 +61,7 @@ def haro(
         raise InputError("--imap needs --imap-user")
     if imap_tls not in ("ssl", "starttls", "none"):
         raise InputError(f"--imap-tls must be ssl, starttls or none, not {imap_tls!r}")
-    settings = make_settings(web=web)
+    settings = make_settings(web=web, allow_private=allow_private)
     moment = _parse_now(now)
     queries: list[Any] = []
     problems: list[MailProblem] = []

@@ -9,9 +9,8 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, EndpointOpt, HeadedOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings, print_json,
-    print_jsonl, print_table,
-    run_async,
+    AllowPrivateOpt, BrowserOpt, EndpointOpt, HeadedOpt, JsonlOpt, JsonOpt, WebOpt, WideOpt, console, make_settings,
+    print_json, print_jsonl, print_table, run_async,
 )
 from discover.errors import InputError
 from discover.records import FetchOutcome
@@ -52,19 +51,24 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
             row: dict[str, Any] = {
                 "url": res.url, "final_url": res.final_url, "outcome": res.outcome, "status": res.status,
                 "path": res.path, "reason": res.reason, "elapsed_s": res.elapsed_s,
-                "type": "", "confidence": 0.0, "evidence": [], "title": "", "contacts": [],
+                "type": "", "confidence": 0.0, "evidence": [], "uncertain": False, "runner_up": "",
+                "probabilities": {}, "title": "", "contacts": [],
             }
             if res.outcome == FetchOutcome.OK:
-                ext = extract(res)
+                ext = extract(res, max_links=settings.max_links)
                 cls = classify(ext, res.html, model=model)
                 contacts = await enrich_contacts(fetcher, ext) if enrich else ext.contacts
                 best = best_email(contacts)
                 internal = sum(1 for lk in ext.links if lk.internal)
                 row.update({
                     "type": cls.type, "confidence": cls.confidence, "evidence": cls.evidence,
+                    "uncertain": cls.uncertain, "runner_up": cls.runner_up, "probabilities": cls.probabilities,
                     "title": ext.title, "author": ext.author, "date": ext.date, "language": ext.language,
                     "site_name": ext.site_name,
                     "links": len(ext.links), "internal_links": internal, "external_links": len(ext.links) - internal,
+                    # a link flood keeps its first max_links links: say how many the page had
+                    "links_total": ext.meta.get("links_total", len(ext.links)),
+                    "links_truncated": bool(ext.meta.get("links_truncated")),
                     "nofollow_links": sum(1 for lk in ext.links if lk.rel),
                     "forum_posts": ext.forum_posts, "forum_last_post": ext.forum_last_post,
                     "noindex": ext.meta.get("noindex", False), "canonical": ext.meta.get("canonical", ""),
@@ -84,6 +88,7 @@ def page(
                                                    show_default=False)] = None,
     web: WebOpt = None,
     ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Fetch pages robots.txt disallows.")] = False,
+    allow_private: AllowPrivateOpt = None,
     no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Do not follow contact/about pages for contacts.")] = False,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0.1, help="Seconds per request.",
                                                   show_default=False)] = None,
@@ -99,7 +104,8 @@ def page(
     Exits 4 when none of the pages could be fetched (as `links` and `audit` do)."""
     targets = _read_urls(urls, from_file)
     settings = make_settings(web=web, ignore_robots=True if ignore_robots else None, timeout=timeout,
-                             browser=browser, browser_endpoint=browser_endpoint, headed=headed)
+                             browser=browser, browser_endpoint=browser_endpoint, headed=headed,
+                             allow_private=allow_private)
     rows = run_async(analyse_pages(settings, targets, enrich=not no_enrich))
     if as_json:
         # one document: the page's object for one URL (as always), a list for several
@@ -121,7 +127,8 @@ def page(
 def _print_pages(rows: list[dict[str, Any]], wide: bool) -> None:
     print_table("pages", ["url", "outcome", "type", "conf.", "title", "best email", "contacts", "links", "forum"],
                 [(r["final_url"] or r["url"], r["outcome"] + (f" ({r['reason']})" if r["reason"] else ""),
-                  r["type"], f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
+                  r["type"] + (f" or {r['runner_up']}?" if r.get("uncertain") else ""),
+                  f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
                   len(r["contacts"]), r.get("links", ""),
                   f"{r['forum_posts']} posts, last {r['forum_last_post'] or '?'}" if r.get("forum_posts") else "")
                  for r in rows], wide=wide)

@@ -9,7 +9,7 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
+    AllowPrivateOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
     make_settings, print_json, print_table, run_async,
 )
 from discover.errors import InputError, SearchBlocked, SearchError
@@ -95,6 +95,7 @@ def search(
     headed: HeadedOpt = None,
     browser: BrowserOpt = None,
     browser_endpoint: EndpointOpt = None,
+    allow_private: AllowPrivateOpt = None,
     captcha: Annotated[bool, typer.Option("--captcha", hidden=True,
                                           help="Offline only: the local engine answers with a captcha.")] = False,
     as_json: JsonOpt = False,
@@ -107,7 +108,7 @@ def search(
     if not query.strip():
         raise InputError("the query is empty")
     settings = make_settings(engine=engine, pages=pages, web=web, headed=headed, browser=browser,
-                             browser_endpoint=browser_endpoint)
+                             browser_endpoint=browser_endpoint, allow_private=allow_private)
     engines = settings.engines()
 
     async def go() -> list:

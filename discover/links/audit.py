@@ -12,7 +12,11 @@
                warning redirect chain (more than one hop), canonical pointing at a redirect,
                        canonical vs og:url, missing canonical, near-duplicate pages, slow pages,
                        no mobile viewport, soft-404 / parked outbound targets
-               info    noindex pages, links whose health could not be told (403/429/timeouts)
+               info    noindex pages, links whose health could not be told (403/429/timeouts),
+                       links to internal addresses (not requested: blocked_internal), links the
+                       target's robots.txt disallows (not requested)
+    deadline   past settings.deadline the crawl and the checks stop; the report holds what was
+               found (`partial`, a `deadline_reached` warning)
 
 The CLI prints the report and exits 1 when it holds an error, so the audit can gate CI.
 """
@@ -74,6 +78,7 @@ class AuditReport:
     pages: list[AuditPage] = field(default_factory=list)
     issues: list[AuditIssue] = field(default_factory=list)
     links_checked: int = 0
+    partial: bool = False          # the deadline stopped the audit before it was done
 
     @property
     def has_errors(self) -> bool:
@@ -87,7 +92,7 @@ class AuditReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"start_url": self.start_url, "pages_crawled": len(self.pages),
-                "links_checked": self.links_checked, "counts": self.counts(),
+                "links_checked": self.links_checked, "counts": self.counts(), "partial": self.partial,
                 "issues": [i.to_json() for i in self.issues]}
 
 
@@ -130,12 +135,20 @@ def _chain_text(chain: list[dict[str, Any]]) -> str:
 
 
 async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: str, max_pages: int = 200, *,
-                     slow_s: float = 3.0) -> AuditReport:
-    """Crawl `start_url`'s site (at most `max_pages` pages) and report what wastes backlinks."""
+                     slow_s: float = 3.0, deadline: float | None = None) -> AuditReport:
+    """Crawl `start_url`'s site (at most `max_pages` pages) and report what wastes backlinks.
+
+    `deadline` (seconds, default settings.deadline; 0 = none): past it the audit stops and
+    reports what it found so far."""
+    import asyncio
+
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
 
     settings = settings or runtime.settings
+    limit = settings.deadline if deadline is None else deadline
+    loop = asyncio.get_running_loop()
+    stop_at = loop.time() + limit if limit and limit > 0 else None
     start = start_url.strip()
     if "://" not in start:
         start = "http://" + start
@@ -160,44 +173,62 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
     frontier = [url_key(start, FOR_FETCH)]
     pages: dict[str, tuple[AuditPage, Extraction | None]] = {}
     links_by_page: dict[str, list[Link]] = {}
+    variants: dict[str, str] = {}
     async with Fetcher(runtime, crawl_settings) as fetcher:
-        while frontier and len(pages) < max_pages:
-            batch = frontier[: max_pages - len(pages)]
-            frontier = frontier[len(batch):]
-            results: list[FetchResult] = await fetcher.fetch_many(batch)
-            for res in results:
-                page = AuditPage(url=res.url, final_url=res.final_url or res.url, status=res.status,
-                                 outcome=res.outcome, elapsed_s=res.elapsed_s)
-                ext = None
-                if res.outcome == FetchOutcome.OK and internal(page.final_url):
-                    ext = extract(res)
-                    page.canonicals, page.og_url, page.viewport = head_signals(res.html, page.final_url)
-                    page.noindex = bool(ext.meta.get("noindex"))
-                    page.words = len((ext.text or ext.full_text).split())
-                    links_by_page[page.final_url] = ext.links
-                    for link in ext.links:
-                        target = url_key(urljoin(page.final_url, link.url), FOR_FETCH)
-                        if internal(target) and url_key(target, FOR_CRAWL) not in seen:
-                            seen.add(url_key(target, FOR_CRAWL))
-                            frontier.append(target)
-                    seen.add(url_key(page.final_url, FOR_CRAWL))
-                pages[res.url] = (page, ext)
-        variants = await _variants(fetcher, start)
+        try:
+            async with asyncio.timeout_at(stop_at):
+                while frontier and len(pages) < max_pages:
+                    batch = frontier[: max_pages - len(pages)]
+                    frontier = frontier[len(batch):]
+                    async for _, res in fetcher.iter_fetch(batch):   # kept as they come: a deadline loses none
+                        page = AuditPage(url=res.url, final_url=res.final_url or res.url, status=res.status,
+                                         outcome=res.outcome, elapsed_s=res.elapsed_s)
+                        ext = None
+                        if res.outcome == FetchOutcome.OK and internal(page.final_url):
+                            ext = extract(res, max_links=settings.max_links)
+                            page.canonicals, page.og_url, page.viewport = head_signals(res.html, page.final_url)
+                            page.noindex = bool(ext.meta.get("noindex"))
+                            page.words = len((ext.text or ext.full_text).split())
+                            links_by_page[page.final_url] = ext.links
+                            for link in ext.links:
+                                target = url_key(urljoin(page.final_url, link.url), FOR_FETCH)
+                                if internal(target) and url_key(target, FOR_CRAWL) not in seen:
+                                    seen.add(url_key(target, FOR_CRAWL))
+                                    frontier.append(target)
+                            seen.add(url_key(page.final_url, FOR_CRAWL))
+                        pages[res.url] = (page, ext)
+                variants = await _variants(fetcher, start)
+        except TimeoutError:
+            report.partial = True
     report.pages = [p for p, _ in pages.values()]
     home = report.pages[0] if report.pages else None
     if home is None or home.outcome != FetchOutcome.OK:
         # Nothing was crawled: that is the worst finding, not a clean site.
         outcome = home.outcome if home else FetchOutcome.ERROR
+        extra = ("; it is an internal address: --allow-private audits a site on your own network"
+                 if outcome == FetchOutcome.BLOCKED_INTERNAL else "")
         report.issues.append(AuditIssue("error", "start_page_failed", start,
-                                        f"the start page could not be read ({outcome}); nothing was audited"))
+                                        f"the start page could not be read ({outcome}); nothing was audited{extra}"))
 
-    async with LinkChecker(runtime, settings, include_internal=True) as checker:
+    # The user's own site: its robots.txt is for crawlers of other people's sites.
+    async with LinkChecker(runtime, settings, include_internal=True, robots_exempt=(site, "www." + site)) as checker:
         checks: list[LinkCheck] = []
-        for page_url, links in links_by_page.items():
-            checks += await checker.check_links(page_url, links)
-        canon_targets = sorted({c for p in report.pages for c in p.canonicals})
-        canon_checks = {c.url: c for c in await checker.check_urls(canon_targets)}
+        canon_checks: dict[str, LinkCheck] = {}
+        try:
+            async with asyncio.timeout_at(stop_at):
+                for page_url, links in links_by_page.items():
+                    await checker.check_links(page_url, links)
+                canon_targets = sorted({c for p in report.pages for c in p.canonicals})
+                canon_checks = {c.url: c for c in await checker.check_urls(canon_targets)}
+        except TimeoutError:
+            report.partial = True
+        checks = checker.collect()
     report.links_checked = len({c.url for c in checks})
+    if report.partial:
+        report.issues.append(AuditIssue(
+            "warning", "deadline_reached", start,
+            f"stopped after {limit:g} s: {len(report.pages)} page(s) crawled, links not yet checked are "
+            "listed as unverifiable (raise --deadline for a full audit)"))
 
     _link_issues(report, checks, internal)
     _canonical_issues(report, canon_checks)
@@ -242,6 +273,10 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
                                             c.reason, [c.page], c.chain))
         elif c.cls == LinkClass.UNKNOWN:
             report.issues.append(AuditIssue("info", "unverifiable_link", c.url, c.reason, [c.page], c.chain))
+        elif c.cls == LinkClass.BLOCKED_INTERNAL:
+            report.issues.append(AuditIssue("info", "internal_address_link", c.url, c.reason, [c.page], c.chain))
+        elif c.cls == LinkClass.ROBOTS_DISALLOWED:
+            report.issues.append(AuditIssue("info", "robots_disallowed_link", c.url, c.reason, [c.page], c.chain))
     for url, items in broken_internal.items():
         linking = sorted({c.page for c in items})
         report.issues.append(AuditIssue(

@@ -17,12 +17,21 @@ Classes (records.LINK_CLASSES):
     unknown             401/403/429/999, other 4xx, 5xx after retries, timeouts, bot walls:
                         never counted as broken — a prospect must not be told about a link that
                         only looked dead to us
+    robots_disallowed   the host's robots.txt disallows the URL (or a hop of its redirects) for
+                        our user agent: not requested, like the crawler (settings.ignore_robots)
+    blocked_internal    the URL, a redirect hop or the address its name resolves to is internal
+                        (loopback, private, link-local ...): not requested (settings.allow_private)
 
 Each distinct URL is checked once per LinkChecker (per run) however many pages link to it.
 Files (PDF, images, archives ...) get HEAD first, and GET only to confirm what HEAD says is wrong
 (servers refuse or lie on HEAD: 405, 403, even 404 for a live page). Pages get one streamed GET
 capped at BODY_LIMIT bytes, since the start of their body is needed anyway for the soft-404 and
 parking checks; `head_first=True` makes every URL go HEAD → GET.
+
+Budgets: each request (headers and the capped, decompressed body) has settings.timeout in all,
+so a body that drips one byte at a time is a timeout, not a stall; a page's links beyond
+settings.max_links are not checked (`truncated` says so); `collect()` gives what is known so far
+when a caller's deadline stops the checking.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ from discover.settings import Settings
 if TYPE_CHECKING:
     import httpx
 
+    from discover.pages.robots import RobotsCache
     from discover.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -182,6 +192,11 @@ def _classify_error(exc: BaseException) -> tuple[str, str]:
         causes.append(cur)
         cur = cur.__cause__ or cur.__context__
     text = " ".join(f"{type(c).__name__} {c}" for c in causes).lower()
+    from discover.net import EgressBlocked
+
+    refused = next((c for c in causes if isinstance(c, EgressBlocked)), None)
+    if refused is not None:
+        return "blocked", str(refused)
     if any(isinstance(c, socket.gaierror) for c in causes):
         return "dns", "unknown host (DNS lookup failed)"
     if any(isinstance(c, ConnectionRefusedError) for c in causes):
@@ -213,8 +228,15 @@ class LinkChecker:
 
     def __init__(self, runtime: "Runtime", settings: Settings | None = None, *,
                  include_internal: bool = True, retries: int = 2, retry_backoff: float = 0.25,
-                 probe_soft_404: bool = True, head_first: bool | None = None) -> None:
+                 probe_soft_404: bool = True, head_first: bool | None = None,
+                 robots_exempt: Iterable[str] = ()) -> None:
         self.runtime = runtime
+        # Hosts whose robots.txt is not consulted: the user's own site in an audit.
+        self.robots_exempt = {h.lower() for h in robots_exempt}
+        self._robots: RobotsCache | None = None
+        #: page URL → (links checked, links the page has) for pages over settings.max_links.
+        self.truncated: dict[str, tuple[int, int]] = {}
+        self._pages: list[tuple[str, dict[str, Link], list[LinkCheck]]] = []
         # None = HEAD first for files (PDFs, images, archives ...), one capped GET for pages, whose
         # start we must read anyway for the soft-404 and parking checks; True = HEAD first always.
         self.head_first = head_first
@@ -277,9 +299,30 @@ class LinkChecker:
             if key == url_key(page_url or "", FOR_FETCH) and page_url:
                 continue  # a self-link says nothing about link health
             chosen.setdefault(key, link)
+        limit = self.settings.max_links
+        if len(chosen) > limit:
+            self.truncated[page_url] = (limit, len(chosen))
+            log.info("%s has %d links; checking the first %d (max_links)", page_url, len(chosen), limit)
+            chosen = dict(list(chosen.items())[:limit])
+        self._pages.append((page_url, chosen, malformed))
         outcomes = await asyncio.gather(*(self._check(key) for key in chosen))
         return malformed + [self._record(page_url, key, link, out)
                             for (key, link), out in zip(chosen.items(), outcomes)]
+
+    def collect(self, reason: str = "not checked before the deadline") -> list[LinkCheck]:
+        """Every link of every page handed to check_links so far: the finished checks as they
+        are, the rest as `unknown` with `reason` (what a deadline leaves)."""
+        out: list[LinkCheck] = []
+        for page_url, chosen, malformed in self._pages:
+            out += malformed
+            for key, link in chosen.items():
+                task = self._results.get(key)
+                if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+                    out.append(self._record(page_url, key, link, task.result()))
+                else:
+                    out.append(LinkCheck(page=page_url, url=key, cls=LinkClass.UNKNOWN, anchor=link.anchor,
+                                         context=link.context, reason=reason))
+        return out
 
     async def check_urls(self, urls: Iterable[str]) -> list[LinkCheck]:
         """One LinkCheck per distinct http(s) URL (page and anchor empty)."""
@@ -324,7 +367,14 @@ class LinkChecker:
         current = url
         for _ in range(self.settings.max_redirects + 1):
             seen.add(current)
+            stop = await self._may_not_request(current, chain)
+            if stop is not None:
+                return stop
             hop = await self._hop(current, need_body=True)
+            if hop.error == "blocked":
+                chain.append({"url": current, "status": None})
+                via = f"redirects to {current}: " if len(chain) > 1 else ""
+                return _Outcome(LinkClass.BLOCKED_INTERNAL, None, chain, current, via + hop.reason)
             if hop.error:
                 chain.append({"url": current, "status": None})
                 cls = LinkClass.UNKNOWN if hop.error in ("timeout", "other") else LinkClass.BROKEN
@@ -349,6 +399,28 @@ class LinkChecker:
             return await self._final(url, current, hop, chain)
         return _Outcome(LinkClass.TOO_MANY_REDIRECTS, chain[-1]["status"] if chain else None, chain, current,
                         f"more than {self.settings.max_redirects} redirects")
+
+    async def _may_not_request(self, url: str, chain: list[dict[str, Any]]) -> _Outcome | None:
+        """The outcome for a URL we must not request (internal address, robots.txt), else None."""
+        why = self.runtime.policy.url_reason(url)
+        via = f"redirects to {url}, which " if chain else ""
+        if why:
+            return _Outcome(LinkClass.BLOCKED_INTERNAL, None, chain + [{"url": url, "status": None}], url,
+                            f"{via}is an internal address ({why}); not requested")
+        if not await self._robots_allow(url):
+            return _Outcome(LinkClass.ROBOTS_DISALLOWED, None, chain + [{"url": url, "status": None}], url,
+                            f"{via}robots.txt disallows for our user agent; not requested")
+        return None
+
+    async def _robots_allow(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if self.settings.ignore_robots or host in self.robots_exempt:
+            return True
+        if self._robots is None:
+            from discover.pages.robots import RobotsCache
+
+            self._robots = RobotsCache(self._http(), self.settings.user_agent, timeout=self.settings.timeout)
+        return await self._robots.allowed(url)
 
     async def _final(self, url: str, final: str, hop: _Hop, chain: list[dict[str, Any]]) -> _Outcome:
         status = hop.status or 0
@@ -391,7 +463,7 @@ class LinkChecker:
         head = self.head_first if self.head_first is not None else not _looks_like_page(url)
         if head:
             hop = await self._request("HEAD", url)
-            if hop.error in ("dns", "refused", "tls", "timeout"):
+            if hop.error in ("dns", "refused", "tls", "timeout", "blocked"):
                 return hop  # GET would fail the same way; a timeout would only double the wait
             status = hop.status or 0
             verify = (hop.error != "" or status in _HEAD_DOUBT or status >= 500
@@ -411,21 +483,27 @@ class LinkChecker:
 
         client = self._http()
         assert self._sem is not None
+        from discover.net import UndecodableBody, read_body
+
         async with self._sem, self._host_sem(url):
             self.requests_made += 1
             try:
-                if method == "HEAD":
-                    resp = await client.head(url)
-                    return _Hop(resp.status_code, {k.lower(): v for k, v in resp.headers.items()})
-                async with client.stream("GET", url) as resp:
-                    headers = {k.lower(): v for k, v in resp.headers.items()}
-                    body = b""
-                    if 200 <= resp.status_code < 300 and _is_html_type(headers.get("content-type", "")):
-                        async for chunk in resp.aiter_bytes():
-                            body += chunk
-                            if len(body) >= BODY_LIMIT:
-                                break
-                    return _Hop(resp.status_code, headers, _decode(body, resp.encoding))
+                # One deadline for headers and body: a body that drips forever is a timeout.
+                async with asyncio.timeout(self.settings.timeout):
+                    if method == "HEAD":
+                        resp = await client.head(url)
+                        return _Hop(resp.status_code, {k.lower(): v for k, v in resp.headers.items()})
+                    async with client.stream("GET", url) as resp:
+                        headers = {k.lower(): v for k, v in resp.headers.items()}
+                        body = b""
+                        if 200 <= resp.status_code < 300 and _is_html_type(headers.get("content-type", "")):
+                            try:
+                                body = (await read_body(resp, BODY_LIMIT)).data
+                            except UndecodableBody:
+                                body = b""   # the status is what counts; the soft-404 check just has less
+                        return _Hop(resp.status_code, headers, _decode(body, resp.encoding))
+            except TimeoutError:
+                return _Hop(None, error="timeout", reason=f"timeout (no complete answer within {self.settings.timeout:g}s)")
             except httpx.HTTPError as exc:
                 kind, reason = _classify_error(exc)
                 return _Hop(None, error=kind, reason=reason)
@@ -458,6 +536,8 @@ class LinkChecker:
     async def _probe(self, host_key: str) -> _Probe:
         current = f"{host_key}/{secrets.token_hex(8)}-discover-probe"
         for _ in range(self.settings.max_redirects + 1):
+            if await self._may_not_request(current, []) is not None:
+                return _Probe(None, current, "")
             hop = await self._request("GET", current)
             if hop.error or hop.status is None:
                 return _Probe(None, current, "")

@@ -69,7 +69,9 @@ def build_prospects(cands: Sequence[Candidate], scores: Sequence[Score], *, keyw
     from discover.pages.contacts import best_email
 
     def spam(c: Candidate) -> bool:
-        return bool(c.quality and c.quality.spam) or c.classification.type == ProspectType.SPAM
+        # an unsure spam reading is not a verdict (rank/score.py weighs both types)
+        return bool(c.quality and c.quality.spam) or (
+            c.classification.type == ProspectType.SPAM and not c.classification.uncertain)
 
     by_site: dict[str, list[tuple[Candidate, Score]]] = defaultdict(list)
     # Best first, so a site's other pages are listed best first too.
@@ -94,11 +96,13 @@ def build_prospects(cands: Sequence[Candidate], scores: Sequence[Score], *, keyw
             explanation={
                 "top_terms": score.top_terms, "geo_place": score.geo_place,
                 "geo_distance_km": score.geo_distance_km, "type_evidence": cand.classification.evidence,
+                "type_probabilities": cand.classification.probabilities,
+                "type_runner_up": cand.classification.runner_up if cand.classification.uncertain else "",
                 "quality_reasons": cand.quality.reasons if cand.quality else [],
                 "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
                                "quality": score.quality},
             },
-            niche=keyword, geo=geo, spam=spam(cand),
+            niche=keyword, geo=geo, spam=spam(cand), type_uncertain=cand.classification.uncertain,
         )
         # The other pages, one per URL identity (the same rule the store's records follow).
         p = merge_site([p])

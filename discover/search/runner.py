@@ -170,16 +170,17 @@ class _Runner:
                 if self.region.get("country") and self.region.get("language"):
                     kwargs["locale"] = f"{self.region['language']}-{self.region['country'].upper()}"
                 eng.context = await browser.new_context(**kwargs)
-            eng.page = await eng.context.new_page()
+            from discover.budgets import bounded
+
+            eng.page = await bounded(eng.context.new_page(), 30, "opening a tab")
         return eng.page
 
     async def close(self, engines: Sequence[_Engine]) -> None:
         for eng in engines:
             if eng.context is not None:
-                try:
-                    await eng.context.close()
-                except Exception:  # the browser may already be gone at shutdown
-                    pass
+                from discover.budgets import close_quietly
+
+                await close_quietly(eng.context, 10.0)   # the browser may already be gone at shutdown
                 eng.context = eng.page = None
 
     # --- politeness --------------------------------------------------------------------
@@ -205,13 +206,18 @@ class _Runner:
         """Navigate and parse one result page; raise _Blocked on a block page."""
         from discover.search.blocked import detect_block
 
+        from discover.budgets import bounded
+
         page = await self.page_for(eng)
         await self.wait_turn(eng)
-        response = await page.goto(url, wait_until="domcontentloaded", timeout=NAV_TIMEOUT_MS)
+        # Every call bounded: a result page whose scripts never yield must not hang the run.
+        budget = NAV_TIMEOUT_MS / 1000
+        response = await bounded(page.goto(url, wait_until="domcontentloaded", timeout=NAV_TIMEOUT_MS),
+                                 budget + 5, "loading the result page")
         status = response.status if response is not None else None
-        headers = await response.all_headers() if response is not None else {}
-        await self.dismiss_consent(eng, page)
-        html = await page.content()
+        headers = await bounded(response.all_headers(), budget, "reading headers") if response is not None else {}
+        await bounded(self.dismiss_consent(eng, page), budget, "dismissing a consent dialog")
+        html = await bounded(page.content(), budget, "reading the result page")
         # The block check comes first and needs no parser: a challenge is never "0 results".
         reason = detect_block(html, page.url, status, _block_spec(eng.module), text) or ""
         parsed = None
@@ -248,7 +254,7 @@ class _Runner:
         while time.monotonic() < deadline:
             await asyncio.sleep(1.0)
             try:
-                html = await page.content()
+                html = await asyncio.wait_for(page.content(), 10)
             except Exception:  # navigation in progress while the person submits the form
                 continue
             if detect_block(html, page.url, None, _block_spec(eng.module), text):
@@ -311,6 +317,11 @@ class _Runner:
             out.elapsed_s = time.monotonic() - started
             if eng.page is not None and "Target" in first:
                 eng.page = None
+            from discover.budgets import Stalled as BrowserStalled, close_quietly
+
+            if isinstance(exc, BrowserStalled):   # a hung tab: its context goes, the next query gets a new one
+                await close_quietly(eng.context, 10.0)
+                eng.context = eng.page = None
             return out
         eng.answered += 1
         out.results = results

@@ -69,6 +69,53 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+_CORRUPT_HINT = ("restore it from a backup, or move it aside and start a new one (--db NEW); "
+                 "`sqlite3 FILE .recover` may save what is still readable")
+
+
+def check_integrity(url: str, engine: sa.Engine) -> None:
+    """Refuse a damaged database (StoreError, exit 5) before it is used or written to.
+
+    SQLite: `PRAGMA quick_check` on a read-only connection (it reads every page: a file with
+    random bytes in the middle fails here, not after a run has written into it). PostgreSQL
+    checks its own pages; a cheap query on our version table is enough there."""
+    if engine.dialect.name == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        if url == "sqlite:///:memory:" or not Path(path).is_file() or Path(path).stat().st_size == 0:
+            return
+        import sqlite3
+        from urllib.parse import quote
+
+        try:
+            raw = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
+        except sqlite3.Error:
+            return   # unreadable (permissions ...): opening it for real reports why
+        try:
+            rows = raw.execute("PRAGMA quick_check").fetchmany(3)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "encrypted" in str(exc):
+                raise StoreError(f"cannot open database {path}: file is not a database",
+                                 hint="give a discover database file, or a new path to create one") from None
+            raise StoreError(f"database {path} is corrupt: {exc}", hint=_CORRUPT_HINT) from None
+        finally:
+            raw.close()
+        if rows != [("ok",)]:
+            detail = " ".join("; ".join(str(r[0]) for r in rows).split())[:200]
+            raise StoreError(f"database {path} is corrupt: {detail}", hint=_CORRUPT_HINT)
+        return
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("select 1")
+            if sa.inspect(conn).has_table("schema_version"):
+                conn.exec_driver_sql("select count(*) from schema_version")
+    except sa.exc.OperationalError:
+        return   # unreachable: opening it for real reports why, in one line
+    except sa.exc.DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split())[:200]
+        raise StoreError(f"database {redact(url)} failed a sanity check: {reason}",
+                         hint="ask its administrator to check the server's logs") from None
+
+
 @dataclass
 class RunInfo:
     id: int
@@ -139,6 +186,7 @@ class Store:
                                   "(pip install 'psycopg[binary]')") from None
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
+        check_integrity(url, engine)   # before anything writes: a corrupt file is never written into
         store = cls(engine)
         if migrate_schema:
             try:

@@ -50,17 +50,23 @@ def export_prospects(prospects: Iterable[Prospect], fmt: str, out: str | Path | 
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror}") from None
     try:
-        exporter = cls(stream, bom=issubclass(cls, CsvExporter) and not to_stdout)
-        exporter.start()
-        for p in prospects:
-            exporter.export(p)
-        exporter.finish()
-        return exporter.count
-    finally:
-        if not to_stdout:
-            stream.close()
-        else:
-            stream.flush()
+        try:
+            exporter = cls(stream, bom=issubclass(cls, CsvExporter) and not to_stdout)
+            exporter.start()
+            for p in prospects:
+                exporter.export(p)
+            exporter.finish()
+            return exporter.count
+        finally:
+            if not to_stdout:
+                stream.close()
+            else:
+                stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:   # a full disk, /dev/full, a /proc file that opens but refuses writes
+        raise ExportError(f"cannot write {out if not to_stdout else 'to stdout'}: "
+                          f"{exc.strerror or type(exc).__name__}") from None
 
 
 __all__ = ["EXPORTERS", "FORMATS", "CsvExporter", "Exporter", "export_prospects", "get_exporter", "safe_cell"]
