@@ -151,7 +151,9 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     stats = store.footprint_stats() if store is not None else None
     serp_cache = store.serp_cache(settings.serp_cache_ttl) if store is not None else MemorySerpCache(settings.serp_cache_ttl)
     page_cache = _StorePageCache(store, run_id) if store is not None else MemoryPageCache()
-    region = region_for(request.geo) if request.geo else None
+    # queries and engine locale read the place as resolved ("S7K 1H1" → "Saskatoon, SK, CA")
+    geo = target.label if target is not None else None
+    region = region_for(geo) if geo else None
 
     async def search_round(queries) -> list[QueryOutcome]:
         summary["stage"] = "search"
@@ -171,7 +173,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
 
     # 1-3: plan, search, fuse ----------------------------------------------------------------
     await runtime.browser()  # no browser is an environment error, not 50 failed queries
-    plan = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
+    plan = plan_queries(keyword, geo=geo, types=list(types), engines=engines,
                         extra_terms=list(request.extra_terms), max_per_type=settings.max_queries_per_type,
                         stats=stats)
     result.notes.extend(plan.notes)
@@ -183,7 +185,8 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     candidates: dict[str, Candidate] = {}
     fetches: list[FetchResult] = []
     async with Fetcher(runtime, settings, cache=page_cache) as fetcher:
-        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary)
+        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary,
+                              country=getattr(target, "country_code", "") or "")
 
         # 7: keyword expansion → round 2 ----------------------------------------------------
         if request.expand and candidates:
@@ -192,7 +195,7 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
             terms = expand_terms(texts, keyword, n=4) if texts else []
             if terms:
                 summary["expansion_terms"] = terms
-                plan2 = plan_queries(keyword, geo=request.geo or None, types=list(types), engines=engines,
+                plan2 = plan_queries(keyword, geo=geo, types=list(types), engines=engines,
                                      extra_terms=terms, max_per_type=2, stats=stats)
                 round2 = [q for q in plan2.queries if q.round == 2]
                 outcomes2 = await search_round(round2)
@@ -200,7 +203,8 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
                 fused = fuse(outcomes)
                 room = max(0, settings.max_pages - len(fetches))
                 new = [f for f in fused if f.url not in candidates and f.url not in {x.url for x in fetches}]
-                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary)
+                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary,
+                                      country=getattr(target, "country_code", "") or "")
         result.outcomes = outcomes
         result.fetches = fetches
 
@@ -275,8 +279,9 @@ class _StorePageCache:
 
 
 async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
-                          store, run_id, limit: int, progress: Progress, summary: dict) -> None:
-    from discover.pages.classify import classify, preferred_model
+                          store, run_id, limit: int, progress: Progress, summary: dict, *, country: str = "") -> None:
+    from discover.pages.classify import classify
+    from discover.pages.user_model import preferred_model
     from discover.pages.extract import extract
     from discover.domains import registrable_domain
     from discover.urls import FOR_STORE, url_key
@@ -302,7 +307,9 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             extraction, classification = store.get_extraction(fr.url)
         if extraction is None:
             # CPU-bound: keep the event loop (and the other fetches) moving.
-            extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links)
+            # The --geo country reads the phone numbers of pages that do not say where they are.
+            extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links,
+                                                 country=country)
         if classification is None:
             classification = classify(extraction, fr.html, hint_types=tuple(hit.types), model=model)
         if store is not None:
@@ -468,6 +475,12 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
             p.url = q.url
         p.deadline, p.pitch = q.deadline, q.pitch
         p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
+        journalist = str(q.explanation.get("journalist") or "")
+        if journalist and q.email:
+            from discover.pages.contacts import split_name
+
+            p.contact_name = journalist
+            p.first_name, p.last_name = split_name(journalist)
         p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 

@@ -132,7 +132,7 @@ CONTACTED_STATUSES = frozenset({LedgerStatus.CONTACTED, LedgerStatus.FOLLOWED_UP
 #: How a page was read.
 FetchPath = Literal["static", "browser", "cache"]
 #: Kinds of contact route.
-ContactKind = Literal["email", "form", "page", "social", "person"]
+ContactKind = Literal["email", "phone", "form", "page", "social", "person"]
 
 
 def as_dict(record: Any) -> dict[str, Any]:
@@ -207,8 +207,9 @@ class Link:
 @dataclass(frozen=True)
 class Contact:
     kind: ContactKind
-    value: str                    # the address, URL or name
-    label: str = ""               # "person" | "generic" for emails; network name for social
+    value: str                    # the address, E.164 number, URL or name
+    label: str = ""               # "person" | "generic" for emails; network name for social;
+                                  # "tel" | "schema" | "text" for phones; the role for people
     source_url: str = ""
     name: str = ""                # a person's name when known
 
@@ -229,6 +230,7 @@ class Extraction:
     forum_last_post: str = ""
     forum_posts: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)   # noindex, viewport, canonical, hreflang, schema ...
+    country: str = ""             # ISO country the page's phone numbers are read in ("" = unknown)
 
 
 @dataclass
@@ -311,6 +313,11 @@ class Prospect:
     deadline: str = ""            # haro queries
     ledger_status: LedgerStatus | Literal[""] = ""   # the site's ledger status, "" when not in the ledger
     type_uncertain: bool = False  # the classifier could not tell `type` from its runner-up
+    phone: str = ""               # the site's phone number, E.164 ("+441134960000")
+    contact_name: str = ""        # the person to write to, as the page names them
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""             # the site's name (og:site_name, schema.org, title), never the bare domain
 
     def to_json(self) -> dict[str, Any]:
         return as_dict(self)

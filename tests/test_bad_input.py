@@ -252,8 +252,9 @@ def test_shortlist_filters_that_match_nothing_say_so(tmp_path):
         store.finish_run(store.start_run("maternity clothes", "", ("blog",), {}), "finished")
     assert_error(cli(tmp_path, "shortlist", "--db", str(db), "--types", "blogs"), 2, "unknown prospect type")
     assert_error(cli(tmp_path, "shortlist", "--db", str(db), "--niche", "Maternity"), 2, "no run for the niche")
-    r = cli(tmp_path, "shortlist", "--db", str(db), "--niche", "maternity clothes", "--format", "json")
-    assert r.returncode == 0, r.stderr
+    # A run without prospects is nothing to export: exit 6 (issue 13), naming the niche it read.
+    assert_error(cli(tmp_path, "shortlist", "--db", str(db), "--niche", "maternity clothes", "--format", "json"),
+                 6, "nothing to export from niche “maternity clothes”")
 
 
 def test_shortlist_with_an_empty_database(tmp_path):

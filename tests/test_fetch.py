@@ -304,7 +304,7 @@ def test_page_command_json(world, capsys):
         main(["page", "--web", str(world), "http://good.example/a", "http://good.example/retired",
               "http://good.example/private/secret", "--json", "--no-enrich"])
     assert exit_info.value.code == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = json.loads(capsys.readouterr().out)      # one JSON document: a list for several URLs
     assert [r["outcome"] for r in rows] == ["ok", "gone", "robots_disallowed"]
     first = rows[0]
     assert first["type"] in ("blog", "news", "other", "resource", "forum", "directory", "haro", "guest_post", "spam")

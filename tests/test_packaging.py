@@ -91,14 +91,11 @@ def test_installed_cli_runs_a_discovery(installed):
     assert {"url", "domain", "type", "score"} <= set(prospects[0])
 
 
-def test_installed_wheel_carries_the_review_page_and_the_training_corpus(installed):
+def test_installed_wheel_carries_the_review_page(installed):
     venv, env, cwd = installed
     r = _run([str(venv / "bin" / "python"), "-c",
               "import importlib.resources as r; f = r.files('discover.review'); "
               "print(all(f.joinpath(n).is_file() for n in "
-              "('templates/review.html', 'static/review.js', 'static/review.css', 'static/favicon.svg')))\n"
-              "from discover.pages.train import load_corpus; rows, meta = load_corpus(); print(len(rows))"],
+              "('templates/review.html', 'static/review.js', 'static/review.css', 'static/favicon.svg')))"],
              cwd=cwd, env=env)
-    assert r.returncode == 0, r.stderr
-    shipped, corpus = r.stdout.split()
-    assert shipped == "True" and int(corpus) > 300
+    assert r.returncode == 0 and r.stdout.strip() == "True", r.stderr

@@ -36,7 +36,8 @@ EngineOpt = Annotated[str | None, typer.Option(
     "--engine", "-e", help="Engines, comma-separated: local, duckduckgo, bing, google, brave, searxng.",
     show_default=False)]
 GeoOpt = Annotated[str | None, typer.Option(
-    "--geo", help='Target place: "City, Region, CC", "Austin, TX" or a postcode.', show_default=False)]
+    "--geo", help='Target place: "City, Region, CC", "Saskatoon, SK", or a US/CA/GB/AU postcode '
+                  '("S7K 1H1", "LS1"); check it with `discover place`.', show_default=False)]
 TypesOpt = Annotated[str | None, typer.Option(
     "--types", help="Prospect types, comma-separated: forum, directory, haro, resource, guest_post, "
                     "blog, news (default: all).", show_default=False)]

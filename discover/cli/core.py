@@ -218,6 +218,15 @@ def run(
             raise InputError(f"--about {item!r} is not a readable file")
     if out is not None and (out.is_dir() or not (out.parent.exists() or out.parent == Path(""))):
         raise InputError(f"--out {out} must be a file in an existing folder")
+    if geo and not resume:
+        from rich.markup import escape
+
+        from discover.rank.geo import parse_place
+
+        place = parse_place(geo)   # an unknown place is refused here, with suggestions
+        if place.alternatives:     # resolved by population: say what else it could have meant
+            console(stderr=True).print(escape(f"--geo {geo!r} read as {place.label}; it could also be "
+                                              + "; ".join(place.alternatives[:3]) + " (see `discover place`)"))
     store = Store.open(settings.db_url())
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
@@ -298,7 +307,7 @@ def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, 
         f"Top {min(top, len(prospects))} of {len(prospects)} prospects for “{result.request.keyword}”"
         + (f" near {result.request.geo}" if result.request.geo else ""),
         [(i, p.domain, p.type, f"{p.score:.2f}", p.geo_tier if result.request.geo else "-",
-          p.email or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)], wide=wide)
+          p.email or p.phone or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)], wide=wide)
     c = console()
     outcomes = ", ".join(f"{e}: " + " ".join(f"{k}={v}" for k, v in sorted(o.items()))
                          for e, o in s.get("query_outcomes", {}).items())

@@ -58,27 +58,65 @@ def shortlist(
     only_approved: OnlyApprovedOpt = False,
     include_hidden: IncludeHiddenOpt = False,
     status: StatusFilterOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --out FILE: print what was written and left out "
+                                                         "as one JSON document.")] = False,
     db: DbOpt = None,
 ) -> None:
     """The ranked, explained shortlist of a run, as a table or a CRM-ready file.
 
     Do-not-contact sites, suppressed email addresses, spam, your own site and sites already
-    contacted or rejected are left out unless a flag below asks for them."""
-    from discover.outreach.export import export_prospects, get_exporter
+    contacted or rejected are left out unless a flag below asks for them. Says on stderr which
+    run and niche it used. Rows the CRM would refuse to import are left out and counted; nothing
+    to write (every prospect filtered or refused) exits 6 with the reason."""
+    from discover.errors import ExportError, InputError
+    from discover.outreach.export import get_exporter, rejections, write_export
     from discover.outreach.shortlist import select_prospects
 
     get_exporter(fmt)
+    to_file = out not in (None, "-")
+    if as_json and not to_file:
+        raise InputError("--json prints the export's summary, so the export itself needs --out FILE",
+                         hint=f"discover shortlist --format {fmt} --out FILE --json, or --format json for the rows")
     _settings, store = _open(db)
+    report: dict = {}
     with store:
         prospects = select_prospects(
-            store, run_id=run, niche=niche, top=top, min_score=min_score,
+            store, run_id=run, niche=niche, top=top, min_score=min_score, report=report,
             visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
                                   include_rejected=include_rejected, only_approved=only_approved,
                                   include_hidden=include_hidden, status=status),
             types=[t.strip() for t in types.split(",") if t.strip()] if types else None)
-        n = export_prospects(prospects, fmt, out)
-    if out not in (None, "-"):
-        console(stderr=True).print(f"wrote {n} prospect(s) to {out} ({fmt})")
+    where = _selection(report)
+    if not prospects:
+        why = _counts(report["dropped"]) if report["dropped"] else "the run found no prospects"
+        raise ExportError(f"nothing to export from {where}: {why}",
+                          hint="--show-contacted / --include-spam / fewer filters, or `discover run` again")
+    importable, refused = rejections(prospects, fmt)
+    if not importable:
+        raise ExportError(f"none of the {len(prospects)} prospect(s) of {where} can be imported into {fmt}: "
+                          + _counts(refused), hint="see docs/crm-formats.md for what each format needs")
+    err = console(stderr=True)
+    err.print(f"shortlist: {where}: {len(prospects)} of {report['total']} prospect(s)"
+              + (f"; left out: {_counts(report['dropped'])}" if report["dropped"] else ""))
+    result = write_export(prospects, fmt, out)
+    if refused:
+        err.print(f"not written: {_counts(result.rejected)}")
+    if to_file:
+        err.print(f"wrote {result.written} prospect(s) to {out} ({fmt})")
+    if as_json:
+        print_json({**result.to_json(), "run": report["run"], "niche": report["niche"],
+                    "selected": len(prospects), "total": report["total"], "filtered": report["dropped"]})
+
+
+def _selection(report: dict) -> str:
+    """Which prospects a command read: "run 3 (“vegan baking”)" or "niche “vegan baking” (all runs)"."""
+    if report.get("run") is not None:
+        return f"run {report['run']} (“{report['niche']}”)"
+    return f"niche “{report['niche']}” (all runs)"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {why}" for why, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 @app.command()
@@ -160,12 +198,14 @@ def report(
     from discover.outreach.report import write_report
 
     _settings, store = _open(db)
+    report_info: dict = {}
     with store:
-        write_report(store, out, run, top=top,
+        write_report(store, out, run, top=top, info=report_info,
                      visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
                                            include_rejected=include_rejected, only_approved=only_approved,
                                            include_hidden=include_hidden))
-    console(stderr=True).print(f"wrote {out}")
+    console(stderr=True).print(f"report: {_selection(report_info)}: {report_info.get('shown', 0)} prospect(s) "
+                               f"listed; wrote {out}")
 
 
 StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost, "

@@ -36,8 +36,9 @@ def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
 
 async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) -> list[dict[str, Any]]:
     """Fetch, extract, classify and find contacts for each URL: one dict per URL, in order."""
-    from discover.pages.classify import classify, preferred_model
-    from discover.pages.contacts import best_email, enrich_contacts
+    from discover.pages.classify import classify
+    from discover.pages.contacts import best_email, best_phone, contact_person, enrich_contacts, split_name
+    from discover.pages.user_model import preferred_model
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
     from discover.records import as_dict
@@ -59,6 +60,9 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
                 cls = classify(ext, res.html, model=model)
                 contacts = await enrich_contacts(fetcher, ext) if enrich else ext.contacts
                 best = best_email(contacts)
+                phone = best_phone(contacts)
+                person = contact_person(contacts, best)
+                first, last = split_name(person)
                 internal = sum(1 for lk in ext.links if lk.internal)
                 row.update({
                     "type": cls.type, "confidence": cls.confidence, "evidence": cls.evidence,
@@ -75,6 +79,11 @@ async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) 
                     "forum_software": ext.meta.get("forum_software", []),
                     "text_chars": len(ext.text),
                     "best_email": best.value if best else "",
+                    # E.164, read in `country` (the ccTLD, an address on the page or its language)
+                    "phones": [c.value for c in contacts if c.kind == "phone"],
+                    "best_phone": phone.value if phone else "",
+                    "country": ext.country,
+                    "contact_name": person, "first_name": first, "last_name": last,
                     "contacts": [as_dict(c) for c in contacts],
                 })
             rows.append(row)
@@ -125,11 +134,12 @@ def page(
 
 
 def _print_pages(rows: list[dict[str, Any]], wide: bool) -> None:
-    print_table("pages", ["url", "outcome", "type", "conf.", "title", "best email", "contacts", "links", "forum"],
+    print_table("pages", ["url", "outcome", "type", "conf.", "title", "best email", "phone", "contacts", "links",
+                          "forum"],
                 [(r["final_url"] or r["url"], r["outcome"] + (f" ({r['reason']})" if r["reason"] else ""),
                   r["type"] + (f" or {r['runner_up']}?" if r.get("uncertain") else ""),
                   f"{r['confidence']:.2f}" if r["type"] else "", r["title"][:60], r.get("best_email", ""),
-                  len(r["contacts"]), r.get("links", ""),
+                  r.get("best_phone", ""), len(r["contacts"]), r.get("links", ""),
                   f"{r['forum_posts']} posts, last {r['forum_last_post'] or '?'}" if r.get("forum_posts") else "")
                  for r in rows], wide=wide)
     c = console()
@@ -138,3 +148,7 @@ def _print_pages(rows: list[dict[str, Any]], wide: bool) -> None:
     for r in rows:
         if r["evidence"]:
             c.print(f"[bold]{escape(r['url'])}[/bold]: " + escape("; ".join(r["evidence"])))
+        who = [x for x in (r.get("contact_name", ""), r.get("best_email", ""), ", ".join(r.get("phones", [])[:3]),
+                           r.get("site_name", "")) if x]
+        if who:
+            c.print(f"  contact: {escape(' · '.join(who))}")

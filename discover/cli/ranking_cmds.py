@@ -210,7 +210,8 @@ def explain(
 
 
 async def _explain_live(settings, url: str, niche: str, geo: str, types: str | None) -> dict:
-    from discover.pages.classify import classify, preferred_model
+    from discover.pages.classify import classify
+    from discover.pages.user_model import preferred_model
     from discover.domains import registrable_domain
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher

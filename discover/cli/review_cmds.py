@@ -54,13 +54,13 @@ def train(
 
     Prints the evaluation grouped by site before and after your corrections. Your model goes to your data folder (never over the shipped one), and classify prefers it."""
     from discover.cli.common import console, print_json
-    from discover.pages.train import user_model_path
+    from discover.pages.user_model import user_model_path
     from discover.review.learn import train as do_train
     from discover.store import Store
 
     settings = make_settings(db=db)
     if reset:
-        path = user_model_path(settings)
+        path = user_model_path(settings.data_path())
         existed = path.is_file()
         path.unlink(missing_ok=True)
         if as_json:

@@ -62,6 +62,10 @@ def plan(
         World(settings.web)   # a --web that is not a web directory is an error here too, as in `run`
     engines = settings.engines()   # what `discover run` would use: local in a web world, else duckduckgo
     stats = load_footprint_stats(settings)
+    if geo:   # as `run` does: the place as resolved ("S7K 1H1" → "Saskatoon, SK, CA"), unknown ones refused
+        from discover.rank.geo import parse_place
+
+        geo = parse_place(geo).label
     result = plan_queries(keyword, geo=geo, types=_split(types), engines=engines,
                           max_per_type=settings.max_queries_per_type, stats=stats)
     if as_json:

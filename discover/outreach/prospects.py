@@ -66,7 +66,7 @@ def build_prospects(cands: Sequence[Candidate], scores: Sequence[Score], *, keyw
                     ) -> list[Prospect]:
     """Scored pages → one prospect per site: its best page, the site's other pages attached."""
     from discover.outreach.shortlist import pitch_angle
-    from discover.pages.contacts import best_email
+    from discover.pages.contacts import best_email, best_phone, contact_person, split_name
 
     def spam(c: Candidate) -> bool:
         # an unsure spam reading is not a verdict (rank/score.py weighs both types)
@@ -83,6 +83,9 @@ def build_prospects(cands: Sequence[Candidate], scores: Sequence[Score], *, keyw
         cand, score = max(pages, key=lambda cs: _rank(cs[1].total, spam(cs[0]), cs[0].url))
         ex = cand.extraction
         email = best_email(ex.contacts)
+        phone = best_phone(ex.contacts)
+        person = contact_person(ex.contacts, email)
+        first, last = split_name(person)
         contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
         p = Prospect(
             url=cand.url, domain=domain, type=cand.classification.type, score=round(score.total, 4),
@@ -103,7 +106,11 @@ def build_prospects(cands: Sequence[Candidate], scores: Sequence[Score], *, keyw
                                "quality": score.quality},
             },
             niche=keyword, geo=geo, spam=spam(cand), type_uncertain=cand.classification.uncertain,
+            phone=phone.value if phone else "", contact_name=person, first_name=first, last_name=last,
+            company=ex.site_name,
         )
+        if ex.author:
+            p.explanation["author"] = ex.author
         # The other pages, one per URL identity (the same rule the store's records follow).
         p = merge_site([p])
         p.pitch = pitch_angle(p)

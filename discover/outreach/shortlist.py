@@ -8,12 +8,13 @@ shortlist`; `shortlist_row(prospect)` is the flat dict every exporter starts fro
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
 from discover.inputs import parse_types
 from discover.outreach.policy import Policy, Visibility
-from discover.records import PROSPECT_TYPES, Prospect, ProspectType
+from discover.records import CONTACTED_STATUSES, PROSPECT_TYPES, Prospect, ProspectType
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -82,11 +83,24 @@ def shortlist_row(p: Prospect) -> dict[str, Any]:
     return row
 
 
+#: Why a prospect was left out of a selection (the keys of `report["dropped"]`), worded for users:
+#: the asked filters, then the visibility policy's reasons with the flag that shows them.
+DROP_TYPE = "not of the asked --types"
+DROP_SCORE = "below --min-score"
+_HIDDEN_WORDS = {"spam": "spam (--include-spam shows them)", "own site": "your own site",
+                 "do_not_contact": "do not contact", "rejected": "rejected in review (--include-rejected shows them)",
+                 "not approved": "not approved (--only-approved)"}
+_CONTACTED_WORDS = "already contacted (--show-contacted shows them)"
+
+
 def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
                      top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
-                     visibility: Visibility | None = None) -> list[Prospect]:
+                     visibility: Visibility | None = None, report: dict[str, Any] | None = None) -> list[Prospect]:
     """Prospects of a run (default: the latest) or a niche, best first, as `discover.outreach.policy`
-    lets them out (ledger status set, suppressed addresses removed), each with its pitch."""
+    lets them out (ledger status set, suppressed addresses removed), each with its pitch.
+
+    `report`, when given, is filled with the run and niche used, how many prospects they hold and
+    how many each filter or policy rule left out, so an empty selection can say why."""
     if run_id is None and niche is None:
         last = store.last_run()
         if last is None:
@@ -102,15 +116,43 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
     if min_score is not None and not math.isfinite(min_score):
         raise InputError(f"--min-score must be a number, got {min_score}")
     policy = Policy.load(store, visibility)
-    # A type a person corrected is applied by the policy: filter on it after, not in the database.
-    stored_types = None if policy.ledger.types else wanted
-    out = []
-    for p in policy.iter_shown(store.prospects(run_id=run_id, niche=niche, types=stored_types, min_score=min_score)):
+    if report is None:
+        # A type a person corrected is applied by the policy: filter on it after, not in the database.
+        rows: Iterable[Prospect] = store.prospects(run_id=run_id, niche=niche, min_score=min_score,
+                                                   types=None if policy.ledger.types else wanted)
+    else:
+        # Every prospect is read and the asked filters applied here, so that each can be counted.
+        run = store.get_run(run_id) if run_id is not None else None
+        dropped: dict[str, int] = {}
+        report.update(run=run_id, niche=niche if niche is not None else (run.keyword if run else ""),
+                      total=0, dropped=dropped)
+        rows = _counted(store.prospects(run_id=run_id, niche=niche), wanted, min_score, report, dropped)
+    hidden: Counter[str] = Counter()
+    out: list[Prospect] = []
+    for p in policy.iter_shown(rows, hidden):
         if wanted and p.type not in wanted:
+            continue
+        if top is not None and len(out) >= top:
+            if report is None:
+                break
             continue
         if not p.pitch:
             p.pitch = pitch_angle(p)
         out.append(p)
-        if top is not None and len(out) >= top:
-            break
+    if report is not None:
+        for why, n in hidden.items():
+            word = _HIDDEN_WORDS.get(why, _CONTACTED_WORDS if why in CONTACTED_STATUSES else why)
+            report["dropped"][word] = report["dropped"].get(word, 0) + n
     return out
+
+
+def _counted(rows: Iterable[Prospect], wanted: Any, min_score: float | None, report: dict[str, Any],
+             dropped: dict[str, int]) -> Iterable[Prospect]:
+    for p in rows:
+        report["total"] += 1
+        reason = DROP_TYPE if wanted is not None and p.type not in wanted else \
+            DROP_SCORE if min_score is not None and p.score < min_score else ""
+        if reason:
+            dropped[reason] = dropped.get(reason, 0) + 1
+        else:
+            yield p

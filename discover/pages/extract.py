@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from discover.domains import registrable_domain
 from discover.html import MAX_HTML_CHARS, load_html, visible_text
-from discover.pages.contacts import find_contacts
+from discover.pages.contacts import _country_of_numbers, company_name, find_contacts, page_country
 from discover.records import Extraction, FetchOutcome, FetchResult, Link
 
 log = logging.getLogger(__name__)
@@ -489,11 +489,12 @@ def _prune_links(html: str, max_links: int) -> tuple[str, int, bool]:
     return html[:cut] + _A_ELEMENT.sub("", html[cut:]), len(starts), True
 
 
-def extract(result: FetchResult, *, max_links: int = MAX_LINKS) -> Extraction:
+def extract(result: FetchResult, *, max_links: int = MAX_LINKS, country: str = "") -> Extraction:
     """Extract one fetched page; a non-ok result gives an empty Extraction for its URL.
 
     A page with more than `max_links` links keeps the first ones; `meta["links_total"]` and
-    `meta["links_truncated"]` say so."""
+    `meta["links_truncated"]` say so. `country` is the run's --geo country: phone numbers on a
+    page that does not say where it is (no ccTLD, no address) are read in it."""
     url = result.final_url or result.url
     ext = Extraction(url=url)
     html = result.html or ""
@@ -514,10 +515,8 @@ def extract(result: FetchResult, *, max_links: int = MAX_LINKS) -> Extraction:
     ext.full_text = full[:500_000]
     title_el = root.find(".//title")
     ext.title = (data.get("title") or (visible_text(title_el) if title_el is not None else "")).strip()[:500]
-    ext.author = (data.get("author") or _meta_content(root, "author")).strip()[:200]
     ext.date = str(data.get("date") or "")
     ext.language = (data.get("language") or root.get("lang") or "").split("-")[0].lower()
-    ext.site_name = (data.get("sitename") or _meta_content(root, "og:site_name")).strip()[:200]
     ext.description = (data.get("description") or _meta_content(root, "description", "og:description")).strip()[:1000]
     page_domain = registrable_domain(url)
     ext.links, kept_total = _links(root, base, page_domain, ext.text, max_links)
@@ -562,5 +561,21 @@ def extract(result: FetchResult, *, max_links: int = MAX_LINKS) -> Extraction:
     ext.forum_last_post, ext.forum_posts = last, count
     ext.text = _with_posts(ext.text, posts)
 
-    ext.contacts = find_contacts(html, url, full, root=root, author=ext.author)
+    # trafilatura's author can be the text of ANY element whose id or class says "author" — a
+    # <style id="co-authors-plus-…-css"> block included, so its CSS became "Wp-Block-Co-Authors-
+    # Plus-Coauthors Is-Layout-Flow". Its name is only a hint, kept when the page shows it.
+    hint = _visible_author(str(data.get("author") or ""), full)
+    ext.country = page_country(root, url, country, text=full) or _country_of_numbers(full)
+    # trafilatura's title drops the site part, which is what names the site
+    page_title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ext.title
+    ext.site_name = company_name(root, url, page_title, hint=str(data.get("sitename") or ""))[:200]
+    ext.contacts = find_contacts(html, url, full, root=root, author=hint, country=ext.country, company=ext.site_name)
+    ext.author = next((c.value for c in ext.contacts if c.kind == "person" and c.label == "author"), "")[:200]
     return ext
+
+
+def _visible_author(author: str, visible: str) -> str:
+    """The parts of an author string that are written in the page's visible text."""
+    low = visible.lower()
+    parts = [p.strip() for p in author.split(";") if p.strip()]
+    return "; ".join(p for p in parts if p.lower() in low)

@@ -1,19 +1,25 @@
 """`discover train`: the page-type model refitted on the bundled corpus plus the user's corrections.
 
-The types corrected in review (the ledger's labelled examples) become examples like the corpus
-pages; the corpus page of a URL the user labelled takes their label. The same site-grouped folds
-are measured twice over the same truth (the corpus, with the user's label wherever they gave one):
+The corpus is the one the shipped model is built from (discover/pages/training.py: the labelled
+worlds and the real-page corpus of the repository, read through the feature cache). The types
+corrected in review (the ledger's labelled examples) become labelled pages like the real ones; a
+corpus page the user labelled takes their label. The same site-grouped folds are measured twice
+over the same truth (the corpus, with the user's label wherever they gave one):
 
-    before   every fold fitted as the shipped model was: corpus labels, no corrections
+    before   every fold fitted as the shipped model is: corpus labels, no corrections
     after    every fold fitted as the user's model is: the user's labels and pages included
 
-so a correction that makes the model worse at the rest shows as a lower "after". The user's
-model is then fitted on everything and written to their data folder (never over the shipped
-one), where classify.preferred_model finds it.
+so a correction that makes the model worse at the rest shows as a lower "after" on the pages the
+user did not label. The user's model is then fitted (and calibrated) on everything and written to
+their data folder, never over the shipped one; classification prefers it (pages/user_model.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -21,25 +27,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from discover.errors import InputError, ModelError
-from discover.pages.train import (
-    PARAMS, USER, Example, example, fit, group_folds, load_corpus, macro_f1, model_digest, predict,
-    user_model_path, write_model,
-)
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
-
+    from discover.pages.training import Row
     from discover.settings import Settings
     from discover.store import Store
 
+#: A fall that counts as "worse". Smaller falls are about one page of the several hundred
+#: changing its type: not a pattern the corrections taught.
+WORSE_MACRO = 0.003
+WORSE_CLASS = 0.02
 
-def corrections(store: "Store") -> tuple[list[Example], list[str]]:
-    """The pages whose type the user corrected, as examples; and notes on those that could not be used."""
+
+def corpus() -> list["Row"]:
+    """The bundled labelled pages, featurised (from the feature cache while it is current)."""
+    from discover.pages import training
+
+    worlds = [w for w in training.default_worlds() if w.name not in training.EVAL_ONLY_WORLDS]
+    pages = [p for w in worlds for p in training.load_world_pages(w, w.name)]
+    real = training.load_real_pages()
+    if not pages and not real:
+        raise ModelError("the labelled page corpus is not here (fixtures/ of the repository)",
+                         hint="run `discover train` from a checkout of the repository (./install.sh installs one)")
+    return training.trainable(training.featurise(pages + real, cache=training.FEATURE_CACHE))
+
+
+def corrections(store: "Store") -> tuple[list["Row"], list[str]]:
+    """The pages whose type the user corrected, featurised; and notes on those that could not be used."""
+    from discover.domains import registrable_domain
     from discover.outreach.ledger import labelled_pages
+    from discover.pages import training
 
     labels = labelled_pages(store)
     rows = store.page_rows(labels)
-    out: list[Example] = []
+    pages: list[training.LabelledPage] = []
     notes: list[str] = []
     for url, label in sorted(labels.items()):
         row = rows.get(url)
@@ -47,14 +68,11 @@ def corrections(store: "Store") -> tuple[list[Example], list[str]]:
         if page is None or not page.html:
             notes.append(f"{url}: the page is no longer in the database")
             continue
-        out.append(example(page.final_url or url, page.html, label, source=USER))
-    return out, notes
-
-
-#: A fall that counts as "worse". Smaller falls are about one page of the few hundred changing its
-#: type: not a pattern the corrections taught.
-WORSE_MACRO = 0.003
-WORSE_CLASS = 0.02
+        final = page.final_url or url
+        # A person's label on a real page weighs like the real corpus's.
+        pages.append(training.LabelledPage(url=final, label=label, site=registrable_domain(final) or final,
+                                           world="real", html=page.html, source="review"))
+    return training.featurise(pages, jobs=1), notes
 
 
 @dataclass
@@ -94,68 +112,89 @@ class TrainReport:
         return {**asdict(self), "worse": self.worse, "worse_types": self.worse_types}
 
 
-def _figures(rows: Sequence[Example], truth: Sequence[str], pred: Sequence[str], corrected: set[int]) -> Figures:
-    f1, _ = macro_f1(truth, pred)
-    others = [i for i in range(len(rows)) if i not in corrected]
-    cf1, per = macro_f1([truth[i] for i in others], [pred[i] for i in others])
+def _figures(truth: Sequence[str], pred: Sequence[str], corrected: set[int]) -> Figures:
+    from discover.pages.training import type_report
+
+    every = type_report(truth, pred)
+    others = [i for i in range(len(truth)) if i not in corrected]
+    rest = type_report([truth[i] for i in others], [pred[i] for i in others])
     acc = (sum(truth[i] == pred[i] for i in corrected) / len(corrected)) if corrected else None
-    return Figures(round(f1, 4), round(cf1, 4), round(acc, 4) if acc is not None else None, per)
+    return Figures(every["macro_f1"], rest["macro_f1"], round(acc, 4) if acc is not None else None,
+                   {t: v["f1"] for t, v in rest["per_type"].items()})
 
 
-def train(store: "Store", settings: "Settings", *, folds: int = 5, corpus_path: "Traversable | Path | None" = None,
-          now: float | None = None) -> TrainReport:
+def train(store: "Store", settings: "Settings", *, folds: int = 5) -> TrainReport:
     """Refit on the bundled corpus plus the user's corrections; write the user's model; report before/after."""
-    from discover.pages.classify import MODEL_PATH
+    from discover.pages import training
+    from discover.pages.user_model import shipped_digest, user_model_path
     from discover.urls import FOR_STORE, url_key
 
     t0 = time.monotonic()
-    corpus, meta = load_corpus(corpus_path)
-    shipped = MODEL_PATH.read_bytes()
-    if meta.get("model_sha256") != model_digest(shipped):
-        raise ModelError("the bundled training corpus was not built with the shipped page-type model",
-                         hint="rebuild both: python models/build_page_type.py")
     user, notes = corrections(store)
     if not user:
         raise InputError("there are no type corrections to learn from yet",
                          hint="correct page types in `discover review` (key t), then run `discover train`")
-    # The user's word wins: a corpus page they labelled takes their label and source.
-    by_url = {url_key(r.url, FOR_STORE): r for r in user}
-    rows: list[Example] = []
-    shipped_labels: list[str] = []
+    base = corpus()
+    by_url = {url_key(r.page.url, FOR_STORE): r for r in user}
+    rows: list["Row"] = []
+    shipped_labels: list[str] = []     # "" for a page the shipped model never saw
     corrected: set[int] = set()
-    for r in corpus:
-        mine = by_url.pop(url_key(r.url, FOR_STORE), None)
-        rows.append(r if mine is None else Example(**{**r.__dict__, "label": mine.label}))
+
+    def relabelled(r: "Row", label: str) -> "Row":
+        return dataclasses.replace(r, page=dataclasses.replace(r.page, label=label))
+
+    for r in base:
         shipped_labels.append(r.label)
-        if mine is not None:
-            corrected.add(len(rows) - 1)
-    for r in by_url.values():   # pages the corpus does not have: the shipped model never saw them
+        mine = by_url.pop(url_key(r.page.url, FOR_STORE), None)
+        if mine is not None:            # the user's word wins
+            corrected.add(len(rows))
+            r = relabelled(r, mine.label)
+        rows.append(r)
+    for r in by_url.values():
+        corrected.add(len(rows))
         rows.append(r)
         shipped_labels.append("")
-        corrected.add(len(rows) - 1)
+
     truth = [r.label for r in rows]
     before = [""] * len(rows)
     after = [""] * len(rows)
-    fold_list = group_folds(rows, folds)
+    fold_list = training.site_folds(rows, folds)
     for train_idx, test_idx in fold_list:
         test = [rows[i] for i in test_idx]
-        shipped_train = [Example(**{**rows[i].__dict__, "label": shipped_labels[i]}) for i in train_idx
-                         if shipped_labels[i]]
-        for i, p in zip(test_idx, predict(fit(shipped_train), test)):
-            before[i] = p
-        for i, p in zip(test_idx, predict(fit([rows[i] for i in train_idx]), test)):
-            after[i] = p
-    model = fit(rows)
+        shipped_train = [relabelled(rows[i], shipped_labels[i]) for i in train_idx if shipped_labels[i]]
+        for i, c in zip(test_idx, training.predict_rows(training.fit_model(shipped_train, calibrate_folds=0), test)):
+            before[i] = str(c.type)
+        for i, c in zip(test_idx, training.predict_rows(
+                training.fit_model([rows[i] for i in train_idx], calibrate_folds=0), test)):
+            after[i] = str(c.type)
+    model = training.fit_model(rows)
     model["info"] = {
-        "params": PARAMS, "built": time.strftime("%Y-%m-%d", time.localtime(now)),
-        "base_model_sha256": model_digest(shipped),
-        "data": {"corpus": len(corpus), "corrections": len(user),
-                 "corrected_labels": dict(Counter(r.label for r in user))},
+        "params": training.PARAMS, "built": time.strftime("%Y-%m-%d"), "temperature": model["temperature"],
+        "base_model_sha256": shipped_digest(),
+        "data": {"corpus": len(base), "corrections": len(user),
+                 "corrected_labels": dict(Counter(rows[i].label for i in corrected))},
     }
-    path = user_model_path(settings)
-    write_model(path, model)
-    changed = [f"{rows[i].url}: {before[i]} → {after[i]}" for i in sorted(corrected) if before[i] != after[i]]
+    path = user_model_path(settings.data_path())
+    _write_model(path, model)
+    changed = [f"{rows[i].page.url}: {before[i]} → {after[i]}" for i in sorted(corrected) if before[i] != after[i]]
     return TrainReport(
-        corrections=len(user), corpus=len(corpus), folds=len(fold_list), sites=len({r.group for r in rows}),
-        before=_figures(rows, truth, before, corrected), after=_figures(rows, truth, after, corrected),
+        corrections=len(user), corpus=len(base), folds=len(fold_list), sites=len({r.site for r in rows}),
+        before=_figures(truth, before, corrected), after=_figures(truth, after, corrected),
         changed=changed, model_path=str(path), notes=notes, elapsed_s=round(time.monotonic() - t0, 1))
+
+
+def _write_model(path: Path, model: dict[str, Any]) -> None:
+    """Atomically, and never over the shipped model."""
+    from discover.pages.classify import MODEL_PATH
+
+    if path.resolve() == Path(str(MODEL_PATH)).resolve():
+        raise ModelError(f"refusing to overwrite the shipped model at {path}", hint="set another data_dir")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".page_type.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(model, fh, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -3,8 +3,8 @@
 Active learning: a decision teaches the most where the tool is least sure. A card's priority
 is the larger of two doubts, each in [0, 1]:
 
-    type doubt   2·(1 − p)        p = the classifier's probability of the type it chose
-                                  (0.5 → 1: a coin flip; a type the user corrected → 0)
+    type doubt   2·(1 − p)        p = the classifier's (calibrated) probability of the type it
+                                  chose (0.5 → 1: a coin flip; a type the user corrected → 0)
     score doubt  1 − |score − CUTOFF| / BAND     (a prospect on the line → 1)
 
 Ties go to the higher score. The prospects come from `discover.outreach.shortlist.select_prospects`, so
@@ -67,6 +67,7 @@ class ReviewItem:
     why_first: str = ""
     contact_name: str = ""
     phone: str = ""
+    runner_up: str = ""           # the classifier's second choice
     page_url: str = ""            # the stored page behind the card (screenshots are keyed by it)
     has_shot: bool = False
     evidence: list[str] = field(default_factory=list)
@@ -91,7 +92,8 @@ def _why_first(item: ReviewItem, cutoff: float) -> str:
     if item.priority <= 0:
         return ""
     if item.type_doubt >= item.score_doubt:
-        return f"type uncertain: {item.model_type} at {item.type_confidence:.0%}"
+        second = f" or {item.runner_up}" if item.runner_up else ""
+        return f"type uncertain: {item.model_type} at {item.type_confidence:.0%}{second}"
     return f"score {item.prospect.score:.2f} is near the cut-off {cutoff:.2f}"
 
 
@@ -137,7 +139,7 @@ def load_queue(store: "Store", filters: Filters, *, cutoff: float = CUTOFF) -> l
             key=item_key(p.niche, p.domain), prospect=p, status=str(p.ledger_status),
             reason=notes.get(p.domain, "") if p.ledger_status == "rejected" else "",
             model_type=str(cls.get("type") or (p.explanation.get("type_corrected") or {}).get("was") or p.type),
-            type_confidence=float(conf) if conf is not None else None,
+            type_confidence=float(conf) if conf is not None else None, runner_up=str(cls.get("runner_up") or ""),
             page_url=row.get("url", ""), evidence=[e for e in p.explanation.get("type_evidence") or []
                                                     if isinstance(e, str)][:4])
         item.type_doubt, item.score_doubt = doubts(p.score, item.type_confidence, corrected, cutoff)
