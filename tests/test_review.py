@@ -407,7 +407,8 @@ def test_train_learns_from_corrections_and_reports_before_after(db, cli):
         assert report[side]["corrected_accuracy"] is not None
     user_model = Path(report["model_path"])
     assert user_model.is_relative_to(data) and user_model.is_file()
-    from discover.pages.classify import MODEL_PATH, preferred_model
+    from discover.pages.classify import MODEL_PATH
+    from discover.pages.user_model import preferred_model
 
     shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     mine = json.loads(user_model.read_text(encoding="utf-8"))
