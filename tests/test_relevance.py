@@ -105,7 +105,9 @@ def test_judged_pages_pull_and_push_the_profile():
     # for moms is off-topic: those words stop counting (and are not learned back)
     groceries = "Budget tips for moms: save on groceries and the weekly shop, with coupons for moms."
     def weight(m: TopicModel, term: str) -> float:
-        return float(m.profile_[m.vectorizer_.vocabulary_[term]])
+        from discover.rank.relevance import stem
+
+        return float(m.profile_[m.vectorizer_.vocabulary_[stem(term)]])
 
     before = TopicModel().fit(profile, [*docs, groceries])
     assert weight(before, "moms") > 0 and weight(before, "budget") > 0
