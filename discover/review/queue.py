@@ -145,11 +145,10 @@ def load_queue(store: "Store", filters: Filters, *, cutoff: float = CUTOFF) -> l
         item.type_doubt, item.score_doubt = doubts(p.score, item.type_confidence, corrected, cutoff)
         item.why_first = _why_first(item, cutoff)
         item.has_shot = p.url in shots or item.page_url in shots
+        # the contact the run chose for the prospect; older runs knew only schema.org phones
         ext = row.get("extraction") or {}
-        item.phone = _phone(ext)
-        person = next((c for c in store.contacts_for(p.domain) if c.name and (c.value == p.email or c.kind == "person")),
-                      None)
-        item.contact_name = person.name if person else (ext.get("author") or "")[:80]
+        item.phone = p.phone or _phone(ext)
+        item.contact_name = p.contact_name[:80]
         items.append(item)
     items.sort(key=lambda i: (-i.priority, -i.prospect.score, i.prospect.domain))
     return items
