@@ -2,7 +2,7 @@
 # Install discover and everything it needs on a Debian/Ubuntu machine:
 #   system packages (Chromium — Playwright's own browser download is not required — and,
 #   with --dev, PostgreSQL and Dovecot for the test suite), a virtualenv in .venv, and the
-#   package with its test extras. Safe to run again.
+#   package with its review and test extras. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,7 +38,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "==> installing discover into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[review,test]'
 echo "==> checking the set-up"
 .venv/bin/discover doctor >/dev/null || { .venv/bin/discover doctor; exit 1; }
 echo "==> ready: .venv/bin/discover --help"

@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from discover.errors import DiscoverError, InputError, Interrupted
 from discover.inputs import clean_keyword
@@ -224,7 +224,11 @@ async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | N
     # 11: score -----------------------------------------------------------------------------
     summary["stage"] = "score"
     cands = list(candidates.values())
-    scores = _score(cands, keyword, target, types, settings, about_texts, summary.get("expansion_terms", []))
+    approved, rejected = _judged_texts(store, keyword)
+    if approved or rejected:
+        summary["review_feedback"] = {"approved": len(approved), "rejected_off_topic": len(rejected)}
+    scores = _score(cands, keyword, target, types, settings, about_texts, summary.get("expansion_terms", []),
+                    approved, rejected)
     result.candidates = cands
 
     # 12: prospects, ledger, store ------------------------------------------------------------
@@ -277,10 +281,14 @@ class _StorePageCache:
 async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
                           store, run_id, limit: int, progress: Progress, summary: dict, *, country: str = "") -> None:
     from discover.pages.classify import classify
+    from discover.pages.user_model import preferred_model
     from discover.pages.extract import extract
     from discover.domains import registrable_domain
+    from discover.urls import FOR_STORE, url_key
 
     summary["stage"] = "fetch"
+    labels = _user_labels(store)
+    model = preferred_model(fetcher.settings.data_path())   # the user's own, after `discover train`
     by_url = {f.url: f for f in fused[:limit]}
     urls = list(by_url)
     done = 0
@@ -303,14 +311,29 @@ async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetc
             extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links,
                                                  country=country)
         if classification is None:
-            classification = classify(extraction, fr.html, hint_types=tuple(hit.types))
+            classification = classify(extraction, fr.html, hint_types=tuple(hit.types), model=model)
         if store is not None:
             store.save_page(run_id, fr, extraction, classification)
+            fr.screenshot = b""   # kept with the page in the store; a run holds hundreds of pages
         url = fr.final_url or fr.url
+        label = labels.get(url_key(url, FOR_STORE)) or labels.get(url_key(fr.url, FOR_STORE))
+        if label:   # the user's word beats the model's (the store keeps the model's, for `discover train`)
+            classification = Classification(ProspectType(label), 1.0, ["as you labelled it in review",
+                                                          *[e for e in classification.evidence if e.startswith("model:")]])
         candidates[url] = Candidate(
             url=url, domain=registrable_domain(url), extraction=extraction, classification=classification,
             html=fr.html, found_by_types=tuple(hit.types),
             found_by=tuple(f"{engine}: {query}" for engine, query, _rank in hit.found_by))
+
+
+def _user_labels(store) -> dict[str, str]:
+    """Canonical page URL → the type the user gave it in review."""
+    if store is None:
+        return {}
+    from discover.outreach.ledger import labelled_pages
+    from discover.urls import FOR_STORE, url_key
+
+    return {url_key(u, FOR_STORE): t for u, t in labelled_pages(store).items()}
 
 
 async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
@@ -403,12 +426,23 @@ async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
     return texts
 
 
+def _judged_texts(store, keyword: str) -> tuple[list[str], list[str]]:
+    """Pages the user approved, and rejected as off-topic, for this niche in review."""
+    if store is None:
+        return [], []
+    from discover.outreach.ledger import topic_feedback
+
+    return topic_feedback(store, keyword)
+
+
 def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
-           about_texts: list[str], expansions: list[str]) -> list[Score]:
+           about_texts: list[str], expansions: list[str], approved: Sequence[str] = (),
+           rejected: Sequence[str] = ()) -> list[Score]:
     from discover.rank.score import score_candidates
 
     return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
-                            about_texts=about_texts, expansions=expansions)
+                            about_texts=about_texts, expansions=expansions, approved=approved,
+                            rejected=rejected)
 
 
 async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], keyword: str, geo: str,
@@ -460,8 +494,10 @@ def _apply_ledger(prospects: list[Prospect], store: "Store | None", request: Run
 
 
 def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
-    good_urls = {p.url for p in prospects if p.score >= 0.5} | {u for p in prospects if p.score >= 0.5
-                                                               for u in p.other_urls}
+    from discover.rank.score import CUTOFF
+
+    good_urls = {p.url for p in prospects if p.score >= CUTOFF} | {u for p in prospects if p.score >= CUTOFF
+                                                                  for u in p.other_urls}
     for o in outcomes:
         if o.cached or not o.query.footprint:
             continue

@@ -191,6 +191,7 @@ class FetchResult:
     elapsed_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     attempts: int = 1             # tries it took (transient failures are tried again)
+    screenshot: bytes = b""       # a JPEG thumbnail of the rendered page (settings.screenshots)
 
 
 @dataclass(frozen=True)

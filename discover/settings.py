@@ -25,6 +25,9 @@ def _xdg(var: str, fallback: str) -> Path:
     return Path(value) if value else Path.home() / fallback
 
 
+SCREENSHOT_MODES = ("auto", "all", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
     # --- environment -------------------------------------------------------------------
@@ -77,6 +80,9 @@ class Settings:
     page_cache_ttl: int = 7 * 24 * 3600
     #: Maximum pages fetched in one run.
     max_pages: int = 400
+    #: Page thumbnails for `discover review`, kept with the page: `auto` = of the pages the browser
+    #: renders anyway (no extra cost), `all` = every HTML page fetched (one more render each), `off`.
+    screenshots: str = "auto"
     #: Seconds one page may take in all (redirects, retries, the browser); then it is a timeout.
     page_deadline: float = 60.0
     #: Tries after a transient failure (timeout, connection reset, 5xx) before a page is given up.
@@ -210,6 +216,8 @@ def _validated(s: Settings) -> Settings:
     if s.engine.strip() and not s.engines():
         raise ConfigError(f"engine {s.engine!r} names no search engine",
                           hint="e.g. --engine duckduckgo,bing (or leave it out for the default)")
+    if s.screenshots not in SCREENSHOT_MODES:
+        raise ConfigError(f"screenshots must be one of {', '.join(SCREENSHOT_MODES)}, got {s.screenshots!r}")
     weights = (s.weights_relevance, s.weights_geo, s.weights_type, s.weights_quality)
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         raise ConfigError("score weights must be non-negative and not all zero")

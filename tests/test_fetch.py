@@ -320,3 +320,23 @@ def test_page_command_ignore_robots(world, capsys):
     with pytest.raises(SystemExit):
         main(["page", "--web", str(world), "http://good.example/private/secret", "--json", "--ignore-robots"])
     assert json.loads(capsys.readouterr().out)["outcome"] == "ok"
+
+
+@pytest.mark.parametrize("mode", ["auto", "all", "off"])
+def test_thumbnails_taken_at_fetch_and_kept_with_the_page(world, tmp_path, mode):
+    """auto: the pages the browser renders anyway; all: static pages rendered once more; off: none."""
+    from discover.store import Store
+
+    async def go():
+        async with world_fetcher(world, screenshots=mode) as f:
+            return await f.fetch("http://good.example/app"), await f.fetch("http://other.example/")
+
+    rendered, static = run(go())
+    assert rendered.path == "browser" and static.path == "static"
+    jpeg = b"\xff\xd8\xff"
+    assert rendered.screenshot.startswith(jpeg) if mode != "off" else rendered.screenshot == b""
+    assert static.screenshot.startswith(jpeg) if mode == "all" else static.screenshot == b""
+    with Store.open(str(tmp_path / "s.sqlite")) as store:
+        store.save_page(None, rendered)
+        shot = store.get_screenshot(rendered.final_url or rendered.url)
+        assert (shot is not None and shot[0].startswith(jpeg)) == (mode != "off")

@@ -89,3 +89,13 @@ def test_installed_cli_runs_a_discovery(installed):
     prospects = json.loads(r.stdout)
     assert len(prospects) >= 5
     assert {"url", "domain", "type", "score"} <= set(prospects[0])
+
+
+def test_installed_wheel_carries_the_review_page(installed):
+    venv, env, cwd = installed
+    r = _run([str(venv / "bin" / "python"), "-c",
+              "import importlib.resources as r; f = r.files('discover.review'); "
+              "print(all(f.joinpath(n).is_file() for n in "
+              "('templates/review.html', 'static/review.js', 'static/review.css', 'static/favicon.svg')))"],
+             cwd=cwd, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == "True", r.stderr

@@ -19,7 +19,8 @@ import test_store
 from discover.store import Store
 from test_store import (  # noqa: F401 - the same tests, collected here with the postgres `store` fixture
     test_footprint_stats, test_fresh_and_old_database_reach_latest, test_pages_links_contacts,
-    test_prospects_one_per_site_per_niche_idempotent, test_queries_serp_and_cache, test_runs_lifecycle_and_resumable,
+    test_prospects_one_per_site_per_niche_idempotent, test_queries_serp_and_cache, test_review_decisions_labels_and_thumbnails,
+    test_runs_lifecycle_and_resumable,
 )
 
 pytestmark = pytest.mark.postgres

@@ -31,7 +31,7 @@ def test_init_stores_params_only_and_fit_returns_self():
     m = TopicModel(ngram_range=(1, 1), feedback_docs=2)
     assert m.get_params() == {
         "ngram_range": (1, 1), "feedback_docs": 2, "feedback_weight": 0.5, "feedback_terms": 40,
-        "saturation": 0.12, "feedback_exclude": ()}
+        "saturation": 0.12, "feedback_exclude": (), "approved_weight": 0.75, "rejected_weight": 0.15}
     assert not [k for k in vars(m) if k.endswith("_")]
     assert m.fit(profile_text("maternity clothes"), MATERNITY) is m
     assert hasattr(m, "profile_")
@@ -88,6 +88,35 @@ def test_feedback_exclude_keeps_place_words_out():
         profile_text("maternity clothes"), docs)
     assert guarded.score(["Des Moines car dealer"])[0] < plain.score(["Des Moines car dealer"])[0]
     assert guarded.score(["Des Moines car dealer"])[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_judged_pages_pull_and_push_the_profile():
+    """Relevance feedback from review: approved pages pull the profile their way, pages rejected as
+    off-topic push it away from their own words, never from the keyword's."""
+    profile = profile_text("maternity clothes")
+    nursing = "Nursing bras and nursing tops: feeding-friendly clothes for new moms, sizes and fit."
+    swap = "Maternity clothes swap and consignment: sell the bump wardrobe you no longer need."
+    docs = [*MATERNITY, nursing, swap]
+    plain = TopicModel().fit(profile, docs).score([nursing, swap])
+    approved = ["Nursing bras review: the best nursing tops and feeding clothes we tested."]
+    pulled = TopicModel().fit(profile, docs, approved=approved).score([nursing, swap])
+    assert pulled[0] > plain[0] + 0.05                          # the approved page's words now count
+    # pseudo-feedback learned "moms" and "budget" from the top pages; the user says a budget page
+    # for moms is off-topic: those words stop counting (and are not learned back)
+    groceries = "Budget tips for moms: save on groceries and the weekly shop, with coupons for moms."
+    def weight(m: TopicModel, term: str) -> float:
+        from discover.rank.relevance import stem
+
+        return float(m.profile_[m.vectorizer_.vocabulary_[stem(term)]])
+
+    before = TopicModel().fit(profile, [*docs, groceries])
+    assert weight(before, "moms") > 0 and weight(before, "budget") > 0
+    rejected = ["Money-saving budget for busy moms: budget meal plans and coupons moms love."]
+    pushed = TopicModel().fit(profile, [*docs, groceries], rejected=rejected)
+    assert weight(pushed, "moms") == 0 and weight(pushed, "budget") == 0
+    assert pushed.score([groceries])[0] < before.score([groceries])[0] * 0.7
+    assert not {"maternity", "clothes"} & set(pushed.rejected_terms_)   # the keyword's words stay
+    assert pushed.score([swap])[0] > 0.5
 
 
 def test_word_forms_and_compounds_match_like_the_local_engine():

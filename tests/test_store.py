@@ -172,6 +172,27 @@ def test_footprint_stats(store: Store) -> None:
     assert list(store.footprint_stats("bing")) == [("res-1", "bing")]
 
 
+def test_review_decisions_labels_and_thumbnails(store: Store) -> None:
+    """What review writes: ledger events and page labels that undo can take back by id, and the
+    thumbnail kept with a page (found by its final URL too)."""
+    from discover.outreach.ledger import correct_type, decide, labelled_pages, ledger_status, undo
+
+    first = decide(store, "https://www.a.com/x", "approved")
+    second = decide(store, "b.com", "rejected", reason="off-topic")
+    assert first != second and ledger_status(store, "a.com") == "approved"
+    label = correct_type(store, "http://a.com/x", "forum", was="blog", niche="vegan baking")
+    assert labelled_pages(store) == {"http://a.com/x": "forum"}
+    assert undo(store, "label", label) and labelled_pages(store) == {}
+    assert undo(store, "decision", second) and ledger_status(store, "b.com") == ""
+    assert not undo(store, "decision", second)                     # already gone
+    page = FetchResult(url="http://a.com/x", final_url="http://a.com/x/", outcome="ok", html="<p>x</p>",
+                       screenshot=b"\xff\xd8\xff-jpeg")
+    store.save_page(None, page)
+    assert store.get_screenshot("http://a.com/x") == (b"\xff\xd8\xff-jpeg", "image/jpeg")
+    assert store.get_screenshot("http://a.com/x/") is not None and store.get_screenshot("http://c.com/") is None
+    assert store.screenshot_urls(["http://a.com/x/", "http://c.com/"]) == {"http://a.com/x/"}
+
+
 def test_bad_database_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "dir.sqlite").mkdir()
     with pytest.raises(StoreError):

@@ -56,14 +56,18 @@ IncludeHiddenOpt = Annotated[bool, typer.Option(
     "--include-hidden", help="Everything, for checking: also do-not-contact sites, suppressed email addresses "
                              "and your own (--about) site, besides spam, contacted and rejected sites. Each row "
                              "keeps its ledger status. Never use it for outreach.")]
+StatusFilterOpt = Annotated[str | None, typer.Option(
+    "--status", help="Only sites with these ledger statuses, comma-separated: new (nobody decided yet), approved, "
+                     "rejected, contacted, ... (`--status approved` hands on what you approved in review).",
+    show_default=False)]
 
 
 def visibility(*, include_spam: bool = False, show_contacted: bool = False, include_rejected: bool = False,
-               only_approved: bool = False, include_hidden: bool = False) -> "Visibility":
-    from discover.outreach.policy import Visibility
+               only_approved: bool = False, include_hidden: bool = False, status: str | None = None) -> "Visibility":
+    from discover.outreach.policy import Visibility, parse_statuses
 
     return Visibility(include_spam=include_spam, show_contacted=show_contacted, include_rejected=include_rejected,
-                      only_approved=only_approved, include_hidden=include_hidden)
+                      only_approved=only_approved, include_hidden=include_hidden, statuses=parse_statuses(status))
 
 
 AllowPrivateOpt = Annotated[bool | None, typer.Option(

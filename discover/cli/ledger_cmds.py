@@ -10,8 +10,8 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    DbOpt, IncludeHiddenOpt, IncludeRejectedOpt, IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, console,
-    make_settings, print_json, print_table, visibility,
+    DbOpt, IncludeHiddenOpt, IncludeRejectedOpt, IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt,
+    StatusFilterOpt, console, make_settings, print_json, print_table, visibility,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def shortlist(
     include_rejected: IncludeRejectedOpt = False,
     only_approved: OnlyApprovedOpt = False,
     include_hidden: IncludeHiddenOpt = False,
+    status: StatusFilterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --out FILE: print what was written and left out "
                                                          "as one JSON document.")] = False,
     db: DbOpt = None,
@@ -83,7 +84,7 @@ def shortlist(
             store, run_id=run, niche=niche, top=top, min_score=min_score, report=report,
             visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
                                   include_rejected=include_rejected, only_approved=only_approved,
-                                  include_hidden=include_hidden),
+                                  include_hidden=include_hidden, status=status),
             types=[t.strip() for t in types.split(",") if t.strip()] if types else None)
     where = _selection(report)
     if not prospects:
@@ -134,6 +135,7 @@ def push(
     include_rejected: IncludeRejectedOpt = False,
     only_approved: OnlyApprovedOpt = False,
     include_hidden: IncludeHiddenOpt = False,
+    status: StatusFilterOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -162,7 +164,7 @@ def push(
         report = do_push(store, webhook, run_id=run, batch=batch, token=token, secret=secret,
                          visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
                                                include_rejected=include_rejected, only_approved=only_approved,
-                                               include_hidden=include_hidden))
+                                               include_hidden=include_hidden, status=status))
     data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
             "failed_batches": report.failed_batches, "pending": report.pending, "withheld": report.withheld,
             "errors": report.errors}

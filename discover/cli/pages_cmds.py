@@ -36,14 +36,15 @@ def _read_urls(urls: list[str] | None, from_file: Path | None) -> list[str]:
 
 async def analyse_pages(settings: Any, urls: list[str], *, enrich: bool = True) -> list[dict[str, Any]]:
     """Fetch, extract, classify and find contacts for each URL: one dict per URL, in order."""
-    from discover.pages.classify import classify, load_model
+    from discover.pages.classify import classify
     from discover.pages.contacts import best_email, best_phone, contact_person, enrich_contacts, split_name
+    from discover.pages.user_model import preferred_model
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
     from discover.records import as_dict
     from discover.runtime import Runtime
 
-    model = load_model()   # a missing model is a ModelError before any fetching
+    model = preferred_model(settings.data_path())   # a missing model is a ModelError before any fetching
     rows: list[dict[str, Any]] = []
     async with Runtime(settings) as rt, Fetcher(rt, settings) as fetcher:
         results = await fetcher.fetch_many(urls)

@@ -212,6 +212,7 @@ def explain(
 
 async def _explain_live(settings, url: str, niche: str, geo: str, types: str | None) -> dict:
     from discover.pages.classify import classify
+    from discover.pages.user_model import preferred_model
     from discover.domains import registrable_domain
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
@@ -231,7 +232,7 @@ async def _explain_live(settings, url: str, niche: str, geo: str, types: str | N
 
         raise FetchError(f"cannot fetch {url}: {fetched.outcome} {fetched.reason}".strip(), outcome=fetched.outcome)
     ex = extract(fetched)
-    cls = classify(ex, fetched.html, hint_types=())
+    cls = classify(ex, fetched.html, hint_types=(), model=preferred_model(settings.data_path()))
     cand = Candidate(url=fetched.final_url or url, domain=registrable_domain(url), extraction=ex,
                      classification=cls, html=fetched.html)
     score = score_candidates([cand], keyword=niche, target=target, types=wanted, settings=settings)[0]

@@ -8,6 +8,11 @@ obeyed. Who is then shown or sent is decided in one place: `discover.outreach.po
 The guard (`follow_ups`) says who is due the one follow-up: contacted at least
 `followup_after_days` ago, no reply, fewer than `max_followups` follow-ups so far and fewer
 than `max_touches` touches in `touch_window_days`. Everyone else is refused, with the reason.
+
+Review (`discover review`) writes here too: `decide` records approved / rejected (the reason in
+the note) as ledger events, `correct_type` records the type a page really is (the labelled
+examples `discover train` learns from), and `undo` takes either back. `topic_feedback` gives the
+relevance stage the pages a niche's judgements were about.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import io
 import re
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from discover.errors import InputError
 from discover.settings import Settings
 from discover.domains import registrable_domain
-from discover.records import MARKABLE_STATUSES, LedgerStatus
+from discover.records import MARKABLE_STATUSES, PROSPECT_TYPES, LedgerStatus
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -231,3 +237,84 @@ def import_suppression(store: "Store", path: Path) -> tuple[int, int]:
     if not items:
         raise InputError(f"{path} holds no domain or email address", hint="one per line, or a CSV column")
     return len(items), store.add_suppressions(items, source=path.name)
+
+
+# --- review ---------------------------------------------------------------------------------------
+class RejectReason(StrEnum):
+    """The reasons offered when rejecting in review; any short text is accepted too."""
+
+    OFF_TOPIC = "off-topic"
+    WRONG_PLACE = "wrong place"
+    LOW_QUALITY = "low quality"
+    SPAM = "spam"
+    NO_LINK = "no link opportunity"
+    COMPETITOR = "competitor"
+
+
+#: Rejections that say the page is about something else: only these teach the topic profile
+#: (a spammy or competing site can be perfectly on topic).
+TOPIC_REASONS = frozenset({RejectReason.OFF_TOPIC.value})
+MAX_REASON = 200
+REVIEW_DECISIONS = (LedgerStatus.APPROVED, LedgerStatus.REJECTED)
+
+
+def decide(store: "Store", target: str, decision: str, *, reason: str = "", now: float | None = None) -> int:
+    """Approve or reject a site (a ledger event, the reason as its note); returns the event's id (for undo)."""
+    if decision not in REVIEW_DECISIONS:
+        raise InputError(f"unknown decision {decision!r}", hint="approved or rejected")
+    reason = " ".join((reason or "").split())
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise InputError(f"a rejection reason is short plain text (at most {MAX_REASON} characters)")
+    if decision == LedgerStatus.REJECTED and not reason:
+        raise InputError("a rejection needs a reason", hint="e.g. " + ", ".join(r.value for r in RejectReason))
+    return store.add_outreach_event(normalise_domain(target), LedgerStatus(decision), note=reason,
+                                    at=time.time() if now is None else now)
+
+
+def correct_type(store: "Store", url: str, ptype: str, *, was: str = "", niche: str = "",
+                 now: float | None = None) -> int:
+    """Record the type a page really is (a labelled example); returns its id (for undo)."""
+    if ptype not in PROSPECT_TYPES:
+        raise InputError(f"unknown prospect type {ptype!r}", hint="choose from " + ", ".join(PROSPECT_TYPES))
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"not a page URL: {url!r}")
+    return store.add_page_label(url, normalise_domain(url), ptype, was=was, niche=niche,
+                                at=time.time() if now is None else now)
+
+
+def undo(store: "Store", kind: str, item_id: int) -> bool:
+    """Take back one review action: a decision (a ledger event) or a type correction."""
+    return store.delete_outreach_event(item_id) if kind == "decision" else store.delete_page_label(item_id)
+
+
+def labelled_pages(store: "Store") -> dict[str, str]:
+    """page URL → the type the user gave it (the latest correction of each page)."""
+    from discover.urls import FOR_STORE, url_key
+
+    latest: dict[str, tuple[str, str]] = {}
+    for row in store.page_labels():   # oldest first
+        latest[url_key(row["url"], FOR_STORE)] = (row["url"], row["type"])
+    return dict(latest.values())
+
+
+def topic_feedback(store: "Store", niche: str) -> tuple[list[str], list[str]]:
+    """Texts of this niche's pages on sites approved, and on sites rejected as off-topic (for the
+    topic profile: relevance feedback)."""
+    from discover.rank.relevance import TopicDoc
+
+    judged = {d: e for d, e in entries(store).items()
+              if e.status == LedgerStatus.APPROVED
+              or (e.status == LedgerStatus.REJECTED and e.note in TOPIC_REASONS)}
+    if not judged:
+        return [], []
+    urls = {p.domain: p.url for p in store.prospects(niche=niche) if p.domain in judged}
+    pages = store.page_rows(urls.values())
+    pos: list[str] = []
+    neg: list[str] = []
+    for domain, url in sorted(urls.items()):
+        ext = (pages.get(url) or {}).get("extraction") or {}
+        text = TopicDoc(title=ext.get("title", ""), text=ext.get("text") or ext.get("full_text", ""),
+                        description=ext.get("description", "")).render()
+        if text.strip(" ."):
+            (pos if judged[domain].status == LedgerStatus.APPROVED else neg).append(text)
+    return pos, neg

@@ -9,14 +9,18 @@ the same way everywhere:
       - a do-not-contact site (ledger status, or a domain on the suppression list);
       - a suppressed email address (removed from its prospect; the site itself stays);
     hidden by default, each with its own flag:
-      - spam (a spam page, or a site judged spammy)              --include-spam
+      - spam (a spam page, or a site judged spammy), unless a
+        person approved the site in review                       --include-spam
       - sites already contacted (contacted, followed up, replied,
         won, lost)                                               --show-contacted
       - sites a review rejected                                  --include-rejected
     and, asked for, only the sites a review approved            --only-approved
+    or only the sites with the ledger statuses named             --status approved,new,...
+      (`new`: nobody decided or wrote yet; a status named is shown even if hidden by default)
 
 Shown prospects carry their ledger status (`ledger_status`) so a shown contacted site is
-flagged. Hiding is a view: the store keeps every prospect as found.
+flagged, and the type a person gave the page in review (`discover review`, key t) replaces the
+tool's. Hiding is a view: the store keeps every prospect as found.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from discover.domains import registrable_domain
+from discover.urls import FOR_STORE, url_key
 from discover.records import CONTACTED_STATUSES, LedgerStatus, Prospect, ProspectType
 
 if TYPE_CHECKING:
@@ -36,6 +41,11 @@ if TYPE_CHECKING:
 OWN_SITE = "own site"
 SPAM = "spam"
 NOT_APPROVED = "not approved"
+NOT_ASKED = "other status"
+#: `--status new`: a site with no ledger status.
+NEW = "new"
+#: What `--status` accepts.
+FILTER_STATUSES: tuple[str, ...] = (NEW, *(str(s) for s in LedgerStatus))
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Visibility:
     include_rejected: bool = False    # --include-rejected
     only_approved: bool = False       # --only-approved
     include_hidden: bool = False      # --include-hidden: everything, each row flagged
+    statuses: frozenset[str] | None = None   # --status: only these ledger statuses ("new" = none)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class Ledger:
     statuses: Mapping[str, LedgerStatus] = field(default_factory=dict)   # registrable domain → status
     suppressed_emails: frozenset[str] = frozenset()                      # lower-case addresses
     own_sites: frozenset[str] = frozenset()                               # the user's registrable domains
+    types: Mapping[str, str] = field(default_factory=dict)               # page URL key → type a person gave
 
     @classmethod
     def load(cls, store: "Store | None", about: Iterable[str] = ()) -> "Ledger":
@@ -64,13 +76,28 @@ class Ledger:
         own = set(own_sites(about))
         if store is None:
             return cls(own_sites=frozenset(own))
-        from discover.outreach.ledger import ledger_statuses, suppressed_emails
+        from discover.outreach.ledger import labelled_pages, ledger_statuses, suppressed_emails
 
         for run in store.list_runs(limit=None):
             own.update(own_sites((run.settings.get("request") or {}).get("about") or ()))
         statuses = {d: LedgerStatus(s) for d, s in ledger_statuses(store).items()}
+        types = {url_key(u, FOR_STORE): t for u, t in labelled_pages(store).items()}
         return cls(statuses=statuses, suppressed_emails=frozenset(e.lower() for e in suppressed_emails(store)),
-                   own_sites=frozenset(own))
+                   own_sites=frozenset(own), types=types)
+
+
+def parse_statuses(text: str | None) -> frozenset[str] | None:
+    """`--status approved,new` → the statuses asked for; None when not given."""
+    if text is None:
+        return None
+    wanted = frozenset(t.strip().lower() for t in text.split(",") if t.strip())
+    unknown = sorted(wanted - set(FILTER_STATUSES))
+    if unknown or not wanted:
+        from discover.errors import InputError
+
+        raise InputError(f"unknown status {', '.join(unknown) or repr(text)}",
+                         hint="one or more of " + ", ".join(FILTER_STATUSES))
+    return wanted
 
 
 def own_sites(about: Iterable[str]) -> set[str]:
@@ -101,17 +128,21 @@ class Policy:
         v, status = self.visibility, self.status(p)
         if v.only_approved and status != LedgerStatus.APPROVED:
             return NOT_APPROVED
+        named = v.statuses is not None and str(status or NEW) in v.statuses
+        if v.statuses is not None and not named:
+            return NOT_ASKED
         if v.include_hidden:
             return ""
         if p.domain in self.ledger.own_sites or registrable_domain(p.url) in self.ledger.own_sites:
             return OWN_SITE
         if status == LedgerStatus.DO_NOT_CONTACT:
             return str(status)
-        if (p.spam or p.type == ProspectType.SPAM) and not v.include_spam:
+        # a person who looked at the site and approved it overrules the spam heuristics
+        if (p.spam or p.type == ProspectType.SPAM) and not v.include_spam and status != LedgerStatus.APPROVED:
             return SPAM
-        if status == LedgerStatus.REJECTED and not v.include_rejected:
+        if status == LedgerStatus.REJECTED and not (v.include_rejected or named):
             return str(status)
-        if status in CONTACTED_STATUSES and not v.show_contacted:
+        if status in CONTACTED_STATUSES and not (v.show_contacted or named):
             return str(status)
         return ""
 
@@ -119,6 +150,10 @@ class Policy:
         """`p` as it may leave: its ledger status set, suppressed addresses removed (a copy)."""
         status = self.status(p)
         changes: dict[str, Any] = {"ledger_status": status or ""}
+        given = self.ledger.types.get(url_key(p.url, FOR_STORE)) if self.ledger.types else None
+        if given and given != p.type:   # the person's word; the pitch was written for the old type
+            changes.update(type=ProspectType(given), pitch="",
+                           explanation={**p.explanation, "type_corrected": {"was": str(p.type)}})
         if not self.visibility.include_hidden:
             if self._suppressed(p.email):
                 changes.update(email="", email_kind="")

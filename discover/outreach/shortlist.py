@@ -117,7 +117,9 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         raise InputError(f"--min-score must be a number, got {min_score}")
     policy = Policy.load(store, visibility)
     if report is None:
-        rows: Iterable[Prospect] = store.prospects(run_id=run_id, niche=niche, types=wanted, min_score=min_score)
+        # A type a person corrected is applied by the policy: filter on it after, not in the database.
+        rows: Iterable[Prospect] = store.prospects(run_id=run_id, niche=niche, min_score=min_score,
+                                                   types=None if policy.ledger.types else wanted)
     else:
         # Every prospect is read and the asked filters applied here, so that each can be counted.
         run = store.get_run(run_id) if run_id is not None else None
@@ -128,6 +130,8 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
     hidden: Counter[str] = Counter()
     out: list[Prospect] = []
     for p in policy.iter_shown(rows, hidden):
+        if wanted and p.type not in wanted:
+            continue
         if top is not None and len(out) >= top:
             if report is None:
                 break

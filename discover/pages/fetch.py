@@ -334,6 +334,8 @@ class Fetcher:
             if rendered.outcome == FetchOutcome.OK:
                 self.browser_hosts.add(_host(url))
             return rendered, retryable
+        if result.outcome == FetchOutcome.OK and self.settings.screenshots == "all":
+            result.screenshot = await self._thumbnail(result)
         return result, _transient(result)
 
     async def _robots_gate(self, url: str) -> FetchResult | None:
@@ -517,7 +519,7 @@ class Fetcher:
         async with self._browser_sem:
             ctx = page = None
             try:
-                ctx = await bounded(session.new_context(user_agent=self.settings.user_agent), budget,
+                ctx = await bounded(session.new_context(**self._context_options()), budget,
                                     "opening a browser context")
                 await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
                 page = await bounded(ctx.new_page(), budget, "opening a tab")
@@ -600,7 +602,57 @@ class Fetcher:
             res.outcome, res.reason = FetchOutcome.JS_EMPTY, "page is still empty after rendering its scripts"
         else:
             res.outcome = FetchOutcome.OK
+            if self.settings.screenshots != "off":
+                res.screenshot = await _snap(page)
         return res, False
+
+    def _context_options(self) -> dict[str, object]:
+        # Half-scale pixels for thumbnails: the layout (CSS pixels, so the text read) is the same
+        # and a thumbnail is a quarter of the bytes.
+        opts: dict[str, object] = {"user_agent": self.settings.user_agent}
+        if self.settings.screenshots != "off":
+            opts["device_scale_factor"] = 0.5
+        return opts
+
+    async def _thumbnail(self, result: FetchResult) -> bytes:
+        """A thumbnail of a statically fetched page: the browser is handed the HTML already read
+        (the document is not requested twice; its styles load as a browser would load them)."""
+        from playwright.async_api import Error as PWError
+
+        from discover.budgets import Stalled, bounded, close_quietly
+
+        url = result.final_url or result.url
+        if self.runtime.policy.url_reason(url):
+            return b""
+        try:
+            session = await self._session()
+        except DiscoverError:
+            return b""
+        html, budget = result.html, self.settings.timeout
+
+        async def serve_document(route) -> None:
+            await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+        def is_document(u: str) -> bool:   # a predicate, not a glob: URLs hold '?' and '*'
+            return u == url
+
+        async with self._browser_sem:
+            ctx = page = None
+            try:
+                ctx = await bounded(session.new_context(**self._context_options()), budget,
+                                    "opening a browser context")
+                await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
+                await bounded(ctx.route(is_document, serve_document), budget, "setting up the browser context")
+                page = await bounded(ctx.new_page(), budget, "opening a tab")
+                await bounded(page.goto(url, wait_until="load", timeout=budget * 1000), budget + 5,
+                              "loading the page for its thumbnail")
+                return await _snap(page)
+            except (PWError, Stalled) as exc:   # a thumbnail is a nicety: never fail the page over it
+                log.debug("no thumbnail of %s: %s", url, str(exc).splitlines()[0] if str(exc) else exc)
+                return b""
+            finally:
+                await close_quietly(page, 3.0)
+                await close_quietly(ctx, 10.0)
 
     @staticmethod
     async def _content(page, budget: float) -> str:
@@ -628,6 +680,22 @@ class Fetcher:
         """Why the egress proxy refused the browser's connection to this URL's host ("" if not)."""
         proxy = getattr(self.runtime, "egress_proxy", None)
         return (proxy.blocked_reason(_host(url)) or "") if proxy is not None else ""
+
+
+#: Thumbnails: the first screen at half scale, as a small JPEG (about 20 KB).
+SHOT_QUALITY = 60
+
+
+async def _snap(page) -> bytes:
+    from playwright.async_api import Error as PWError
+
+    from discover.budgets import Stalled, bounded
+
+    try:
+        return await bounded(page.screenshot(type="jpeg", quality=SHOT_QUALITY, full_page=False, timeout=5000), 10,
+                             "taking a thumbnail")
+    except (PWError, Stalled):
+        return b""
 
 
 async def _skip_heavy(route) -> None:

@@ -5,7 +5,10 @@ and the run's corpus fit one TF-IDF space per run (sublinear tf, word uni+bigram
 stop words). The profile vector is then expanded by pseudo-relevance feedback (Rocchio: the
 centroid of the corpus documents that match the plain profile best), so pages on an adjacent
 topic that share the niche's vocabulary ("pregnancy", "bump", "nursing" for maternity clothes)
-score above zero while an unrelated page scores near zero. Cosine similarity is mapped to
+score above zero while an unrelated page scores near zero. The user's own judgements come in
+the same way (Rocchio with relevance feedback): pages they approved in review pull the profile
+towards their words, pages they rejected as off-topic push it away from theirs (never below
+zero, never away from the keyword's own words). Cosine similarity is mapped to
 [0, 1] with a fixed saturating curve (not rescaled per run, so one page alone can still be
 judged irrelevant).
 """
@@ -224,17 +227,22 @@ class TopicModel(BaseEstimator):
     feedback_exclude: words never learned by feedback (the target place: every local page
         shares it, so it would make any page from the right town look on-topic).
     saturation: cosine at which the score reaches 1 - 1/e ≈ 0.63.
+    approved_weight, rejected_weight: Rocchio beta and gamma of the user's own judgements
+        (the `approved` / `rejected` texts of `fit`); the textbook 0.75 / 0.15.
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), *, feedback_docs: int = 5,
                  feedback_weight: float = 0.5, feedback_terms: int = 40, saturation: float = 0.12,
-                 feedback_exclude: Collection[str] = ()) -> None:
+                 feedback_exclude: Collection[str] = (), approved_weight: float = 0.75,
+                 rejected_weight: float = 0.15) -> None:
         self.ngram_range = ngram_range
         self.feedback_docs = feedback_docs
         self.feedback_weight = feedback_weight
         self.feedback_terms = feedback_terms
         self.saturation = saturation
         self.feedback_exclude = feedback_exclude
+        self.approved_weight = approved_weight
+        self.rejected_weight = rejected_weight
 
     # --- fitting ---------------------------------------------------------------------------
     def _vectorizer(self, keyword_doc: str) -> Any:
@@ -250,34 +258,73 @@ class TopicModel(BaseEstimator):
         return TfidfVectorizer(analyzer=partial(_analyze, lo=lo, hi=hi, surface=self.surface_, stop=stop),
                                sublinear_tf=True, min_df=1, max_df=1.0, dtype=np.float32)
 
-    def fit(self, profile_texts: Sequence[str], corpus: Sequence[str] = ()) -> "TopicModel":
-        self._fit(profile_texts, corpus)
+    def fit(self, profile_texts: Sequence[str], corpus: Sequence[str] = (), *, approved: Sequence[str] = (),
+            rejected: Sequence[str] = ()) -> "TopicModel":
+        """Fit on the niche profile and a corpus; `approved` / `rejected`: texts of pages the user judged."""
+        self._fit(profile_texts, corpus, approved, rejected)
         return self
 
-    def fit_score_with_terms(self, profile_texts: Sequence[str], corpus: Sequence[str],
-                             n: int = 5) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
-        """`fit(profile, corpus)` then `score_with_terms(corpus)`, reading the corpus once."""
-        docs = self._fit(profile_texts, corpus).tocsr()
+    def fit_score_with_terms(self, profile_texts: Sequence[str], corpus: Sequence[str], n: int = 5, *,
+                             approved: Sequence[str] = (), rejected: Sequence[str] = ()
+                             ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+        """`fit(profile, corpus, ...)` then `score_with_terms(corpus)`, reading the corpus once."""
+        docs = self._fit(profile_texts, corpus, approved, rejected).tocsr()
         return self._scale(self._cosine(docs)), [self._row_terms(docs, i, n) for i in range(docs.shape[0])]
 
-    def _fit(self, profile_texts: Sequence[str], corpus: Sequence[str]) -> Any:
+    def _centroid_terms(self, rows: Any, names: Any, keep_out: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
+        """The unit centroid of `rows` cut to its `feedback_terms` strongest terms (the tail is noise),
+        place words and `keep_out` terms left out."""
+        centroid = np.asarray(rows.mean(axis=0)).ravel()
+        # place words as written and as the analyzer stems them
+        excluded = {stem(w.lower()) for w in self.feedback_exclude} | set(self.feedback_exclude)
+        keep = [i for i in np.argsort(-centroid)[: self.feedback_terms * 3]
+                if centroid[i] > 0 and not (keep_out is not None and keep_out[i])
+                and not any(w in excluded for w in str(names[i]).split())][: self.feedback_terms]
+        sparse = np.zeros_like(centroid)
+        sparse[keep] = centroid[keep]
+        sparse /= np.linalg.norm(sparse) or 1.0
+        return sparse, keep
+
+    def _fit(self, profile_texts: Sequence[str], corpus: Sequence[str], approved: Sequence[str] = (),
+             rejected: Sequence[str] = ()) -> Any:
         profile = [p for p in profile_texts if p and p.strip()]
         if not profile:
             raise ValueError("TopicModel.fit needs at least one non-empty profile text (the keyword)")
         corpus = [c or "" for c in corpus]
+        approved = [a for a in approved if a and a.strip()]
+        rejected = [r for r in rejected if r and r.strip()]
+        judged = approved + rejected
         vec = self._vectorizer(profile[0])
         try:
-            matrix = vec.fit_transform(list(profile) + corpus)
+            matrix = vec.fit_transform(list(profile) + judged + corpus)
         except ValueError as exc:   # only stop words in the profile
             raise ValueError(f"the niche profile has no usable words: {exc}") from None
         prof = matrix[: len(profile)]
-        docs = matrix[len(profile):]
+        docs = matrix[len(profile) + len(judged):]
         q = np.asarray(prof.sum(axis=0)).ravel()
         # the keyword document leads; the user's texts and expansions refine it
-        q[:] = q + np.asarray(prof[0].todense()).ravel()
+        keyword = np.asarray(prof[0].todense()).ravel()
+        q[:] = q + keyword
         if not np.linalg.norm(q):
             raise ValueError("the niche profile has no usable words (only stop words?)")
         q = q / np.linalg.norm(q)
+        names = vec.get_feature_names_out()
+        self.approved_terms_: list[str] = []
+        self.rejected_terms_: list[str] = []
+        pushed = np.zeros(q.shape, dtype=bool)
+        if approved:
+            rows = matrix[len(profile): len(profile) + len(approved)]
+            pull, keep = self._centroid_terms(rows, names)
+            q = q + self.approved_weight * pull
+            self.approved_terms_ = [self._readable(str(names[i])) for i in keep[:10]]
+        if rejected:
+            rows = matrix[len(profile) + len(approved): len(profile) + len(judged)]
+            # the keyword's own words are never pushed away, whatever the rejected pages say
+            push, keep = self._centroid_terms(rows, names, keep_out=keyword > 0)
+            q = np.clip(q - self.rejected_weight * push, 0.0, None)
+            pushed[keep] = True
+            self.rejected_terms_ = [self._readable(str(names[i])) for i in keep[:10]]
+        q /= np.linalg.norm(q) or 1.0
         k = min(self.feedback_docs, max(0, docs.shape[0] // 3))
         self.feedback_terms_: list[str] = []
         if k and docs.shape[0]:
@@ -286,22 +333,15 @@ class TopicModel(BaseEstimator):
             order = order[first[order] > 0]
             # One document is no consensus: its every word would become a "topic" word.
             if len(order) >= MIN_FEEDBACK_DOCS:
-                centroid = np.asarray(docs[order].mean(axis=0)).ravel()
-                names = vec.get_feature_names_out()
-                excluded = {stem(w.lower()) for w in self.feedback_exclude} | set(self.feedback_exclude)
-                keep = [i for i in np.argsort(-centroid)[: self.feedback_terms * 3]
-                        if centroid[i] > 0 and not any(w in excluded for w in str(names[i]).split())
-                        ][: self.feedback_terms]
-                sparse_centroid = np.zeros_like(centroid)
-                sparse_centroid[keep] = centroid[keep]
-                sparse_centroid /= np.linalg.norm(sparse_centroid) or 1.0
+                # ... and never learns back what the user pushed away
+                sparse_centroid, keep = self._centroid_terms(docs[order], names, keep_out=pushed)
                 q = q + self.feedback_weight * sparse_centroid
                 q /= np.linalg.norm(q) or 1.0
                 self.feedback_terms_ = [self._readable(str(names[i])) for i in keep[:10]]
         self.vectorizer_ = vec
         self.profile_ = q.astype(np.float32)
         self.n_corpus_ = docs.shape[0]
-        self.feature_names_ = vec.get_feature_names_out()
+        self.feature_names_ = names
         return docs
 
     def _check(self) -> None:

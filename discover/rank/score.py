@@ -43,6 +43,9 @@ SPAM_FACTOR = 0.15
 UNWANTED_TYPE_FACTOR = 0.6
 #: Topic score at which type and quality count fully.
 GATE_AT = 0.5
+#: The line between "worth a look" and the tail: footprints are credited for results above it,
+#: and review shows the prospects nearest to it first (a decision there teaches the most).
+CUTOFF = 0.5
 
 
 def type_fit(ptype: ProspectType, confidence: float, types: Sequence[str]) -> float:
@@ -217,11 +220,13 @@ def _geo_phrase(m: GeoMatch, target: Place | None) -> str:
 def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: Place | None,
                      types: tuple[str, ...] = (), settings: Settings | None = None,
                      about_texts: Sequence[str] = (), expansions: Sequence[str] = (),
-                     model: TopicModel | None = None) -> list[Score]:
+                     model: TopicModel | None = None, approved: Sequence[str] = (),
+                     rejected: Sequence[str] = ()) -> list[Score]:
     """One Score per candidate, in the input order (sort by `.total` to rank).
 
     `model`: an already fitted TopicModel to reuse (e.g. scoring one page against a stored run);
-    by default one is fitted on these candidates plus the niche profile.
+    by default one is fitted on these candidates plus the niche profile. `approved` / `rejected`:
+    texts of pages the user judged in review (relevance feedback, see discover.rank.relevance).
     """
     settings = settings or Settings()
     if not candidates:
@@ -232,7 +237,7 @@ def score_candidates(candidates: Sequence[Candidate], *, keyword: str, target: P
         model = TopicModel(feedback_exclude=_place_words(target))
         try:
             topic, all_terms = model.fit_score_with_terms(profile_text(keyword, expansions, about_texts, docs),
-                                                          docs, 5)
+                                                          docs, 5, approved=approved, rejected=rejected)
         except ValueError:
             raise InputError(f"the keyword {keyword!r} has no words to match pages on",
                              hint="use the niche's own words, e.g. \"maternity clothes\"") from None
@@ -279,4 +284,4 @@ def rank(candidates: Sequence[Candidate], scores: Sequence[Score]) -> list[tuple
     return pairs
 
 
-__all__ = ["DEFAULT_TYPES", "GEO_SCORES", "candidate_geo", "geo_factor", "rank", "score_candidates", "type_fit"]
+__all__ = ["CUTOFF", "DEFAULT_TYPES", "GEO_SCORES", "candidate_geo", "geo_factor", "rank", "score_candidates", "type_fit"]

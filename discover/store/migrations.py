@@ -30,10 +30,16 @@ def _m3_links_url_index(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_links_url ON links (url)"))
 
 
+def _m4_review(conn: sa.Connection) -> None:
+    s.page_labels.create(conn)
+    s.screenshots.create(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("initial", _m1_initial),
     ("outbox", _m2_outbox),
     ("links_url_index", _m3_links_url_index),
+    ("page_labels_and_screenshots", _m4_review),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -209,5 +209,28 @@ outbox = sa.Table(
     sa.Index("ix_outbox_status", "status"),
 )
 
+# Added by migration 4: the type a person says a page is (review's `t`): the labelled examples
+# `discover train` learns from. Approvals and rejections are outreach events.
+page_labels = sa.Table(
+    "page_labels", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("domain", sa.String(255), nullable=False),
+    sa.Column("niche", sa.Text, nullable=False, default=""),      # the niche it was reviewed in
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("was", sa.String(40), nullable=False, default=""),  # the type the tool gave
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index("ix_page_labels_url", "url"),
+)
+
+# Added by migration 4 too: a thumbnail of a page as the browser rendered it when it was fetched.
+screenshots = sa.Table(
+    "screenshots", metadata,
+    sa.Column("url", sa.Text, primary_key=True),      # the page's URL as in pages.url
+    sa.Column("image", sa.LargeBinary, nullable=False),
+    sa.Column("media_type", sa.String(40), nullable=False, default="image/jpeg"),
+    sa.Column("taken_at", sa.Float, nullable=False),
+)
+
 V1_TABLES = (runs, queries, serp_results, pages, sites, links, contacts, prospects, outreach,
              suppression, footprint_stats, serp_cache)

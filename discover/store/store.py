@@ -150,6 +150,13 @@ def prospect_dict(p: Prospect) -> dict[str, Any]:
     return {name: getattr(p, name) for name in _PROSPECT_FIELDS}
 
 
+def _new_id(result: Any) -> int:
+    """The primary key an INSERT just made."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _fetch_from_row(row: Any) -> FetchResult:
     html = zlib.decompress(row.html_z).decode("utf-8") if row.html_z else ""
     return FetchResult(url=row.url, final_url=row.final_url, outcome=FetchOutcome(row.outcome), status=row.status,
@@ -421,6 +428,9 @@ class Store:
             self._upsert(conn, s.pages, [row], ["url"])
             if extraction is not None:
                 self._replace_extracted(conn, result.url, extraction)
+            if result.screenshot:
+                self._upsert(conn, s.screenshots, [dict(url=result.url, image=result.screenshot,
+                                                        media_type="image/jpeg", taken_at=time.time())], ["url"])
 
     def _replace_extracted(self, conn: sa.Connection, page: str, ext: Extraction) -> None:
         lt, ct = s.links, s.contacts
@@ -649,10 +659,12 @@ class Store:
 
     # --- outreach ledger and suppression (policy lives in discover.ledger) ---------------
     def add_outreach_event(self, domain: str, status: str, *, email: str = "", note: str = "",
-                           at: float | None = None) -> None:
+                           at: float | None = None) -> int:
+        """Record one ledger event; returns its id."""
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(s.outreach).values(domain=domain, status=status, email=email, note=note,
-                                                      at=time.time() if at is None else at))
+            res = conn.execute(sa.insert(s.outreach).values(domain=domain, status=str(status), email=email, note=note,
+                                                            at=time.time() if at is None else at))
+            return _new_id(res)
 
     def outreach_events(self, domain: str | None = None) -> list[dict[str, Any]]:
         ot = s.outreach
@@ -661,6 +673,75 @@ class Store:
             q = q.where(ot.c.domain == domain)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
+
+    def delete_outreach_event(self, event_id: int) -> bool:
+        """Remove one event (review's undo: the decision just made)."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(sa.delete(s.outreach).where(s.outreach.c.id == event_id)).rowcount)
+
+    def add_page_label(self, url: str, domain: str, ptype: str, *, was: str = "", niche: str = "",
+                       at: float | None = None) -> int:
+        """Record the type a person gave a page; returns its id (for undo)."""
+        with self.engine.begin() as conn:
+            res = conn.execute(sa.insert(s.page_labels).values(url=url, domain=domain, type=str(ptype), was=str(was),
+                                                               niche=niche, at=time.time() if at is None else at))
+            return _new_id(res)
+
+    def delete_page_label(self, label_id: int) -> bool:
+        with self.engine.begin() as conn:
+            return bool(conn.execute(sa.delete(s.page_labels).where(s.page_labels.c.id == label_id)).rowcount)
+
+    def page_labels(self) -> list[dict[str, Any]]:
+        """Every type a person gave a page, oldest first."""
+        pl = s.page_labels
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(pl).order_by(pl.c.at, pl.c.id))]
+
+    def save_screenshot(self, url: str, image: bytes, media_type: str = "image/jpeg") -> None:
+        """Keep the page's thumbnail beside it; the latest replaces an older one."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, s.screenshots, [dict(url=url, image=image, media_type=media_type,
+                                                    taken_at=time.time())], ["url"])
+
+    def get_screenshot(self, url: str) -> tuple[bytes, str] | None:
+        """(image bytes, media type) of a page's thumbnail, by its URL or final URL."""
+        st, pt = s.screenshots, s.pages
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(st.c.image, st.c.media_type).where(st.c.url == url)).first()
+            if row is None:
+                row = conn.execute(sa.select(st.c.image, st.c.media_type).join(pt, pt.c.url == st.c.url)
+                                   .where(pt.c.final_url == url)).first()
+        return (bytes(row.image), row.media_type) if row is not None else None
+
+    def screenshot_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of these page URLs (or final URLs) have a thumbnail."""
+        urls = list(dict.fromkeys(u for u in urls if u))
+        st, pt = s.screenshots, s.pages
+        out: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(urls), 500):
+                chunk = urls[i:i + 500]
+                out.update(conn.execute(sa.select(st.c.url).where(st.c.url.in_(chunk))).scalars())
+                out.update(conn.execute(sa.select(pt.c.final_url).join(st, pt.c.url == st.c.url)
+                                        .where(pt.c.final_url.in_(chunk))).scalars())
+        return out
+
+    def page_rows(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """url → {url, final_url, extraction, classification} for stored pages whose URL or final URL is listed."""
+        urls = list(dict.fromkeys(u for u in urls if u))
+        pt = s.pages
+        out: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(urls), 500):
+                chunk = urls[i:i + 500]
+                q = sa.select(pt.c.url, pt.c.final_url, pt.c.extraction, pt.c.classification).where(
+                    sa.or_(pt.c.url.in_(chunk), pt.c.final_url.in_(chunk)))
+                for row in conn.execute(q):
+                    d = dict(row._mapping)
+                    for key in (row.url, row.final_url):
+                        if key:
+                            out.setdefault(key, d)
+        return out
 
     def add_suppressions(self, entries: Sequence[tuple[str, str, str]], source: str = "") -> int:
         """Add (kind, value, domain) entries; returns how many were new."""
