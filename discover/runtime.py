@@ -17,16 +17,22 @@ if TYPE_CHECKING:
     import httpx
 
     from discover.browser import BrowserSession
+    from discover.browser_pool import BrowserPool
+    from discover.politeness import Politeness
     from discover.webworld.server import WorldServer
     from discover.webworld.world import World
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, captcha: bool = False) -> None:
+    def __init__(self, settings: Settings, *, captcha: bool = False, politeness: "Politeness | None" = None) -> None:
+        from discover.politeness import LocalPoliteness
+
         self.settings = settings
         self.world: World | None = None
         self.server: WorldServer | None = None
-        self._browser: BrowserSession | None = None
+        self._browser: BrowserSession | BrowserPool | None = None
+        #: Per-host limits and engine budgets: this process's own, or a fleet's (owned by the caller).
+        self.politeness: Politeness = politeness or LocalPoliteness()
         self._browser_lock = asyncio.Lock()
         self._captcha = captcha
 
@@ -79,17 +85,22 @@ class Runtime:
             transport = httpx.AsyncHTTPTransport(http2=_h2_available(), limits=limits, retries=0)
         return httpx.AsyncClient(transport=transport, **kwargs)
 
-    async def browser(self) -> "BrowserSession":
-        """The shared browser, started on first use."""
+    async def browser(self) -> "BrowserSession | BrowserPool":
+        """The shared browser, started on first use (several endpoints: a pool of remote browsers)."""
         async with self._browser_lock:
             if self._browser is None:
                 from discover.browser import BrowserSession
+                from discover.browser_pool import BrowserPool, split_endpoints
 
-                session = BrowserSession(
-                    executable=self.settings.browser, endpoint=self.settings.browser_endpoint,
-                    headed=self.settings.headed, world=self.world,
-                    world_address=self.server.address if self.server else "")
-                self._browser = await session.__aenter__()
+                endpoints = split_endpoints(self.settings.browser_endpoint)
+                address = self.server.address if self.server else ""
+                if len(endpoints) > 1:
+                    self._browser = await BrowserPool(endpoints, world=self.world, world_address=address).__aenter__()
+                else:
+                    session = BrowserSession(
+                        executable=self.settings.browser, endpoint=endpoints[0] if endpoints else "",
+                        headed=self.settings.headed, world=self.world, world_address=address)
+                    self._browser = await session.__aenter__()
             return self._browser
 
 

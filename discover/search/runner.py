@@ -144,6 +144,8 @@ class _Runner:
         self.max_backoff = max_backoff
         self.captcha_wait = captcha_wait
         self.rng = random.Random()
+        # Shared with the other workers of a fleet (Redis) or this process only (discover.politeness).
+        self.politeness = runtime.politeness
 
     # --- browser -----------------------------------------------------------------------
     async def page_for(self, eng: _Engine) -> "Page":
@@ -170,8 +172,12 @@ class _Runner:
     async def wait_turn(self, eng: _Engine) -> None:
         if eng.name in UNTHROTTLED:
             return
-        now = time.monotonic()
         gap = self.settings.query_delay * (1 + self.rng.uniform(0, 0.3))
+        if self.politeness.shared:
+            # The budget is the fleet's: every worker's queries on this engine count against it.
+            await self.politeness.engine_turn(eng.name, gap, self.settings.queries_per_minute)
+            return
+        now = time.monotonic()
         wait = eng.last_query + gap - now if eng.last_query else 0.0
         qpm = self.settings.queries_per_minute
         if qpm > 0:
@@ -277,6 +283,7 @@ class _Runner:
             out.results = results
             out.elapsed_s = time.monotonic() - started
             eng.blocked = exc.reason
+            await self.politeness.block_engine(eng.name, exc.reason)
             return out
         except Exception as exc:  # navigation errors, timeouts, a crashed page: recorded, never swallowed
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -311,6 +318,7 @@ class _Runner:
                                    f"{self.max_backoff:.0f} s back-off cap)") from None
                 delay = backoff_delay(attempt, self.backoff_base, self.max_backoff, exc.retry_after, self.rng)
                 log.info("%s blocked (%s); backing off %.1f s", eng.name, exc.reason, delay)
+                await self.politeness.engine_backoff(eng.name, delay)   # the others wait too
                 await asyncio.sleep(delay)
                 attempt += 1
 
@@ -319,6 +327,12 @@ class _Runner:
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
         return QueryOutcome(query=q, engine=eng.name, outcome="blocked",
                             reason=f"{eng.name}: skipped for the rest of the run after a block ({eng.blocked})")
+
+    async def still_open(self, eng: _Engine) -> bool:
+        """False once the engine blocked us, here or (shared politeness) on another worker."""
+        if not eng.blocked:
+            eng.blocked = await self.politeness.engine_blocked(eng.name)
+        return not eng.blocked
 
     def report(self, outcome: QueryOutcome) -> None:
         if self.on_progress is not None:
@@ -359,7 +373,7 @@ async def search_all(runtime: "Runtime", queries: list[Query], engines: list[str
 async def _one_engine(runner: _Runner, eng: _Engine, queries: list[Query]) -> list[QueryOutcome]:
     rows: list[QueryOutcome] = []
     for q in queries:
-        oc = runner.skipped(eng, q) if eng.blocked else await runner.run_query(eng, q)
+        oc = await runner.run_query(eng, q) if await runner.still_open(eng) else runner.skipped(eng, q)
         rows.append(oc)
         runner.report(oc)
     return rows
@@ -370,7 +384,7 @@ async def _failover(runner: _Runner, states: list[_Engine], queries: list[Query]
     for q in queries:
         tried = False
         for eng in states:
-            if eng.blocked:
+            if not await runner.still_open(eng):
                 continue
             tried = True
             oc = await runner.run_query(eng, q)

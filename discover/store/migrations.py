@@ -30,10 +30,15 @@ def _m3_links_url_index(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_links_url ON links (url)"))
 
 
+def _m4_task_results(conn: sa.Connection) -> None:
+    s.task_results.create(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("initial", _m1_initial),
     ("outbox", _m2_outbox),
     ("links_url_index", _m3_links_url_index),
+    ("task_results", _m4_task_results),
 ]
 LATEST = len(MIGRATIONS)
 
