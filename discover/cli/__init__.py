@@ -16,7 +16,7 @@ from discover.cli.app import app
 from discover.errors import DiscoverError
 
 # Importing registers the commands; the order is the order in --help.
-from discover.cli import core, search_cmds, pages_cmds, links_cmds, ranking_cmds, ledger_cmds, haro_cmds  # noqa: E402,F401
+from discover.cli import core, search_cmds, pages_cmds, links_cmds, ranking_cmds, ledger_cmds, haro_cmds, scale_cmds  # noqa: E402,F401
 
 
 def _usage_error(exc: Exception, argv: list[str]) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from discover.plan import region_for, translate
+from discover.politeness import LocalPoliteness
 from discover.records import Query, QueryOutcome, SerpResult
 from discover.search.cache import SerpCache
 
@@ -145,7 +146,7 @@ class _Runner:
         self.captcha_wait = captcha_wait
         self.rng = random.Random()
         # Shared with the other workers of a fleet (Redis) or this process only (discover.politeness).
-        self.politeness = runtime.politeness
+        self.politeness = getattr(runtime, "politeness", None) or LocalPoliteness()
 
     # --- browser -----------------------------------------------------------------------
     async def page_for(self, eng: _Engine) -> "Page":

@@ -32,6 +32,7 @@ def _m3_links_url_index(conn: sa.Connection) -> None:
 
 def _m4_task_results(conn: sa.Connection) -> None:
     s.task_results.create(conn)
+    s.store_meta.create(conn)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [

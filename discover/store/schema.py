@@ -228,5 +228,13 @@ task_results = sa.Table(
     sa.UniqueConstraint("run_id", "stage", "key_hash", name="uq_task_results_run_stage_key"),
 )
 
+# Added by migration 4: facts about the database itself (its `instance_id`, which names the
+# queue its distributed runs use, so a worker on another database never takes their tasks).
+store_meta = sa.Table(
+    "store_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
 V1_TABLES = (runs, queries, serp_results, pages, sites, links, contacts, prospects, outreach,
              suppression, footprint_stats, serp_cache)

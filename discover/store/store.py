@@ -706,6 +706,17 @@ class Store:
             return {r[0]: int(r[1]) for r in conn.execute(
                 sa.select(ot.c.status, sa.func.count()).group_by(ot.c.status))}
 
+    # --- identity ----------------------------------------------------------------------
+    def instance_id(self) -> str:
+        """A random id this database keeps for life: which database two processes share, whatever
+        host name or address each of them reaches it by."""
+        import uuid
+
+        t = s.store_meta
+        with self.engine.begin() as conn:
+            self._upsert(conn, t, [dict(key="instance_id", value=uuid.uuid4().hex)], ["key"], update=[])
+            return str(conn.execute(sa.select(t.c.value).where(t.c.key == "instance_id")).scalar_one())
+
     # --- task results (the distributed executor's idempotency record) ------------------
     def save_task_result(self, run_id: int, stage: str, key: str, *, status: str = "done",
                          result: Any = None, error: dict[str, Any] | None = None, worker: str = "",
