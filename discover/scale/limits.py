@@ -83,15 +83,15 @@ return 0
 
 # KEYS[1] backoff-until ms ; ARGV: seconds ms → the deadline
 _BACKOFF = _NOW + """
-local until = now + tonumber(ARGV[1])
+local deadline = now + tonumber(ARGV[1])
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')
-if old > until then until = old end
-redis.call('SET', KEYS[1], until, 'PX', math.floor(until - now + 1000))
-return until
+if old > deadline then deadline = old end
+redis.call('SET', KEYS[1], deadline, 'PX', math.floor(deadline - now + 1000))
+return deadline
 """
 
 # KEYS[1] claim ; ARGV: owner, ttl ms → 1 if still ours (and extended)
-_REFRESH = """
+REFRESH_SCRIPT = _REFRESH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
   return 1

@@ -69,6 +69,10 @@ class WorkerState:
         #: This database's queue: runs on another database never reach this worker.
         self.queue = queue_for(self.store.instance_id())
         self._envs: OrderedDict[int, TaskEnv] = OrderedDict()
+        self._claims: set[str] = set()
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._heartbeat, name="discover-heartbeat", daemon=True)
+        self._beat.start()
         self._env_lock = asyncio.Lock()
         self.units_done = 0
 
@@ -100,7 +104,7 @@ class WorkerState:
         claim = self.politeness.claim_key(run_id, stage, key)
         if not await self.politeness.claim(claim, ttl):
             return "busy"
-        beat = asyncio.create_task(self._heartbeat(claim, ttl))
+        self._claims.add(claim)
         started = time.monotonic()
         try:
             # Checked again under the claim: another worker may have finished it in between.
@@ -129,21 +133,33 @@ class WorkerState:
             self.units_done += 1
             return "done"
         finally:
-            beat.cancel()
+            self._claims.discard(claim)
             try:
                 await self.politeness.release_claim(claim)
             except Exception as exc:  # noqa: BLE001 - the claim expires by itself
                 log.debug("releasing %s: %s", claim, exc)
 
-    async def _heartbeat(self, claim: str, ttl: float) -> None:
-        while True:
-            await asyncio.sleep(ttl / 3)
-            try:
-                if not await self.politeness.refresh_claim(claim, ttl):
-                    log.warning("lost the claim %s (this worker stalled longer than task_claim_ttl)", claim)
-                    return
-            except Exception as exc:  # noqa: BLE001 - Redis hiccup: try again on the next beat
-                log.debug("heartbeat %s: %s", claim, exc)
+    def _heartbeat(self) -> None:
+        """Keep this worker's claims alive from a thread of its own: a unit that keeps the event
+        loop busy (classification is CPU work) must not lose its claim to a second worker."""
+        from redis import Redis
+
+        from discover.scale.limits import REFRESH_SCRIPT
+
+        ttl = self.settings.task_claim_ttl
+        client = Redis.from_url(self.settings.broker, socket_connect_timeout=5, socket_timeout=5)
+        refresh = client.register_script(REFRESH_SCRIPT)
+        try:
+            while not self._stop.wait(ttl / 3):
+                for claim in list(self._claims):
+                    try:
+                        if not refresh(keys=[claim], args=[self.name, max(1, int(ttl * 1000))]) \
+                                and claim in self._claims:
+                            log.warning("lost the claim %s (Redis unreachable longer than task_claim_ttl)", claim)
+                    except Exception as exc:  # noqa: BLE001 - Redis hiccup: try again on the next beat
+                        log.debug("heartbeat %s: %s", claim, exc)
+        finally:
+            client.close()
 
     def _save_failure(self, run_id: int, stage: str, key: str, exc: BaseException) -> None:
         error = {"type": type(exc).__name__, "message": str(exc), "hint": getattr(exc, "hint", None) or "",
@@ -183,6 +199,7 @@ class WorkerState:
             await self.runtime.close()
             await self.politeness.aclose()
 
+        self._stop.set()
         try:
             self.call(shut(), timeout=60)
         except Exception as exc:  # noqa: BLE001 - shutting down anyway
