@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from discover.pages.extract import extract  # noqa: E402
 from discover.pages.fetch import Fetcher  # noqa: E402
-from discover.links.linkcheck import LinkChecker, normalise_url  # noqa: E402
+from discover.links.linkcheck import LinkChecker  # noqa: E402
+from discover.urls import FOR_FETCH  # noqa: E402
 from discover.runtime import Runtime  # noqa: E402
 from discover.settings import Settings  # noqa: E402
 from discover.webworld.generate import generate_world  # noqa: E402
@@ -125,7 +126,7 @@ def run_linkchecker(server, pages: list[str], threads: int, unthrottled: bool, w
         url = row.get("url") or row.get("urlname") or ""
         if not url.startswith("http"):
             continue
-        url = normalise_url(url)
+        url = FOR_FETCH.key(url)
         if row.get("parentname"):
             checked.add(url)
         if row.get("valid", "").strip() in ("False", "0"):

@@ -1,9 +1,9 @@
 """discover — find backlink prospects.
 
-Pipeline (each stage a module, dependencies flowing one way):
+Pipeline (one folder per stage, imports flowing one way; see docs/architecture.md):
 
-    plan → search/ → fetch → extract (+ contacts) → classify → linkcheck / quality
-         → score (relevance, geo) → store → shortlist / export/ / push
+    plan → search/ → pages/ (fetch, extract, contacts, classify) → links/ (linkcheck, quality)
+         → rank/ (relevance, geo, score) → store/ → outreach/ (shortlist, export/, push, report)
 
 `discover.pipeline` composes the stages; `discover.cli` only parses and prints.
 """

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from discover.budgets import Stalled as BrowserStalled, bounded, close_quietly  # noqa: F401 - re-exported
 from discover.errors import BrowserError
 
 if TYPE_CHECKING:  # heavy import kept out of CLI start-up
     from playwright.async_api import Browser, BrowserContext, Playwright, Route
 
+    from discover.net import EgressPolicy
     from discover.webworld.world import World
 
 CHROMIUM_FLAGS = [
@@ -81,15 +83,58 @@ def world_flags(address: str) -> list[str]:
     """Chromium flags that put the browser inside a world served at `address` (host:port).
 
     A proxy auto-config script from the world server sends world hosts to it (https through
-    CONNECT, TLS ending there); every other name fails to resolve, like an unknown domain.
+    CONNECT, TLS ending there); every other name fails to resolve, like an unknown domain. The
+    server is known to the browser by a reserved name mapped to its address, so that no literal
+    address needs an exception: `127.0.0.1:22`, `localhost:5432` or `[::1]` in a world page fail
+    like unknown hosts instead of reaching the machine's own services.
     The PAC keeps the command line short whatever the size of the world (per-host resolver
     rules for thousands of hosts make Chromium fail to open pages).
     """
-    from discover.webworld.server import PAC_PATH
+    from discover.webworld.server import PAC_PATH, SERVER_NAME
 
-    host = address.rsplit(":", 1)[0]
-    return [f"--proxy-pac-url=http://{address}{PAC_PATH}",
-            f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}, EXCLUDE localhost"]
+    host, port = address.rsplit(":", 1)
+    return [f"--proxy-pac-url=http://{SERVER_NAME}:{port}{PAC_PATH}",
+            f"--host-resolver-rules=MAP {SERVER_NAME} {host}, MAP * ~NOTFOUND"]
+
+
+#: The URL of Chromium's own error page (a failed navigation, a crashed or aborted load).
+CHROME_ERROR_PREFIX = "chrome-error://"
+_ERROR_PAGE_MARKERS = ('id="main-frame-error"', "id='main-frame-error'", 'class="neterror"',
+                       'id="interstitial-wrapper"', 'class="interstitial-wrapper"')
+
+
+def error_page_reason(final_url: str, html: str) -> str:
+    """Why what the browser shows is not a page of the site: its own error page, an interstitial,
+    a blank page. "" when it is a page."""
+    scheme = final_url.split(":", 1)[0].lower()
+    if final_url.startswith(CHROME_ERROR_PREFIX):
+        return f"the browser shows its own error page ({final_url})"
+    if final_url in ("", "about:blank") or scheme == "about":
+        return "the browser is on a blank page (about:blank)"
+    if scheme not in ("http", "https"):
+        return f"the browser ended on a {scheme}: page, not a web page"
+    head = html[:200_000]
+    if any(m in head for m in _ERROR_PAGE_MARKERS):
+        return "the browser shows its own error or warning page, not the site's"
+    return ""
+
+
+async def egress_route(route: "Route", policy: "EgressPolicy") -> None:
+    """A remote browser cannot use our proxy: check each request it makes against the policy
+    (names resolved here; a remote browser resolving differently is a documented limit)."""
+    from discover.net import EgressBlocked
+
+    parts = urlsplit(route.request.url)
+    try:
+        port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+        await policy.aresolve(parts.hostname or "", port)
+    except EgressBlocked:
+        await route.abort("blockedbyclient")
+        return
+    except (OSError, ValueError):
+        await route.abort("namenotresolved")
+        return
+    await route.fallback()
 
 
 async def world_route(route: "Route", world: "World") -> None:
@@ -116,8 +161,11 @@ class BrowserSession:
     """A running (or connected) browser plus its Playwright driver; use `async with`."""
 
     def __init__(self, *, executable: str = "", endpoint: str = "", headed: bool = False,
-                 world: "World | None" = None, world_address: str = "") -> None:
+                 world: "World | None" = None, world_address: str = "",
+                 proxy_flags: list[str] | None = None, policy: "EgressPolicy | None" = None) -> None:
         self.executable = executable
+        self.proxy_flags = list(proxy_flags or [])
+        self.policy = policy
         self.endpoint = endpoint
         self.headed = headed
         self.world = world
@@ -142,6 +190,8 @@ class BrowserSession:
                 args = list(CHROMIUM_FLAGS)
                 if self.world is not None and self.world_address:
                     args.extend(world_flags(self.world_address))
+                else:
+                    args.extend(self.proxy_flags)
                 try:
                     self.browser = await self._pw.chromium.launch(
                         executable_path=path, headless=not self.headed, args=args)
@@ -175,19 +225,27 @@ class BrowserSession:
         kwargs.setdefault("viewport", {"width": 1366, "height": 900})
         kwargs.setdefault("locale", "en-US")
         kwargs.setdefault("ignore_https_errors", True)
-        ctx = await self.browser.new_context(**kwargs)
+        # Requests a service worker makes are invisible to routes; pages get none.
+        kwargs.setdefault("service_workers", "block")
+        ctx = await bounded(self.browser.new_context(**kwargs), 30, "opening a browser context")
         if self.world is not None:
             world = self.world
             # A local launch reaches the real server through resolver rules (http and https on
             # one port); a remote browser cannot, so the world answers it in-process.
             if self.remote:
                 await ctx.route(re.compile(r"^https?://"), lambda route: world_route(route, world))
+        elif self.remote and self.policy is not None:
+            policy = self.policy
+            await ctx.route(re.compile(r"^(https?|wss?)://"), lambda route: egress_route(route, policy))
         return ctx
 
     async def __aexit__(self, *exc: object) -> None:
         try:
             if self.browser is not None:
-                await self.browser.close()
+                await close_quietly(self.browser, 10.0)
         finally:
             if self._pw is not None:
-                await self._pw.stop()
+                try:
+                    await asyncio.wait_for(self._pw.stop(), 10.0)
+                except Exception:  # noqa: BLE001 - a driver that will not stop dies with us
+                    pass

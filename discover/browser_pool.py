@@ -19,6 +19,7 @@ from discover.errors import BrowserError, DiscoverError
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext
 
+    from discover.net import EgressPolicy
     from discover.webworld.world import World
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,14 @@ class BrowserPool:
 
     remote = True
 
-    def __init__(self, endpoints: list[str], *, world: "World | None" = None, world_address: str = "") -> None:
+    def __init__(self, endpoints: list[str], *, world: "World | None" = None, world_address: str = "",
+                 policy: "EgressPolicy | None" = None) -> None:
         if not endpoints:
             raise BrowserError("a browser pool needs at least one endpoint")
         self.endpoints = list(endpoints)
         self.world = world
         self.world_address = world_address
+        self.policy = policy
         self.alive: list[BrowserSession] = []
         #: endpoint → why it was taken out of the pool
         self.removed: dict[str, str] = {}
@@ -48,7 +51,8 @@ class BrowserPool:
 
     async def __aenter__(self) -> "BrowserPool":
         async def connect(endpoint: str) -> BrowserSession | None:
-            session = BrowserSession(endpoint=endpoint, world=self.world, world_address=self.world_address)
+            session = BrowserSession(endpoint=endpoint, world=self.world, world_address=self.world_address,
+                                     policy=self.policy)
             try:
                 return await session.__aenter__()
             except DiscoverError as exc:

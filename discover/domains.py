@@ -7,24 +7,16 @@ ships with and never downloads one (`suffix_list_urls=()`, no cache directory).
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlsplit
+from typing import Any
+
+from discover.urls import host_of
 
 
 @lru_cache(maxsize=1)
-def _extractor():  # noqa: ANN202 - tldextract is imported lazily (CLI start-up)
+def _extractor() -> Any:  # tldextract is imported lazily (CLI start-up)
     import tldextract
 
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-def host_of(url_or_host: str) -> str:
-    """The lower-case host of a URL or a bare host ('' for a malformed URL)."""
-    text = url_or_host.strip()
-    try:
-        host = urlsplit(text).hostname if "//" in text else text.split("/")[0].split(":")[0]
-    except ValueError:   # a malformed URL on a page ("http://[bad")
-        return ""
-    return (host or "").lower().strip(".")
 
 
 def registrable_domain(url_or_host: str) -> str:

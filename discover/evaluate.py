@@ -9,7 +9,8 @@ Conventions (written down because the numbers depend on them):
   unlabeled pages gain 0; the ideal DCG sorts *all* labelled pages of the niche;
 - precision@k divides by k (a short list is penalised); "relevant" means relevance ≥ 2;
 - recall@k is over relevance-3 pages; with none labelled it is 1.0 (nothing to miss);
-- URLs are compared without scheme, "www.", fragment or trailing slash.
+- URLs are compared by `discover.urls.FOR_EVAL`: without scheme, "www.", fragment, trailing slash
+  or ".html" (one page, several URLs: docs/web-dir.md).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
 
 from discover.errors import InputError, WebWorldError
-from discover.records import Candidate, Prospect
+from discover.records import WANTED_TYPES, Candidate, FetchOutcome, GeoTier, Prospect
+from discover.urls import FOR_EVAL, url_key
 
 if TYPE_CHECKING:
     from discover.settings import Settings
@@ -38,20 +39,6 @@ class Label:
     type: str
     relevance: int
     geo: str = ""
-
-
-def norm_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme == "mail":
-        return url.strip()
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    path = parts.path.rstrip("/")
-    # One page, several URLs (docs/web-dir.md): a/b.html = a/b, a/index.html = a/ = a.
-    if path.endswith("/index.html"):
-        path = path[: -len("/index.html")]
-    elif path.endswith(".html"):
-        path = path[: -len(".html")]
-    return host + path + ("?" + parts.query if parts.query else "")
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -105,22 +92,22 @@ def macro_f1(true: Sequence[str], pred: Sequence[str], labels: Sequence[str] | N
     return sum(f1s) / len(f1s)
 
 
-def expected_tier(label_geo: str, target_geo: str, nearby_km: float = 60.0) -> set[str]:
+def expected_tier(label_geo: str, target_geo: str, nearby_km: float = 60.0) -> set[GeoTier]:
     """The geo tiers that count as right for a page labelled `label_geo` in a run for `target_geo`."""
     if not target_geo:
-        return {"unknown"}
+        return {GeoTier.UNKNOWN}
     if not label_geo.strip():
         # a page that is not about a place: "unknown" (or only its country known) is right
-        return {"unknown", "same_country"}
+        return {GeoTier.UNKNOWN, GeoTier.SAME_COUNTRY}
     from discover.rank.geo import _tier, parse_place
 
     target = parse_place(target_geo)
     try:
         place = parse_place(label_geo)
     except InputError:
-        return {"unknown"}
+        return {GeoTier.UNKNOWN}
     if label_geo.strip().lower() == target_geo.strip().lower():
-        return {"same_city"}
+        return {GeoTier.SAME_CITY}
     tier, _ = _tier(target, place, nearby_km)
     return {tier}
 
@@ -151,8 +138,9 @@ def load_labels(path: str | Path) -> list[Label]:
     return out
 
 
-def _site(url_key: str) -> str:
-    return url_key.split("/", 1)[0]
+def _site(key: str) -> str:
+    """The host of a FOR_EVAL key."""
+    return key.split("/", 1)[0]
 
 
 def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche: str, geo: str = "", *,
@@ -165,19 +153,19 @@ def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche:
     (ideal from every labelled page), which one-prospect-per-site output cannot reach.
     """
     mine = [lb for lb in labels if lb.niche == niche and not lb.url.startswith("mail:")]
-    gains = {norm_url(lb.url): float(lb.relevance) for lb in mine}
+    gains = {url_key(lb.url, FOR_EVAL): float(lb.relevance) for lb in mine}
     site_gain: dict[str, float] = {}
     for u, g in gains.items():
         site_gain[_site(u)] = max(g, site_gain.get(_site(u), 0.0))
-    keys = [_site(norm_url(p.url)) for p in ranked]
+    keys = [_site(url_key(p.url, FOR_EVAL)) for p in ranked]
     prospect_gain = {}
     for p, key in zip(ranked, keys):
-        pages = [norm_url(p.url)] + [norm_url(u) for u in p.other_urls]
+        pages = [url_key(p.url, FOR_EVAL)] + [url_key(u, FOR_EVAL) for u in p.other_urls]
         prospect_gain[key] = max(gains.get(u, 0.0) for u in pages)
     good = {k for k, g in prospect_gain.items() if g >= 2}
     ideal_sites = {k for k, g in site_gain.items() if g >= 3}
     found3 = {k for k, g in prospect_gain.items() if g >= 3}
-    urls = [norm_url(p.url) for p in ranked]
+    urls = [url_key(p.url, FOR_EVAL) for p in ranked]
     out: dict[str, Any] = {
         "niche": niche, "geo": geo, "prospects": len(ranked), "labelled": len(mine),
         "labelled_sites": len(site_gain),
@@ -188,12 +176,12 @@ def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche:
         "recall3@20": round(recall_at_k([k for k in keys[:20] if k in found3], ideal_sites, 20), 4),
         "unlabelled_in_top10": sum(1 for k in keys[:10] if k not in site_gain),
     }
-    by_url = {norm_url(lb.url): lb for lb in mine}
+    by_url = {url_key(lb.url, FOR_EVAL): lb for lb in mine}
     true_t, pred_t = [], []
     geo_ok = geo_n = 0
-    labelled = [c for c in candidates if (lb := by_url.get(norm_url(c.url))) is not None and lb.type]
+    labelled = [c for c in candidates if (lb := by_url.get(url_key(c.url, FOR_EVAL))) is not None and lb.type]
     for c in labelled:
-        true_t.append(by_url[norm_url(c.url)].type)
+        true_t.append(by_url[url_key(c.url, FOR_EVAL)].type)
         pred_t.append(c.classification.type)
     if geo and candidates:
         from discover.rank.geo import parse_place
@@ -202,7 +190,7 @@ def evaluate_ranking(ranked: Sequence[Prospect], labels: Sequence[Label], niche:
         # site evidence is shared between pages, so the geo of all candidates is computed together
         matches = candidate_geo(candidates, parse_place(geo), nearby_km)
         for c, m in zip(candidates, matches):
-            lb = by_url.get(norm_url(c.url))
+            lb = by_url.get(url_key(c.url, FOR_EVAL))
             if lb is None:
                 continue
             geo_n += 1
@@ -341,7 +329,8 @@ def world_candidates(web: str | Path) -> list[Candidate]:
         path = "/" if rel == "index.html" else "/" + rel.removesuffix("index.html")
         url = f"http://{host}{path}"
         html = f.read_text(encoding="utf-8", errors="replace")
-        fr = FetchResult(url=url, final_url=url, outcome="ok", status=200, content_type="text/html", html=html)
+        fr = FetchResult(url=url, final_url=url, outcome=FetchOutcome.OK, status=200, content_type="text/html",
+                         html=html)
         ex = extract(fr)
         cands.append(Candidate(url=url, domain=registrable_domain(url), extraction=ex,
                                classification=classify(ex, html), html=html))
@@ -351,8 +340,9 @@ def world_candidates(web: str | Path) -> list[Candidate]:
 def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequence[str] | None = None,
                           candidates: Sequence[Candidate] | None = None) -> dict[str, Any]:
     """Score every page of the world per niche (no search) and report the same metrics."""
+    from discover.outreach.policy import Policy
+    from discover.outreach.prospects import build_prospects
     from discover.rank.geo import parse_place
-    from discover.pipeline import WANTED_TYPES, build_prospects
     from discover.rank.score import score_candidates
 
     root = Path(web)
@@ -368,10 +358,100 @@ def evaluate_ranking_only(settings: "Settings", web: str | Path, niches: Sequenc
     for keyword, geo in pairs:
         target = parse_place(geo) if geo else None
         scores = score_candidates(cands, keyword=keyword, target=target, types=WANTED_TYPES, settings=settings)
-        prospects = [p for p in build_prospects(cands, scores, keyword=keyword, geo=geo, types=WANTED_TYPES)
-                     if not p.spam]
+        # What a run without a database would show (spam hidden).
+        prospects = Policy().visible(build_prospects(cands, scores, keyword=keyword, geo=geo))
         row = evaluate_ranking(prospects, labels, keyword, geo, candidates=cands, nearby_km=settings.nearby_km)
         row["top10"] = [f"{p.url} {p.score:.3f}" for p in prospects[:10]]
         rows.append(row)
     return {"world": str(root), "mode": "ranking-only", "niches": rows,
             "macro": {m: _macro(rows, m) for m in METRICS}}
+
+
+# --- page types --------------------------------------------------------------------------------
+
+def page_type_report(rows: Sequence[Any], folds: int = 5) -> dict[str, Any]:
+    """Page-type figures that never score a page with a model that saw its site.
+
+    grouped_cv  k folds over the real corpus's sites; each fold's model is fitted on the other
+                real sites plus every world page (minus any of the test sites);
+    lowo        leave-one-world-out: each world (web worlds and the real corpus) scored by a
+                model fitted on the other worlds only.
+    Rows are featurised pages (discover/pages/training.featurise).
+    """
+    from discover.pages import training
+
+    real = [r for r in rows if r.world == "real"]
+    others = [r for r in rows if r.world != "real"]
+    out: dict[str, Any] = {"data": {
+        "real": training.corpus_summary([r.page for r in real]),
+        "worlds": dict(Counter(r.world for r in others)),
+    }}
+    if real:
+        preds = training.grouped_cv(real, folds, extra_train=others)
+        rep = training.type_report([r.label for r in real], [p.type for p in preds])
+        rep["folds"] = len(training.site_folds(real, folds))
+        rep["sites"] = len({r.site for r in real})
+        rep["uncertainty"] = training.uncertainty_summary(real, preds)
+        rep["errors"] = training.errors(real, preds)
+        out["grouped_cv"] = rep
+    per_world: dict[str, Any] = {}
+    true_all: list[str] = []
+    pred_all: list[str] = []
+    for world, preds in training.leave_one_world_out(rows).items():
+        test = [r for r in rows if r.world == world]
+        rep = training.type_report([r.label for r in test], [p.type for p in preds])
+        rep["uncertainty"] = training.uncertainty_summary(test, preds)
+        rep["errors"] = training.errors(test, preds, limit=15)
+        per_world[world] = rep
+        true_all += [r.label for r in test]
+        pred_all += [p.type for p in preds]
+    if per_world:
+        pooled = training.type_report(true_all, pred_all)
+        out["lowo"] = {"per_world": per_world, "pooled_macro_f1": pooled["macro_f1"],
+                       "mean_macro_f1": round(sum(r["macro_f1"] for r in per_world.values()) / len(per_world), 4)}
+    return out
+
+
+def evaluate_page_types(worlds: Sequence[str | Path] | None = None, realpages: Sequence[str | Path] = (),
+                        shared: str | Path | None = None, folds: int = 5, jobs: int | None = None,
+                        on_progress: Any = None, fresh: bool = False) -> dict[str, Any]:
+    """Load the labelled worlds and the real-page corpus, featurise them and report page-type figures.
+
+    Pages whose inputs are in the model build's feature cache (same code) are not re-read unless
+    `fresh`."""
+    from discover.pages import training
+
+    world_dirs = [Path(w) for w in worlds] if worlds else training.default_worlds()
+    pages = []
+    for w in world_dirs:
+        if not (w / "labels.csv").is_file():
+            raise InputError(f"no labels.csv in {w}", hint="--world takes a labelled web directory (docs/web-dir.md)")
+        pages += training.load_world_pages(w, w.name)
+    skipped: list[str] = []
+    real = training.load_real_pages(training.realpage_dirs(realpages), shared, on_skip=skipped.append)
+    if not real and not pages:
+        raise InputError("no labelled pages to evaluate", hint="fixtures/realpages/manifest*.csv, "
+                         "../shared/realdata (DISCOVER_SHARED) or --world DIR")
+    rows = training.featurise(pages + real, jobs=jobs, on_progress=on_progress,
+                              cache=None if fresh else training.FEATURE_CACHE)
+    report = page_type_report(rows, folds=folds)
+    report["skipped"] = skipped
+    return report
+
+
+def check_type_floors(report: Mapping[str, Any], floors: Mapping[str, Any]) -> list[str]:
+    """Failures of a page-type report against {"grouped_cv": {"macro_f1": x}, "lowo": {world: x}}."""
+    problems = []
+    for metric, floor in (floors.get("grouped_cv") or {}).items():
+        got = (report.get("grouped_cv") or {}).get(metric)
+        if got is None or got + 1e-9 < float(floor):
+            problems.append(f"grouped_cv {metric} = {got} < floor {floor}")
+    per = (report.get("lowo") or {}).get("per_world", {})
+    for world, floor in (floors.get("lowo") or {}).items():
+        if world in ("pooled_macro_f1", "mean_macro_f1"):
+            got = (report.get("lowo") or {}).get(world)
+        else:
+            got = (per.get(world) or {}).get("macro_f1")
+        if got is None or got + 1e-9 < float(floor):
+            problems.append(f"lowo {world} macro_f1 = {got} < floor {floor}")
+    return problems

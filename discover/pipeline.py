@@ -35,21 +35,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from discover.errors import DiscoverError, InputError, Interrupted
+from discover.inputs import clean_keyword
+from discover.outreach.prospects import build_prospects, save_prospects
 from discover.records import (
-    PROSPECT_TYPES, Candidate, FetchResult, FusedResult, Prospect, Query, QueryOutcome, Score, SiteQuality,
+    WANTED_TYPES, Candidate, FetchOutcome, FetchResult, FusedResult, Prospect, ProspectType, Query, QueryOutcome,
+    Score, SearchOutcome, SiteQuality,
 )
 
 if TYPE_CHECKING:
     from discover.executor import Executor
+    from discover.outreach.policy import Visibility
     from discover.plan import Plan
     from discover.rank.geo import Place
     from discover.runtime import Runtime
     from discover.settings import Settings
     from discover.store import Store
     from discover.tasks import TaskEnv
-
-#: Types a user can ask for (spam and other are never wanted).
-WANTED_TYPES: tuple[str, ...] = tuple(t for t in PROSPECT_TYPES if t not in ("spam", "other"))
 
 #: Page types whose outbound links are checked for broken-link prospects.
 LINKCHECK_TYPES = ("resource",)
@@ -70,6 +71,16 @@ class RunRequest:
     show_contacted: bool = False
     resume: bool = False
     out: str = ""                             # absolute path of the CSV the user asked for ("" = none)
+    include_rejected: bool = False
+    only_approved: bool = False
+    include_hidden: bool = False
+
+    def visibility(self) -> "Visibility":
+        from discover.outreach.policy import Visibility
+
+        return Visibility(include_spam=self.include_spam, show_contacted=self.show_contacted,
+                          include_rejected=self.include_rejected, only_approved=self.only_approved,
+                          include_hidden=self.include_hidden)
 
 
 @dataclass
@@ -88,37 +99,10 @@ class RunResult:
 def request_from_run(settings: dict[str, Any], **overrides: Any) -> RunRequest:
     """The request a stored run was started with (for --resume), with explicit overrides."""
     saved = dict(settings.get("request") or {})
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
-              if k in RunRequest.__dataclass_fields__}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+                              if k in RunRequest.__dataclass_fields__}
     fields.update({k: v for k, v in overrides.items() if v is not None})
     return RunRequest(**fields)
-
-
-def parse_types(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return WANTED_TYPES
-    types = tuple(dict.fromkeys(t.strip().lower().replace("-", "_") for t in text.split(",") if t.strip()))
-    unknown = [t for t in types if t not in WANTED_TYPES]
-    if unknown:
-        raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
-                         hint="choose from " + ", ".join(WANTED_TYPES))
-    return types
-
-
-def _validate_keyword(keyword: str) -> str:
-    kw = " ".join((keyword or "").split())
-    if not kw:
-        raise InputError("the keyword is empty", hint='give the niche, e.g. discover run "maternity clothes"')
-    if len(kw) > 200:
-        raise InputError(f"the keyword is {len(kw)} characters long; keep it under 200")
-    if not any(ch.isalpha() for ch in kw):
-        raise InputError(f"the keyword {kw!r} has no letters")
-    from discover.rank.relevance import has_topic_words
-
-    if not has_topic_words(kw):   # before any search: ranking could not match pages on it
-        raise InputError(f"the keyword {kw!r} has no words to match pages on",
-                         hint='use the niche\'s own words, e.g. "maternity clothes"')
-    return kw
 
 
 @dataclass
@@ -142,6 +126,11 @@ class RunContext:
     @property
     def settings(self) -> "Settings":
         return self.runtime.settings
+
+    @property
+    def geo(self) -> str | None:
+        """The place as resolved ("S7K 1H1" → "Saskatoon, SK, CA"): what queries and engine locales read."""
+        return self.target.label if self.target is not None else None
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -184,7 +173,8 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
     from discover.tasks import TaskEnv
 
     settings = runtime.settings
-    keyword = _validate_keyword(request.keyword)
+    # Before any search: ranking could not match pages on a keyword without topic words.
+    keyword = clean_keyword(request.keyword, rankable=True, example='discover run "maternity clothes"')
     types = request.types or WANTED_TYPES
     engines = list(request.engines or settings.engines())
     target = parse_place(request.geo) if request.geo else None
@@ -258,12 +248,12 @@ async def _run_stages(ctx: RunContext) -> None:
     ctx.result.candidates = cands
     # 12: prospects, journalist queries, ledger, store ----------------------------------------
     ctx.stage("store")
-    prospects = build_prospects(cands, scores, keyword=ctx.keyword, geo=request.geo or "", types=ctx.types)
-    if "haro" in ctx.types:
+    prospects = build_prospects(cands, scores, keyword=ctx.keyword, geo=request.geo or "")
+    if ProspectType.HARO in ctx.types:
         ctx.stage("journalist queries")
         await _journalist_queries(ctx.runtime, prospects, ctx.keyword, request.geo or "", ctx.summary)
     # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
-    ctx.store.save_prospects(ctx.run_id, prospects)
+    save_prospects(ctx.store, ctx.run_id, prospects)
     _record_footprint_yield(ctx.store, outcomes, prospects)
     prospects = _apply_ledger(prospects, ctx.store, request, ctx.result)
     ctx.result.prospects = prospects
@@ -275,13 +265,13 @@ def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
     """Every query blocked or failed: say why instead of presenting an empty shortlist."""
     from discover.errors import SearchBlocked, SearchError
 
-    if not outcomes or any(o.outcome not in ("blocked", "error") for o in outcomes):
+    if not outcomes or any(o.outcome not in (SearchOutcome.BLOCKED, SearchOutcome.ERROR) for o in outcomes):
         return
     reasons: dict[str, set[str]] = defaultdict(set)
     for o in outcomes:
         reasons[o.engine].add(f"{o.outcome}: {o.reason}" if o.reason else o.outcome)
     detail = "; ".join(f"{engine} ({', '.join(sorted(r)[:2])})" for engine, r in reasons.items())
-    if all(o.outcome == "blocked" for o in outcomes):
+    if all(o.outcome == SearchOutcome.BLOCKED for o in outcomes):
         raise SearchBlocked(f"every engine blocked all {len(outcomes)} queries: {detail}",
                             hint="wait and retry, add another engine (--engine ddg,bing), or --headed to solve a captcha")
     raise SearchError(f"no search engine answered any of {len(outcomes)} queries: {detail}",
@@ -294,18 +284,18 @@ def plan_stage(ctx: RunContext, *, extra_terms: list[str] | None = None, max_per
     """Footprint queries for the keyword, place and types (round 2: paired with mined terms)."""
     from discover.plan import plan_queries
 
-    return plan_queries(ctx.keyword, geo=ctx.request.geo or None, types=list(ctx.types), engines=ctx.engines,
+    return plan_queries(ctx.keyword, geo=ctx.geo, types=list(ctx.types), engines=ctx.engines,
                         extra_terms=list(extra_terms if extra_terms is not None else ctx.request.extra_terms),
                         max_per_type=max_per_type or ctx.settings.max_queries_per_type, stats=ctx.stats)
 
 
 async def search_stage(ctx: RunContext, queries: list[Query]) -> list[QueryOutcome]:
     """Every query on every engine: one outcome per (query, engine), in query then engine order."""
-    from discover.search.runner import region_for
+    from discover.plan import region_for
     from discover.tasks import SEARCH, SearchTask
 
     ctx.stage("search")
-    region = region_for(ctx.request.geo) if ctx.request.geo else None
+    region = region_for(ctx.geo) if ctx.geo else None
     # One unit per distinct query text (the task key); a repeated text reuses the first's outcomes.
     unique = list(dict.fromkeys(q.text for q in queries))
     first = {q.text: q for q in reversed(queries)}
@@ -328,7 +318,9 @@ async def fetch_stage(ctx: RunContext, fused: list[FusedResult], limit: int) -> 
 
     ctx.stage("fetch")
     hits = list({f.url: f for f in fused[:limit]}.values())
-    done = await ctx.executor.map(FETCH, [FetchTask(h.url, tuple(h.types)) for h in hits], ctx)
+    # The --geo country reads the phone numbers of pages that do not say where they are.
+    country = getattr(ctx.target, "country_code", "") or ""
+    done = await ctx.executor.map(FETCH, [FetchTask(h.url, tuple(h.types), country) for h in hits], ctx)
     pages = Pages()
     for hit, page in zip(hits, done):   # in fused order, whichever finished first
         fr = page.fetch
@@ -349,7 +341,7 @@ async def expand_stage(ctx: RunContext, pages: Pages, outcomes: list[QueryOutcom
     from discover.plan import expand_terms
 
     texts = [c.extraction.title + " " + c.extraction.text for c in pages.candidates.values()
-             if c.classification.type not in ("spam", "other")]
+             if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
     terms = expand_terms(texts, ctx.keyword, n=4) if texts else []
     if not terms:
         return Expansion()
@@ -370,13 +362,14 @@ async def contacts_stage(ctx: RunContext, candidates: list[Candidate]) -> None:
     from discover.tasks import CONTACTS, ContactsTask
 
     ctx.stage("contacts")
-    todo = [c for c in candidates if c.classification.type not in ("spam", "other")]
+    todo = [c for c in candidates if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
     by_domain: dict[str, list[Candidate]] = defaultdict(list)
     for c in todo:
         by_domain[c.domain].append(c)
     # Completion order varies between runs; pick the same page every time.
     leads = {d: min(group, key=lambda c: (len(c.url), c.url)) for d, group in by_domain.items()}
-    items = [ContactsTask(d, lead.url, tuple(lead.extraction.contacts)) for d, lead in leads.items()]
+    items = [ContactsTask(d, lead.url, tuple(lead.extraction.contacts), lead.extraction.country)
+             for d, lead in leads.items()]
     for item, found in zip(items, await ctx.executor.map(CONTACTS, items, ctx)):
         for c in by_domain[item.domain]:
             seen = {(x.kind, x.value) for x in c.extraction.contacts}
@@ -395,7 +388,7 @@ async def about_stage(ctx: RunContext) -> list[str]:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif item.startswith(("http://", "https://")):
             page = await ctx.env.fetcher.fetch(item)
-            if page.outcome != "ok":
+            if page.outcome != FetchOutcome.OK:
                 raise InputError(f"--about {item} could not be read ({page.outcome}: {page.reason or page.status})")
             ex = await asyncio.to_thread(extract, page)
             texts.append(f"{ex.title}\n{ex.text}")
@@ -453,56 +446,14 @@ def score_stage(ctx: RunContext, cands: list[Candidate], about_texts: list[str])
                             about_texts=about_texts, expansions=ctx.summary.get("expansion_terms", []))
 
 
-def build_prospects(cands: list[Candidate], scores: list[Score], *, keyword: str, geo: str,
-                    types: tuple[str, ...]) -> list[Prospect]:
-    """One prospect per site: the best-scoring page kept, the site's other pages attached."""
-    from discover.pages.contacts import best_email
-    from discover.outreach.shortlist import pitch_angle
-
-    best: dict[str, tuple[Candidate, Score]] = {}
-    others: dict[str, list[str]] = defaultdict(list)
-    for cand, score in sorted(zip(cands, scores), key=lambda cs: -cs[1].total):
-        if cand.domain in best:
-            others[cand.domain].append(cand.url)
-            continue
-        best[cand.domain] = (cand, score)
-    prospects = []
-    for domain, (cand, score) in best.items():
-        ex = cand.extraction
-        email = best_email(ex.contacts)
-        contact_page = next((c.value for c in ex.contacts if c.kind == "page"), "")
-        broken = [lc.url for lc in cand.link_checks if lc.cls == "broken"]
-        ptype = cand.classification.type
-        p = Prospect(
-            url=cand.url, domain=domain, type=ptype, score=round(score.total, 4), title=ex.title,
-            relevance=round(score.relevance, 4), geo_tier=score.geo_tier,
-            quality=round(cand.quality.score, 4) if cand.quality else 0.0, why=score.explanation,
-            email=email.value if email else "", email_kind=email.label if email else "",
-            contact_page=contact_page, social=[c.value for c in ex.contacts if c.kind == "social"],
-            broken_links=broken, found_by=list(cand.found_by), other_urls=others.get(domain, []),
-            explanation={
-                "top_terms": score.top_terms, "geo_place": score.geo_place,
-                "geo_distance_km": score.geo_distance_km, "type_evidence": cand.classification.evidence,
-                "quality_reasons": cand.quality.reasons if cand.quality else [],
-                "components": {"relevance": score.relevance, "geo": score.geo, "type_fit": score.type_fit,
-                               "quality": score.quality},
-            },
-            niche=keyword, geo=geo, spam=bool(cand.quality and cand.quality.spam) or ptype == "spam",
-        )
-        p.pitch = pitch_angle(p)
-        prospects.append(p)
-    prospects.sort(key=lambda p: -p.score)
-    return prospects
-
-
 async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], keyword: str, geo: str,
-                              summary: dict) -> None:
+                              summary: dict[str, Any]) -> None:
     """Crawl the journalist-query boards found (list → request pages) and attach to each board's
     prospect its best open query matching the niche: its deadline, reply route and pitch."""
     from discover.haro.boards import BoardCrawl, crawl_boards
     from discover.haro.match import match_queries, to_prospect
 
-    boards = [p for p in prospects if p.type == "haro" and p.url.startswith(("http://", "https://"))]
+    boards = [p for p in prospects if p.type == ProspectType.HARO and p.url.startswith(("http://", "https://"))]
     if not boards:
         return
     crawl = BoardCrawl()
@@ -515,46 +466,32 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
     summary["journalist_queries"] = {"found": len(queries), "matched": len(matches),
                                      "pages": crawl.pages_fetched}
     for p in boards:
-        m = best.get(p.domain)
-        if m is None:
+        found = best.get(p.domain)
+        if found is None:
             p.explanation["journalist_query"] = "no open query on this board matches the niche"
             continue
-        q = to_prospect(m.query, m, niche=keyword, geo=geo)
+        q = to_prospect(found.query, found, niche=keyword, geo=geo)
         if q.url != p.url:
             p.other_urls = [p.url] + [u for u in p.other_urls if u != q.url]
             p.url = q.url
         p.deadline, p.pitch = q.deadline, q.pitch
         p.email, p.email_kind = q.email or p.email, q.email_kind or p.email_kind
-        p.explanation["journalist_query"] = {**q.explanation, "summary": m.query.summary, "why": m.why}
+        journalist = str(q.explanation.get("journalist") or "")
+        if journalist and q.email:
+            from discover.pages.contacts import split_name
+
+            p.contact_name = journalist
+            p.first_name, p.last_name = split_name(journalist)
+        p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 
-def _apply_ledger(prospects: list[Prospect], store: "Store", request: RunRequest, result: RunResult) -> list[Prospect]:
-    hidden: dict[str, int] = defaultdict(int)
-    from discover.outreach.ledger import ledger_statuses, suppressed_emails
+def _apply_ledger(prospects: list[Prospect], store: "Store", request: RunRequest,
+                  result: RunResult) -> list[Prospect]:
+    """What the run may show: the visibility policy over the ledger, suppression list and own sites."""
+    from discover.outreach.policy import Policy
 
-    ledger = ledger_statuses(store)
-    emails = suppressed_emails(store)
-    statuses = {p.domain: ledger.get(p.domain) or ("do_not_contact" if p.email and p.email.lower() in emails else "")
-                for p in prospects}
-    from discover.domains import registrable_domain
-
-    # The user's own site (--about URL) is never a prospect for them.
-    own = {registrable_domain(a) for a in request.about if a.startswith(("http://", "https://"))}
-    kept = []
-    for p in prospects:
-        p.ledger_status = statuses.get(p.domain, "")
-        if p.domain in own:
-            hidden["own site"] += 1
-            continue
-        if p.spam and not request.include_spam:
-            hidden["spam"] += 1
-            continue
-        if p.ledger_status and not request.show_contacted:
-            hidden[p.ledger_status] += 1
-            continue
-        kept.append(p)
-    result.hidden = dict(hidden)
-    return kept
+    shown, result.hidden = Policy.load(store, request.visibility(), about=request.about).apply(prospects)
+    return shown
 
 
 def _record_footprint_yield(store: "Store", outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
@@ -565,6 +502,12 @@ def _record_footprint_yield(store: "Store", outcomes: list[QueryOutcome], prospe
             continue
         good = sum(1 for r in o.results if r.url in good_urls)
         store.record_footprint(o.query.footprint, o.engine, len(o.results), good)
+
+
+def lost_page(f: FetchResult) -> bool:
+    """A page that failed for a reason another day might not have: a timeout, or an error that
+    was tried again (only transient errors are) — not a 404, a robots.txt rule or a trap."""
+    return f.outcome == "timeout" or (f.outcome == "error" and f.attempts > 1)
 
 
 def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospects: list[Prospect],
@@ -587,8 +530,11 @@ def _summarise(outcomes: list[QueryOutcome], fetches: list[FetchResult], prospec
         "pages": len(fetches),
         "fetch_outcomes": dict(fetch_outcomes),
         "fetch_paths": dict(fetch_paths),
+        # Pages given up on after their retries (timeouts, resets, 5xx): prospects possibly missed.
+        "lost_pages": [{"url": f.url, "outcome": f.outcome, "reason": f.reason, "attempts": f.attempts}
+                       for f in fetches if f.path != "cache" and lost_page(f)],
         "prospects": len(prospects),
         "prospects_by_type": dict(by_type),
         "hidden": hidden,
-        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == "blocked"}),
+        "blocked_engines": sorted({o.engine for o in outcomes if o.outcome == SearchOutcome.BLOCKED}),
     }

@@ -3,10 +3,11 @@
     keyword (+ place) ──► footprint library (data/footprints.toml), ordered by yield statistics
                      ──► Query per footprint (round 1)
                      ──► per-engine text: operators an engine ignores are rewritten or dropped
+                         (search.engines.translate)
     first-round texts ──► expand_terms (TF-IDF) ──► plan_queries(extra_terms=…) (round 2)
 
-The footprint library is data; this module only fills slots, validates input, translates
-operators and orders footprints by how well they have paid off before.
+The footprint library is data; this module only fills slots, validates input and orders
+footprints by how well they have paid off before; the search layer owns the query language.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from importlib import resources
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from discover.errors import InputError
-from discover.records import Query
+from discover.inputs import clean_keyword, parse_types
+from discover.records import WANTED_TYPES, Query
+from discover.search.engines import canonical_name, get_engine, translate
 
-#: Types the footprint library covers (a `local` footprint hunts local link opportunities).
-PLAN_TYPES: tuple[str, ...] = ("forum", "directory", "haro", "resource", "guest_post", "blog", "news", "local")
-
-MAX_KEYWORD_CHARS = 200
+#: Types the footprint library covers: the wanted prospect types, and `local` (footprints that
+#: hunt local link opportunities of any type).
+PLAN_TYPES: tuple[str, ...] = (*WANTED_TYPES, "local")
 
 
 @dataclass(frozen=True)
@@ -114,39 +116,9 @@ def _combined(stats: StatsMap | None, fid: str, engines: Sequence[str]) -> Footp
 
 # ── input ────────────────────────────────────────────────────────────────────────────────
 
-_OPERATOR_TOKEN = re.compile(r'^-|^(intitle|inurl|site|filetype|allintitle|allinurl|ext|related|cache):', re.I)
-
-
-def clean_keyword(keyword: str) -> str:
-    """The keyword with whitespace collapsed; InputError when it cannot be a niche keyword."""
-    text = " ".join((keyword or "").split())
-    if not text:
-        raise InputError("the keyword is empty", hint='give a niche keyword, e.g. discover plan "vegan baking"')
-    if len(text) > MAX_KEYWORD_CHARS:
-        raise InputError(f"the keyword is {len(text)} characters long; the limit is {MAX_KEYWORD_CHARS}",
-                         hint="use the niche's name, a few words")
-    if not any(ch.isalpha() for ch in text):
-        raise InputError(f"the keyword {text!r} has no letters", hint="use the niche's name in words")
-    plain = [t for t in text.split() if not _OPERATOR_TOKEN.search(t) and t.upper() not in ("OR", "AND", "|")]
-    if not any(ch.isalpha() for t in plain for ch in t):
-        raise InputError(f"the keyword {text!r} is only search operators",
-                         hint="give the niche in plain words; the footprints add the operators")
-    return text
-
-
 def check_types(types: Sequence[str] | None) -> list[str]:
-    if not types:
-        return list(PLAN_TYPES)
-    out: list[str] = []
-    for t in types:
-        key = t.strip().lower().replace("-", "_")
-        if key in ("guest", "guestpost"):
-            key = "guest_post"
-        if key not in PLAN_TYPES:
-            raise InputError(f"unknown prospect type {t!r}", hint="valid types: " + ", ".join(PLAN_TYPES))
-        if key not in out:
-            out.append(key)
-    return out
+    """The footprint families to plan: prospect types, plus "local" (place-bound footprints)."""
+    return list(parse_types(types, PLAN_TYPES))
 
 
 _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
@@ -189,113 +161,6 @@ def region_for(place: str | None) -> dict[str, str]:
     if not country:
         return {}
     return {"country": country, "language": _LANG.get(country, "en")}
-
-
-# ── operator translation ─────────────────────────────────────────────────────────────────
-
-_QTOKEN = re.compile(r'\(|\)|\||-?(?:[A-Za-z]+:)?(?:"[^"]*"?|[^\s()"|]+)')
-_OPS = {"intitle": "intitle", "allintitle": "intitle", "inurl": "inurl", "allinurl": "inurl",
-        "site": "site", "filetype": "filetype", "ext": "filetype"}
-_URL_NOISE = {"php", "html", "htm", "asp", "aspx", "jsp", "cgi", "www", "com", "org", "net"}
-
-
-def _split(token: str) -> tuple[bool, str, str, bool]:
-    """(negated, operator, value, quoted) of one query token."""
-    neg = token.startswith("-") and len(token) > 1
-    body = token[1:] if neg else token
-    op = ""
-    m = re.match(r"([A-Za-z]+):(.+)", body)
-    if m and m.group(1).lower() in _OPS:
-        op, body = _OPS[m.group(1).lower()], m.group(2)
-    quoted = body.startswith('"')
-    return neg, op, body.strip('"'), quoted
-
-
-def _as_words(value: str, op: str) -> str:
-    if op == "inurl" or op == "site":
-        words = [w for w in re.split(r"[^0-9A-Za-z]+", value.lower()) if w and w not in _URL_NOISE]
-        if op == "site" and len(words) > 1:
-            words = words[:1]
-    else:
-        words = value.split()
-    if not words:
-        return ""
-    return f'"{" ".join(words)}"' if len(words) > 1 else words[0]
-
-
-def translate(query_text: str, engine_name: str) -> tuple[str, tuple[str, ...]]:
-    """The query as `engine_name` should receive it, and notes on what was changed.
-
-    Unsupported operators are rewritten when a plain form keeps most of their meaning
-    (intitle:x → x, inurl:write-for-us → "write for us", site:reddit.com → reddit,
-    "phrase" → words) and dropped otherwise (exclusions, filetype:, site:.gov, OR keeps
-    its first alternative)."""
-    from discover.search.engines import canonical_name, get_engine
-
-    supported = frozenset(getattr(get_engine(engine_name), "SUPPORTED_OPERATORS", frozenset()))
-    return rewrite(query_text, supported, canonical_name(engine_name))
-
-
-def rewrite(query_text: str, supported: frozenset[str], name: str) -> tuple[str, tuple[str, ...]]:
-    """`translate` for an explicit set of supported operator names (see engines.OPERATORS)."""
-    toks = _QTOKEN.findall(query_text)
-    notes: list[str] = []
-
-    def note(text: str) -> None:
-        full = f"{text}: unsupported by {name}"
-        if full not in notes:
-            notes.append(full)
-
-    if "or" not in supported and any(t in ("OR", "|") for t in toks):
-        kept: list[str] = []
-        i = 0
-        while i < len(toks):
-            if toks[i] in ("OR", "|"):
-                i += 2 if i + 1 < len(toks) and toks[i + 1] not in ("(", ")") else 1
-                continue
-            kept.append(toks[i])
-            i += 1
-        toks = [t for t in kept if t not in ("(", ")")]
-        note("OR dropped, first alternative kept")
-    out: list[str] = []
-    for tok in toks:
-        if tok in ("(", ")", "OR", "|"):
-            out.append(tok)
-            continue
-        neg, op, value, quoted = _split(tok)
-        if neg and "exclude" not in supported:
-            note(f"exclusion {tok} dropped")
-            continue
-        prefix = "-" if neg else ""
-        if op and op not in supported:
-            if op == "filetype" or (op == "site" and (value.startswith(".") or "." not in value)) or neg:
-                note(f"{op}:{value} dropped")
-                continue
-            plain = _as_words(value, op)
-            if not plain:
-                note(f"{op}:{value} dropped")
-                continue
-            note(f"{op}: rewritten as plain words")
-            tok, op, value, quoted = plain, "", plain.strip('"'), plain.startswith('"')
-        if quoted and "phrase" not in supported:
-            note("exact phrase quotes removed")
-            tok = prefix + (f"{op}:" if op else "") + value
-        elif op:
-            tok = prefix + f"{op}:" + (f'"{value}"' if quoted else value)
-        else:
-            tok = prefix + (f'"{value}"' if quoted else value)
-        out.append(tok)
-    return _join(out), tuple(notes)
-
-
-def _join(toks: list[str]) -> str:
-    text = ""
-    for tok in toks:
-        if not text or text.endswith("(") or tok == ")":
-            text += tok
-        else:
-            text += " " + tok
-    return text
 
 
 # ── the plan ─────────────────────────────────────────────────────────────────────────────
@@ -353,8 +218,6 @@ def plan_queries(keyword: str, *, geo: str | None = None, types: list[str] | Non
     if geo_text and not place:
         raise InputError(f"cannot read a place name from {geo!r}", hint='use "City, Region, CC"')
     engines = list(engines) or ["local"]
-    from discover.search.engines import canonical_name, get_engine
-
     for e in engines:
         get_engine(e)  # ConfigError for unknown engines, before anything else happens
     engines = [canonical_name(e) for e in engines]

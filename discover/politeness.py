@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Lease(Protocol):
@@ -27,11 +27,12 @@ class Lease(Protocol):
 
     async def __aenter__(self) -> object: ...
 
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any, /) -> object: ...
 
 
 class HostSlot(Protocol):
-    sem: Lease
+    @property
+    def sem(self) -> Lease: ...
 
     async def turn(self, delay: float) -> None:
         """Wait until `delay` seconds have passed since the previous request to this host."""

@@ -19,12 +19,18 @@ if TYPE_CHECKING:
     from discover.browser import BrowserSession
     from discover.browser_pool import BrowserPool
     from discover.politeness import Politeness
+    from discover.egress_proxy import EgressProxy
+    from discover.net import EgressPolicy, Resolver
     from discover.webworld.server import WorldServer
     from discover.webworld.world import World
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, captcha: bool = False, politeness: "Politeness | None" = None) -> None:
+    """`resolver` replaces the system resolver (tests; embedding in a program with its own DNS);
+    `politeness` the per-process limits (a fleet's, shared in Redis; owned by the caller)."""
+
+    def __init__(self, settings: Settings, *, captcha: bool = False, resolver: "Resolver | None" = None,
+                 politeness: "Politeness | None" = None) -> None:
         from discover.politeness import LocalPoliteness
 
         self.settings = settings
@@ -35,6 +41,9 @@ class Runtime:
         self.politeness: Politeness = politeness or LocalPoliteness()
         self._browser_lock = asyncio.Lock()
         self._captcha = captcha
+        self._resolver = resolver
+        self._policy: EgressPolicy | None = None
+        self.egress_proxy: EgressProxy | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> "Runtime":
@@ -53,6 +62,9 @@ class Runtime:
         if self._browser is not None:
             await self._browser.__aexit__(None, None, None)
             self._browser = None
+        if self.egress_proxy is not None:
+            self.egress_proxy.stop()
+            self.egress_proxy = None
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -68,25 +80,43 @@ class Runtime:
     def offline(self) -> bool:
         return self.world is not None
 
+    @property
+    def policy(self) -> "EgressPolicy":
+        """Where this run may connect (see discover.net): public addresses only unless
+        settings.allow_private; `allow_networks` always."""
+        if self._policy is None:
+            from discover.net import EgressPolicy
+
+            self._policy = EgressPolicy.from_settings(self.settings, resolver=self._resolver)
+        return self._policy
+
     def http_client(self, **kwargs: Any) -> "httpx.AsyncClient":
-        """An AsyncClient for this network. Redirects are not followed unless asked for."""
+        """An AsyncClient for this network. Redirects are not followed unless asked for; every
+        connection is checked against the egress policy at connect time."""
         import httpx
+
+        from discover.net import ACCEPT_ENCODING, guarded_transport
 
         limits = httpx.Limits(max_connections=self.settings.concurrency * 2,
                               max_keepalive_connections=self.settings.concurrency)
         kwargs.setdefault("timeout", httpx.Timeout(self.settings.timeout))
-        kwargs.setdefault("headers", {"User-Agent": self.settings.user_agent})
+        headers = dict(kwargs.pop("headers", None) or {"User-Agent": self.settings.user_agent})
+        # Only encodings read_body can decode lazily (a brotli bomb could not be capped).
+        headers.setdefault("Accept-Encoding", ACCEPT_ENCODING)
+        kwargs["headers"] = headers
         if self.world is not None and self.server is not None:
             from discover.webworld.transport import AsyncWorldTransport
 
             transport: httpx.AsyncBaseTransport = AsyncWorldTransport(
-                self.world, (self.server.host, self.server.port), limits=limits)
+                self.world, (self.server.host, self.server.port), limits=limits, policy=self.policy)
         else:
-            transport = httpx.AsyncHTTPTransport(http2=_h2_available(), limits=limits, retries=0)
+            transport = guarded_transport(self.policy, http2=_h2_available(), limits=limits)
         return httpx.AsyncClient(transport=transport, **kwargs)
 
     async def browser(self) -> "BrowserSession | BrowserPool":
-        """The shared browser, started on first use (several endpoints: a pool of remote browsers)."""
+        """The shared browser, started on first use. A local browser outside a world reaches the
+        web only through the egress proxy (discover.egress_proxy); several endpoints are a pool
+        of remote browsers (discover.browser_pool)."""
         async with self._browser_lock:
             if self._browser is None:
                 from discover.browser import BrowserSession
@@ -95,12 +125,21 @@ class Runtime:
                 endpoints = split_endpoints(self.settings.browser_endpoint)
                 address = self.server.address if self.server else ""
                 if len(endpoints) > 1:
-                    self._browser = await BrowserPool(endpoints, world=self.world, world_address=address).__aenter__()
-                else:
-                    session = BrowserSession(
-                        executable=self.settings.browser, endpoint=endpoints[0] if endpoints else "",
-                        headed=self.settings.headed, world=self.world, world_address=address)
-                    self._browser = await session.__aenter__()
+                    self._browser = await BrowserPool(endpoints, world=self.world, world_address=address,
+                                                      policy=self.policy).__aenter__()
+                    return self._browser
+                proxy_flags: list[str] = []
+                if self.world is None and not endpoints:
+                    from discover.egress_proxy import EgressProxy
+
+                    if self.egress_proxy is None:
+                        self.egress_proxy = EgressProxy(self.policy).start()
+                    proxy_flags = self.egress_proxy.chromium_flags()
+                session = BrowserSession(
+                    executable=self.settings.browser, endpoint=endpoints[0] if endpoints else "",
+                    headed=self.settings.headed, world=self.world, world_address=address,
+                    proxy_flags=proxy_flags, policy=self.policy)
+                self._browser = await session.__aenter__()
             return self._browser
 
 

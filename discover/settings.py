@@ -97,6 +97,21 @@ class Settings:
     page_cache_ttl: int = 7 * 24 * 3600
     #: Maximum pages fetched in one run.
     max_pages: int = 400
+    #: Seconds one page may take in all (redirects, retries, the browser); then it is a timeout.
+    page_deadline: float = 60.0
+    #: Tries after a transient failure (timeout, connection reset, 5xx) before a page is given up.
+    retries: int = 2
+    #: Links read from one page (the first N in document order; the rest are counted, not kept).
+    max_links: int = 2000
+    #: Seconds a `links` or `audit` command may run before it stops and prints what it has (0 = no limit).
+    deadline: float = 600.0
+
+    # --- network safety ----------------------------------------------------------------
+    #: Let pages lead requests to loopback, private, link-local and other internal addresses
+    #: (auditing your own intranet). Off: such links are reported as blocked_internal, not fetched.
+    allow_private: bool = False
+    #: Internal networks always allowed, comma-separated (e.g. "10.20.0.0/16, 192.168.1.7").
+    allow_networks: str = ""
 
     # --- scoring -----------------------------------------------------------------------
     weights_relevance: float = 0.5
@@ -147,6 +162,11 @@ _FIELDS = {f.name: f for f in fields(Settings)}
 
 def _coerce(name: str, value: Any, source: str) -> Any:
     kind = type(getattr(Settings(), name))
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:   # bytes the locale could not decode (surrogate escapes)
+            raise ConfigError(f"{source}: {name} is not valid UTF-8 text") from None
     try:
         if kind is bool:
             if isinstance(value, bool):
@@ -182,9 +202,20 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _validated(s: Settings) -> Settings:
-    for name in ("timeout", "max_bytes", "concurrency", "per_host_concurrency", "pages", "max_pages"):
+    for name in ("timeout", "max_bytes", "concurrency", "per_host_concurrency", "pages", "max_pages",
+                 "page_deadline", "max_links"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"{name} must be positive, got {getattr(s, name)}")
+    for name in ("retries", "deadline"):
+        if getattr(s, name) < 0:
+            raise ConfigError(f"{name} cannot be negative, got {getattr(s, name)}")
+    if s.allow_networks.strip():
+        from discover.net import parse_networks
+
+        try:
+            parse_networks(s.allow_networks)
+        except ValueError as exc:
+            raise ConfigError(f"allow_networks: {exc}", hint='e.g. "10.20.0.0/16, 192.168.1.7"') from None
     if s.per_host_concurrency > s.concurrency:
         raise ConfigError("per_host_concurrency cannot exceed concurrency")
     if s.engine.strip() and not s.engines():

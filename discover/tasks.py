@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from discover.codec import from_json, to_json
 from discover.records import (
-    Classification, Contact, Extraction, FetchResult, Link, LinkCheck, Query, QueryOutcome,
+    Classification, Contact, Extraction, FetchOutcome, FetchResult, Link, LinkCheck, Query, QueryOutcome,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ Tick = Callable[[int, int], None]   # (done, total)
 #: coordinator's values so every unit of one run is done the same way wherever it runs.
 RUN_SETTINGS = ("pages", "ignore_robots", "page_cache_ttl", "serp_cache_ttl", "query_delay",
                 "queries_per_minute", "max_redirects", "max_bytes", "timeout", "per_host_concurrency",
-                "per_host_delay", "user_agent")
+                "per_host_delay", "user_agent", "max_links", "page_deadline", "retries")
 
 
 # --- the environment a unit runs in ----------------------------------------------------------
@@ -199,6 +199,7 @@ class _Search(TaskKind[SearchTask, SearchDone]):
 class FetchTask:
     url: str
     types: tuple[str, ...] = ()     # prospect types of the queries that found it (classifier hints)
+    country: str = ""               # the --geo country: phone numbers of pages that do not say where they are
 
 
 @dataclass
@@ -220,7 +221,7 @@ class _Fetch(TaskKind[FetchTask, PageDone]):
 
     def load_result(self, store: "Store", data: Any) -> PageDone:
         fetch = from_json(FetchResult, data["fetch"])
-        if fetch.outcome != "ok":
+        if fetch.outcome != FetchOutcome.OK:
             return PageDone(fetch)
         stored = store.get_page(fetch.url)
         extraction, classification = store.get_extraction(fetch.url)
@@ -233,17 +234,17 @@ class _Fetch(TaskKind[FetchTask, PageDone]):
         out: list[PageDone | None] = [None] * len(items)
         done = 0
         async for index, fr in env.fetcher.iter_fetch([i.url for i in items]):
-            out[index] = await _read(env, fr, items[index].types)
+            out[index] = await _read(env, fr, items[index].types, items[index].country)
             done += 1
             tick(done, len(items))
         return [r for r in out if r is not None]
 
     async def run_one(self, env: TaskEnv, item: FetchTask) -> PageDone:
         fr = await env.fetcher.fetch(item.url)
-        return await _read(env, fr, item.types, threaded_store=True)
+        return await _read(env, fr, item.types, item.country, threaded_store=True)
 
 
-async def _read(env: TaskEnv, fr: FetchResult, hint_types: tuple[str, ...], *,
+async def _read(env: TaskEnv, fr: FetchResult, hint_types: tuple[str, ...], country: str = "", *,
                 threaded_store: bool = False) -> PageDone:
     """Extract and classify one fetched page, and save it (pages fetched before come from the store)."""
     from discover.pages.classify import classify
@@ -253,7 +254,7 @@ async def _read(env: TaskEnv, fr: FetchResult, hint_types: tuple[str, ...], *,
         # On a worker the store is a network database shared by concurrent units: keep the loop free.
         return await asyncio.to_thread(fn, *args) if threaded_store else fn(*args)
 
-    if fr.outcome != "ok":
+    if fr.outcome != FetchOutcome.OK:
         if fr.path != "cache":
             await call(env.store.save_page, env.run_id, fr)
         return PageDone(fr)
@@ -263,7 +264,7 @@ async def _read(env: TaskEnv, fr: FetchResult, hint_types: tuple[str, ...], *,
         extraction, classification = await call(env.store.get_extraction, fr.url)
     if extraction is None:
         # CPU-bound: keep the event loop (and the other fetches) moving.
-        extraction = await asyncio.to_thread(extract, fr)
+        extraction = await asyncio.to_thread(extract, fr, max_links=env.settings.max_links, country=country)
     if classification is None:
         classification = classify(extraction, fr.html, hint_types=tuple(hint_types))
     await call(env.store.save_page, env.run_id, fr, extraction, classification)
@@ -277,6 +278,7 @@ class ContactsTask:
     domain: str
     page: str                        # the site's lead page (its contacts and links to contact pages)
     contacts: tuple[Contact, ...] = ()
+    country: str = ""                # the lead page's country (phone numbers on its contact pages)
 
 
 @dataclass
@@ -305,7 +307,7 @@ class _Contacts(TaskKind[ContactsTask, ContactsDone]):
     async def run_one(self, env: TaskEnv, item: ContactsTask) -> ContactsDone:
         from discover.pages.contacts import enrich_contacts
 
-        lead = Extraction(url=item.page, contacts=list(item.contacts))
+        lead = Extraction(url=item.page, contacts=list(item.contacts), country=item.country)
         return ContactsDone(await enrich_contacts(env.fetcher, lead))
 
 

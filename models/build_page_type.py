@@ -1,276 +1,91 @@
 #!/usr/bin/env python3
-"""Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package)
-and its held-out scores (models/page_type_scores.json).
+"""Rebuild the page-type classifier (discover/data/models/page_type.json, shipped inside the package),
+its held-out scores (models/page_type_scores.json) and feature cache (models/page_type_features.json.gz).
 
-    python models/build_page_type.py [--web fixtures/web] [--realdata DIR]
+    python models/build_page_type.py [--world DIR ...] [--realpages DIR ...] [--shared DIR] [--no-eval]
 
-Data: the labelled pages of a web world (labels.csv; mail: items are skipped — they are not
-pages) and the labelled real pages in realdata/pages/page_types.csv. Every page goes through
-the tool's own extract(); the model sees what the pipeline sees.
+Data (discover/pages/training.py reads it):
+  real    the real-page corpus: fixtures/realpages/manifest*.csv (+ $DISCOVER_REALPAGES, --realpages)
+          and <shared>/realdata/pages/page_types.csv (<shared> = $DISCOVER_SHARED or ../shared);
+  worlds  the labelled pages of fixtures/web and fixtures/web-holdout (or --world ...);
+          fixtures/web-other, written to judge the tool, is scored but never trained on.
+Every page goes through the tool's own extract(); the model sees what the pipeline sees.
 
-Scores are measured before the final fit, never on pages a model was trained on:
-  world     leave-hosts-out: GroupKFold by host (no host in both train and test), macro-F1;
-            and leave-one-niche-out (hosts of the other niches only), macro-F1;
-  realdata  GroupKFold by source host, the world pages always in training; accuracy.
-The final model is then fitted on everything and written as JSON (no pickle).
+Scores are measured before the final fit, never on pages (or sites) a model was trained on:
+  grouped_cv  k folds over the real corpus by site (world pages always in training);
+  lowo        leave-one-world-out: each world (real corpus included) scored by a model fitted on
+              the others only.
+The final model is fitted on everything, its probabilities calibrated by a temperature fitted on
+out-of-fold logits (folds by site), and written as JSON (no pickle).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import json
-import os
 import sys
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discover.pages.classify import MODEL_FORMAT, model_inputs  # noqa: E402
-from discover.pages.extract import extract  # noqa: E402
-from discover.pages.fetch import decode_html  # noqa: E402
-from discover.records import PROSPECT_TYPES, FetchResult  # noqa: E402
+from discover.pages import training  # noqa: E402
 
 # The source tree's copy, which classify.MODEL_PATH reads through importlib.resources.
 MODEL_OUT = ROOT / "discover" / "data" / "models" / "page_type.json"
+
 SCORES_PATH = ROOT / "models" / "page_type_scores.json"
-#: Shared read-only data: $DISCOVER_SHARED, else `shared/` next to the checkout.
-SHARED = Path(os.environ.get("DISCOVER_SHARED") or ROOT.parent / "shared")
-DEFAULT_REALDATA = SHARED / "realdata"
-PARAMS = {"C": 2.0, "max_iter": 3000, "class_weight": "balanced", "tfidf_min_df": 2, "sublinear_tf": True,
-          "realdata_weight_cap": 3.0}
-
-
-def _page(url: str, html: str) -> tuple:
-    res = FetchResult(url=url, final_url=url, outcome="ok", html=html)
-    ext = extract(res)
-    feats, tokens = model_inputs(ext, html)
-    return ext, feats, tokens
-
-
-def load_world(web: Path) -> list[dict]:
-    """Labelled pages of a web world: one row per URL (its type is the same for every niche)."""
-    from discover.webworld.world import World
-
-    world = World(web)
-    types: dict[str, str] = {}
-    niches: dict[str, str] = {}
-    with open(web / "labels.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            url = row["url"]
-            if url.startswith("mail:"):
-                continue
-            types.setdefault(url, row["type"])
-            # A host's niche: the niche its pages are most relevant to.
-            if int(row.get("relevance") or 0) >= 1:
-                niches.setdefault(url, row["niche"])
-    rows = []
-    for url, label in sorted(types.items()):
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        resp = world.respond(parts.hostname or "", path or "/")
-        hops = 0
-        while resp is not None and 300 <= resp.status < 400 and resp.headers.get("Location") and hops < 5:
-            nxt = urlsplit(resp.headers["Location"])
-            host = nxt.hostname or parts.hostname or ""
-            resp = world.respond(host, nxt.path or "/")
-            hops += 1
-        if resp is None or resp.status != 200:
-            continue
-        html, _ = decode_html(resp.body, resp.headers.get("Content-Type", ""))
-        rows.append({"url": url, "label": label, "group": parts.hostname, "source": "world",
-                     "niche": niches.get(url, ""), "html": html})
-    # A host belongs to the niche most of its pages are relevant to.
-    host_niche: dict[str, Counter] = defaultdict(Counter)
-    for r in rows:
-        if r["niche"]:
-            host_niche[r["group"]][r["niche"]] += 1
-    for r in rows:
-        c = host_niche.get(r["group"])
-        r["niche"] = c.most_common(1)[0][0] if c else "none"
-    return rows
-
-
-def load_realdata(base: Path) -> list[dict]:
-    rows = []
-    with open(base / "pages" / "page_types.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            f = base / row["file"]
-            if f.name.endswith(".json.gz"):
-                html = json.load(gzip.open(f, "rt", encoding="utf-8"))["html"]
-            elif f.name.endswith(".gz"):
-                html, _ = decode_html(gzip.open(f, "rb").read())
-            else:
-                html, _ = decode_html(f.read_bytes())
-            host = (urlsplit(row["url"]).hostname or f.name).removeprefix("www.")
-            rows.append({"url": row["url"], "label": row["label"], "group": host, "source": "realdata",
-                         "niche": "", "html": html})
-    return rows
-
-
-def featurise(rows: list[dict]) -> None:
-    for r in rows:
-        ext, feats, tokens = _page(r["url"], r["html"])
-        r["feats"], r["tokens"], r["ext"] = feats, tokens, ext
-        r.pop("html")
-
-
-def fit(rows: list[dict]):
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    names = sorted(rows[0]["feats"])
-    dense = np.array([[r["feats"].get(n, 0.0) for n in names] for r in rows])
-    scaler = StandardScaler().fit(dense)
-    vec = TfidfVectorizer(min_df=PARAMS["tfidf_min_df"], sublinear_tf=PARAMS["sublinear_tf"])
-    sparse = vec.fit_transform([r["tokens"] for r in rows]).toarray()
-    x = np.hstack([scaler.transform(dense), sparse])
-    y = [r["label"] for r in rows]
-    clf = LogisticRegression(C=PARAMS["C"], max_iter=PARAMS["max_iter"], class_weight=PARAMS["class_weight"])
-    # Both sources count alike: the few real pages would otherwise be drowned by the world's.
-    n_real = sum(1 for r in rows if r["source"] == "realdata")
-    n_world = len(rows) - n_real
-    boost = min(PARAMS["realdata_weight_cap"], n_world / n_real) if n_real and n_world else 1.0
-    clf.fit(x, y, sample_weight=[boost if r["source"] == "realdata" else 1.0 for r in rows])
-    classes = list(clf.classes_)
-    coef, intercept = clf.coef_, clf.intercept_
-    if len(classes) == 2:  # binary LR stores one row; expand so every class has its own
-        coef = np.vstack([-coef[0], coef[0]])
-        intercept = np.array([-intercept[0], intercept[0]])
-    return {
-        "format": MODEL_FORMAT,
-        "classes": classes,
-        "feature_names": names,
-        "mean": [float(v) for v in scaler.mean_],
-        "scale": [float(v) if v else 1.0 for v in scaler.scale_],
-        "vocab": {k: int(v) for k, v in vec.vocabulary_.items()},
-        "idf": [float(v) for v in vec.idf_],
-        "coef": [[round(float(v), 6) for v in row] for row in coef],
-        "intercept": [float(v) for v in intercept],
-    }
-
-
-def predict(model_json: dict, rows: list[dict]) -> list[str]:
-    from discover.pages.classify import PageTypeModel, classify
-
-    m = PageTypeModel(classes=model_json["classes"], feature_names=model_json["feature_names"],
-                      mean=model_json["mean"], scale=model_json["scale"], vocab=model_json["vocab"],
-                      idf=model_json["idf"], coef=model_json["coef"], intercept=model_json["intercept"], info={})
-    return [classify(r["ext"], r.get("raw_html", ""), model=m).type for r in rows]
-
-
-def group_folds(rows: list[dict], k: int) -> list[tuple[list[int], list[int]]]:
-    """k folds over groups (hosts), balanced by size; deterministic."""
-    sizes = Counter(r["group"] for r in rows)
-    buckets: list[list[str]] = [[] for _ in range(k)]
-    load = [0] * k
-    for g, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
-        i = load.index(min(load))
-        buckets[i].append(g)
-        load[i] += n
-    folds = []
-    for b in buckets:
-        gs = set(b)
-        test = [i for i, r in enumerate(rows) if r["group"] in gs]
-        train = [i for i, r in enumerate(rows) if r["group"] not in gs]
-        if test:
-            folds.append((train, test))
-    return folds
-
-
-def macro_f1(y_true: list[str], y_pred: list[str]) -> tuple[float, dict]:
-    from sklearn.metrics import classification_report, f1_score
-
-    labels = sorted(set(y_true))
-    return (float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
-            classification_report(y_true, y_pred, labels=labels, output_dict=True, zero_division=0))
-
-
-def evaluate(world: list[dict], real: list[dict], k: int = 5) -> dict:
-    out: dict = {}
-    if world:
-        preds = [""] * len(world)
-        for train, test in group_folds(world, k):
-            m = fit([world[i] for i in train] + real)
-            for i, p in zip(test, predict(m, [world[i] for i in test])):
-                preds[i] = p
-        f1, report = macro_f1([r["label"] for r in world], preds)
-        out["world_hosts_out"] = {
-            "macro_f1": round(f1, 4), "pages": len(world), "hosts": len({r["group"] for r in world}),
-            "folds": k, "per_class_f1": {c: round(v["f1-score"], 3) for c, v in report.items()
-                                         if c in PROSPECT_TYPES},
-            "confusions": Counter(f"{r['label']}->{p}" for r, p in zip(world, preds) if r["label"] != p).most_common(12),
-        }
-        niche_scores = {}
-        all_t, all_p = [], []
-        for niche in sorted({r["niche"] for r in world} - {"none"}):
-            test = [r for r in world if r["niche"] == niche]
-            train = [r for r in world if r["niche"] != niche]
-            m = fit(train + real)
-            p = predict(m, test)
-            niche_scores[niche] = round(macro_f1([r["label"] for r in test], p)[0], 4)
-            all_t += [r["label"] for r in test]
-            all_p += p
-        if all_t:
-            out["world_niche_out"] = {"macro_f1": round(macro_f1(all_t, all_p)[0], 4), "per_niche": niche_scores}
-    if real:
-        preds = [""] * len(real)
-        for train, test in group_folds(real, k):
-            m = fit(world + [real[i] for i in train])
-            for i, p in zip(test, predict(m, [real[i] for i in test])):
-                preds[i] = p
-        acc = sum(p == r["label"] for p, r in zip(preds, real)) / len(real)
-        by_src: dict[str, list[bool]] = defaultdict(list)
-        for r, p in zip(real, preds):
-            by_src[r["label"]].append(p == r["label"])
-        out["realdata_hosts_out"] = {
-            "accuracy": round(acc, 4), "pages": len(real), "folds": k,
-            "accuracy_by_label": {lab: round(sum(v) / len(v), 3) for lab, v in sorted(by_src.items())},
-            "errors": [f"{r['url']}: {r['label']}->{p}" for r, p in zip(real, preds) if p != r["label"]][:20],
-        }
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--web", type=Path, default=ROOT / "fixtures" / "web")
-    ap.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
+    ap.add_argument("--world", type=Path, action="append", help="a labelled web world (repeatable; "
+                    "default fixtures/web, fixtures/web-holdout and fixtures/web-other)")
+    ap.add_argument("--realpages", type=Path, action="append", default=[],
+                    help="another folder with manifest*.csv (repeatable)")
+    ap.add_argument("--shared", type=Path, default=None, help="the shared data folder (default $DISCOVER_SHARED "
+                    "or ../shared)")
     ap.add_argument("--out", type=Path, default=MODEL_OUT)
     ap.add_argument("--scores", type=Path, default=SCORES_PATH)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--fresh", action="store_true", help="re-read every page (ignore the feature cache)")
     ap.add_argument("--no-eval", action="store_true", help="fit only (skip the held-out measurements)")
     args = ap.parse_args(argv)
     t0 = time.time()
-    world = load_world(args.web) if (args.web / "labels.csv").is_file() else []
-    real = load_realdata(args.realdata) if (args.realdata / "pages" / "page_types.csv").is_file() else []
-    if not world and not real:
+    worlds = args.world or training.default_worlds()
+    pages = [p for w in worlds for p in training.load_world_pages(w, w.name)]
+    real = training.load_real_pages(training.realpage_dirs(args.realpages), args.shared,
+                                    on_skip=lambda m: print(f"skipped {m}", file=sys.stderr))
+    if not pages and not real:
         print("no labelled pages found", file=sys.stderr)
         return 2
-    for rows in (world, real):
-        for r in rows:
-            r["raw_html"] = r["html"]
-        featurise(rows)
-    print(f"featurised {len(world)} world + {len(real)} real pages in {time.time() - t0:.1f}s", file=sys.stderr)
-    scores = {} if args.no_eval else evaluate(world, real)
-    model = fit(world + real)
+    rows = training.featurise(pages + real, jobs=args.jobs, cache=None if args.fresh else training.FEATURE_CACHE)
+    training.save_feature_cache(rows)
+    print(f"featurised {len(pages)} world + {len(real)} real pages in {time.time() - t0:.1f}s", file=sys.stderr)
+    scores: dict = {}
+    if not args.no_eval:
+        from discover.evaluate import page_type_report
+
+        scores = page_type_report(rows, folds=args.folds)
+    model = training.fit_model(training.trainable(rows))
     data = {
-        "world": {"path": str(args.web.relative_to(ROOT) if args.web.is_relative_to(ROOT) else args.web),
-                  "pages": len(world), "labels": dict(Counter(r["label"] for r in world))},
-        "realdata": {"path": str(args.realdata), "pages": len(real), "labels": dict(Counter(r["label"] for r in real))},
+        "worlds": {w.name: sum(1 for p in pages if p.world == w.name) for w in worlds},
+        "not_trained_on": sorted(training.EVAL_ONLY_WORLDS & {w.name for w in worlds}),
+        "real": training.corpus_summary(real),
     }
-    model["info"] = {"params": PARAMS, "data": data, "built": time.strftime("%Y-%m-%d")}
+    model["info"] = {"params": training.PARAMS, "data": data, "built": time.strftime("%Y-%m-%d"),
+                     "temperature": model["temperature"]}
     args.out.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-    report = {"params": PARAMS, "data": data, "scores": scores,
-              "notes": "world: leave-hosts-out GroupKFold (5) and leave-one-niche-out; realdata: GroupKFold by "
-                       "source host with all world pages in training. Final model fitted on all pages."}
-    args.scores.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(scores, indent=2))
+    report = {"params": training.PARAMS, "data": data, "temperature": model["temperature"], "scores": scores,
+              "notes": "grouped_cv: folds by site over the real corpus, world pages in training (minus test "
+                       "sites); lowo: each world scored by a model fitted on the others. Final model fitted "
+                       "on all pages, temperature from out-of-fold logits (folds by site)."}
+    args.scores.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if scores:
+        print(json.dumps({"grouped_cv_macro_f1": scores["grouped_cv"]["macro_f1"],
+                          "lowo": {w: r["macro_f1"] for w, r in scores["lowo"]["per_world"].items()}}, indent=2))
     print(f"wrote {args.out} and {args.scores} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0
 

@@ -103,7 +103,7 @@ def test_cli_links_json_and_table():
     out = subprocess.run(DISCOVER + ["links", M + "/", "--web", str(AUDIT_WEB), "--json"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    rows = json.loads(out.stdout)
     by_url = {r["url"]: r for r in rows}
     assert set(by_url) == {"http://partner.example/", "http://partner.example/retired",
                            "http://gone-partner.example/", "http://partner.example/moved"}

@@ -252,8 +252,9 @@ def test_shortlist_filters_that_match_nothing_say_so(tmp_path):
         store.finish_run(store.start_run("maternity clothes", "", ("blog",), {}), "finished")
     assert_error(cli(tmp_path, "shortlist", "--db", str(db), "--types", "blogs"), 2, "unknown prospect type")
     assert_error(cli(tmp_path, "shortlist", "--db", str(db), "--niche", "Maternity"), 2, "no run for the niche")
-    r = cli(tmp_path, "shortlist", "--db", str(db), "--niche", "maternity clothes", "--format", "json")
-    assert r.returncode == 0, r.stderr
+    # A run without prospects is nothing to export: exit 6 (issue 13), naming the niche it read.
+    assert_error(cli(tmp_path, "shortlist", "--db", str(db), "--niche", "maternity clothes", "--format", "json"),
+                 6, "nothing to export from niche “maternity clothes”")
 
 
 def test_shortlist_with_an_empty_database(tmp_path):
@@ -276,7 +277,7 @@ _BAD_HREFS = ('<a href="http://[::1">v6</a> <a href="https://x.test:abc/">port</
 def test_malformed_urls_are_typed_outcomes_not_hangs(tmp_path, make_world):
     world = make_world({"ok.test": {"index.html": "<title>Fine</title><p>fine</p>"}})
     r = cli(tmp_path, "page", "http://[::1", "http://xn--/", "http://ok.test:99999/", "http://ok.test/",
-            "--web", str(world), "--json", "--no-enrich", timeout=30)
+            "--web", str(world), "--jsonl", "--no-enrich", timeout=30)
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [row["outcome"] for row in rows] == ["error", "error", "error", "ok"]
@@ -294,7 +295,7 @@ def test_a_page_with_malformed_links(tmp_path, make_world):
     assert json.loads(r.stdout)["links"] == 1                  # only the one a client can follow
     r = cli(tmp_path, "links", "http://res.test/", "--web", str(world), "--json", timeout=30)
     assert r.returncode == 0, r.stderr
-    assert [json.loads(line)["url"] for line in r.stdout.splitlines()] == ["http://ok.test/"]
+    assert [c["url"] for c in json.loads(r.stdout)] == ["http://ok.test/"]
 
 
 def test_haro_boards_with_malformed_urls(tmp_path, make_world):
@@ -318,7 +319,7 @@ def test_a_binary_suppression_file_imports_nothing(tmp_path):
 def test_audit_of_an_unreachable_site_is_an_error_not_a_clean_bill(tmp_path):
     world = REPO / "fixtures" / "audit-site"
     r = cli(tmp_path, "audit", "http://missing-host.example/", "--web", str(world), "--json", timeout=120)
-    assert r.returncode == 1, r.stderr
+    assert_error(r, 4, "could not be fetched")     # unreachable: exit 4, as page and links
     report = json.loads(r.stdout)
     assert any(i["kind"] == "start_page_failed" for i in report["issues"])
     assert_error(cli(tmp_path, "audit", "http://[::1", "--web", str(world)), 2, "not a site URL")
@@ -346,3 +347,21 @@ def test_malformed_links_are_broken_not_a_crash(make_world, settings_for):
     assert classes["http://[::1"][0] == "broken" and "malformed URL" in classes["http://[::1"][1]
     assert classes["https://x.test:abc/"][0] == "broken"
     assert [c.cls for c in direct] == ["broken"]
+
+
+def test_unreachable_host_is_exit_4_in_page_links_and_audit(tmp_path, bundled_world):
+    for cmd in ("page", "links", "audit"):
+        assert_error(cli(tmp_path, cmd, "http://nosuchhost.invalid/", "--web", str(bundled_world)), 4)
+
+
+def test_json_is_one_document_and_jsonl_one_object_per_line(tmp_path, bundled_world):
+    urls = ["http://www.dsm-moms.org/", "http://bumpandbaby-forum.com/"]
+    one = cli(tmp_path, "page", *urls, "--no-enrich", "--json", "--web", str(bundled_world))
+    assert one.returncode == 0, one.stderr
+    doc = json.loads(one.stdout)
+    assert isinstance(doc, list) and len(doc) == 2
+    lines = cli(tmp_path, "page", *urls, "--no-enrich", "--jsonl", "--web", str(bundled_world))
+    assert [json.loads(ln)["url"] for ln in lines.stdout.splitlines()] == [d["url"] for d in doc]
+    links = cli(tmp_path, "links", urls[0], "--json", "--web", str(bundled_world))
+    assert links.returncode == 0, links.stderr
+    assert isinstance(json.loads(links.stdout), list)

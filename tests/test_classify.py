@@ -1,9 +1,8 @@
 """Page-type classification: purpose-made pages, footprint hints that must not decide, the model
-artefact's safety, and held-out floors on the bundled world and on real pages."""
+artefact's safety. Held-out floors on real pages and worlds: tests/test_page_types.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -13,8 +12,6 @@ from discover.pages.classify import MODEL_PATH, PageTypeModel, classify, load_mo
 from discover.errors import ModelError
 from discover.pages.extract import extract
 from discover.records import FetchResult
-
-from conftest import REALDATA
 
 REPO = Path(__file__).resolve().parents[1]
 WORLD = REPO / "fixtures" / "web"
@@ -118,50 +115,6 @@ def test_missing_or_corrupt_model_raises_model_error(tmp_path):
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelError, match="shapes"):
         PageTypeModel.load(bad)
-
-
-def _builder():
-    spec = importlib.util.spec_from_file_location("build_page_type", REPO / "models" / "build_page_type.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not (WORLD / "labels.csv").is_file(), reason="bundled world fixtures/web is missing")
-def test_world_held_out_hosts_macro_f1():
-    """Fit on two thirds of the world's hosts, score on the other third (no host on both sides)."""
-    b = _builder()
-    world = b.load_world(WORLD)
-    for r in world:
-        r["raw_html"] = r["html"]
-    b.featurise(world)
-    preds, truth = [], []
-    for train, test in b.group_folds(world, 3):
-        model = b.fit([world[i] for i in train])
-        preds += b.predict(model, [world[i] for i in test])
-        truth += [world[i]["label"] for i in test]
-    f1, _ = b.macro_f1(truth, preds)
-    assert f1 >= 0.85, f1   # measured 0.93-0.95 (5-fold hosts-out, see models/page_type_scores.json)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not (REALDATA / "pages" / "page_types.csv").is_file(), reason=f"{REALDATA} is missing (set DISCOVER_SHARED)")
-def test_realdata_held_out_accuracy():
-    """Real pages scored by models that never saw their host (world pages always in training)."""
-    b = _builder()
-    real = b.load_realdata(REALDATA)
-    world = b.load_world(WORLD) if (WORLD / "labels.csv").is_file() else []
-    for r in real + world:
-        r["raw_html"] = r["html"]
-    b.featurise(real)
-    b.featurise(world)
-    correct = 0
-    for train, test in b.group_folds(real, 5):
-        model = b.fit(world + [real[i] for i in train])
-        preds = b.predict(model, [real[i] for i in test])
-        correct += sum(p == real[i]["label"] for p, i in zip(preds, test))
-    assert correct / len(real) >= 0.88, correct / len(real)   # measured 0.904
 
 
 def test_shipped_model_cached():

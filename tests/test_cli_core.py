@@ -117,3 +117,39 @@ def test_a_named_config_file_that_does_not_exist_is_an_error(tmp_path):
     # the default location missing is fine: no config is a normal state
     ok = run_cli("plan", "dog grooming", "--json", env={"XDG_CONFIG_HOME": str(tmp_path)})
     assert ok.returncode == 0, ok.stderr
+
+
+def test_piping_into_head_is_quiet():
+    """`discover plan ... | head -1`: the reader leaving early is not an error."""
+    import shlex
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOVER_")}
+    for args in (["plan", "dog grooming", "--geo", "Leeds, West Yorkshire, GB"],
+                 ["plan", "dog grooming", "--json"]):
+        cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "discover", *args])
+        r = subprocess.run(["bash", "-c", f"set -o pipefail; {cmd} | head -c 20 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        assert r.stdout.strip() == "0", (args, r.stdout, r.stderr)
+        assert r.stderr == "", r.stderr
+
+
+def test_tables_fit_80_columns_without_breaking_identifiers():
+    from discover.cli.common import print_ranked, print_table
+    import contextlib
+    import io
+
+    rows = [(i, f"a-very-long-domain-name-number-{i}.example.co.uk", "guest_post", "0.91", "same_city",
+             f"editor.in.chief.{i}@a-very-long-domain-name-number-{i}.example.co.uk", "topic 0.9 (x, y) " * 8)
+            for i in range(1, 4)]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        print_ranked("t", rows)
+        print_table("t", ["#", "domain", "type", "why"], [r[:3] + (r[6],) for r in rows])
+    lines = buf.getvalue().splitlines()
+    assert lines and max(len(ln) for ln in lines) <= 80, max(lines, key=len)
+    text = buf.getvalue()
+    for r in rows:
+        assert r[1] in text and r[5] in text    # whole, on one line
+    wide = io.StringIO()
+    with contextlib.redirect_stdout(wide):
+        print_ranked("t", rows, wide=True)
+    assert rows[0][6].strip() in wide.getvalue()

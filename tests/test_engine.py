@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from discover.errors import InputError
-from discover.webworld.engine import ENGINE_HOST, engine_of, index_for, install_engine, parse_query
+from discover.search.query import parse_query
+from discover.webworld.engine import ENGINE_HOST, engine_of, index_for, install_engine
 from discover.webworld.generate import generate_world
 from discover.webworld.world import World
 

@@ -10,7 +10,7 @@ import pytest
 
 from discover.evaluate import (
     Label, check_floors, evaluate_ranking, evaluate_ranking_only, evaluate_world, expected_tier, macro_f1,
-    ndcg_at_k, niche_requests, norm_url, precision_at_k, recall_at_k,
+    ndcg_at_k, niche_requests, precision_at_k, recall_at_k,
 )
 from discover.records import Prospect
 from discover.settings import Settings
@@ -40,9 +40,11 @@ def test_precision_recall_f1_hand_computed():
         macro_f1(["x"], [])
 
 
-def test_norm_url():
-    assert norm_url("https://www.Example.com/a/") == norm_url("http://example.com/a") == "example.com/a"
-    assert norm_url("http://example.com/index.html") == "example.com"
+def test_eval_url_identity():
+    from discover.urls import FOR_EVAL
+
+    assert FOR_EVAL.key("https://www.Example.com/a/") == FOR_EVAL.key("http://example.com/a") == "example.com/a"
+    assert FOR_EVAL.key("http://example.com/index.html") == "example.com"
 
 
 def test_expected_tier():

@@ -25,7 +25,9 @@ def prospects() -> list[Prospect]:
         Prospect(url="https://bakes.co.uk/resources", domain="bakes.co.uk", type="resource", score=0.91,
                  title=EVIL, why="+relevant: vegan, baking", email="jo@bakes.co.uk", email_kind="person",
                  broken_links=["http://dead.example/old"], social=["https://twitter.com/bakes"],
-                 explanation={"author": "Jo Bloggs", "top_terms": [["vegan", 0.4]]}, niche="vegan baking"),
+                 explanation={"author": "Jo Bloggs", "top_terms": [["vegan", 0.4]]}, niche="vegan baking",
+                 phone="+441134960000", contact_name="Jo Bloggs", first_name="Jo", last_name="Bloggs",
+                 company="Bakes & Co"),
         Prospect(url="http://forum.example.com/t/1", domain="example.com", type="forum", score=0.5,
                  title="Best egg replacers? – Forum", why="-12 days since last post", contact_page="http://example.com/c",
                  niche="vegan baking"),
@@ -65,28 +67,31 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 EXPECTED_HEADERS = {
     "hubspot": ["Company name", "Company Domain Name", "Website URL", "First Name", "Last Name", "Email",
-                "Lifecycle Stage", "Lead Status", "Description"],
-    "pipedrive": ["Lead title", "Organization name", "Organization website", "Person name", "Person email",
-                  "Lead labels", "Note"],
-    "pitchbox": ["Partner URL", "Partner Category", "Contact Email", "Contact First Name", "Contact Last Name",
-                 "Company", "Link Type", "Notes"],
+                "Phone Number", "Lifecycle Stage", "Lead Status", "Description"],
+    "pipedrive": ["Lead title", "Organization name", "Organization website", "Person name", "Person first name",
+                  "Person last name", "Person email", "Person phone", "Lead labels", "Note"],
+    "pitchbox": ["Campaign Name", "URL", "Contact Email", "Contact First Name", "Contact Last Name", "Company",
+                 "Phone", "Link Type", "Notes"],
 }
+#: Rows each format writes from `prospects()`: HubSpot cannot create a contact for the two without
+#: an email or a full name.
+WRITTEN = {"csv": 3, "hubspot": 1, "pipedrive": 3, "buzzstream": 3, "pitchbox": 3}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "hubspot", "pipedrive", "buzzstream", "pitchbox"])
 def test_csv_formats_round_trip(fmt: str, tmp_path: Path) -> None:
     out = tmp_path / f"x.{fmt}.csv"
-    assert export_prospects(prospects(), fmt, out) == 3
+    assert export_prospects(prospects(), fmt, out) == WRITTEN[fmt]
     rows = _read_csv(out)
-    assert len(rows) == 3
+    assert len(rows) == WRITTEN[fmt]
     cls = get_exporter(fmt)
     assert list(rows[0]) == list(cls.columns)  # type: ignore[attr-defined]
     if fmt in EXPECTED_HEADERS:
         assert list(rows[0]) == EXPECTED_HEADERS[fmt]
-    for row in rows:                      # no cell can run as a formula
+    for row in rows:                      # no cell can run as a formula (a signed number is a number)
         for value in row.values():
-            assert not value.startswith(("=", "+", "@", "\t", "\r")) and not (
-                value.startswith("-") and not value.lstrip("-").replace(".", "").isdigit())
+            assert not value.startswith(("=", "@", "\t", "\r")) and not (
+                value.startswith(("-", "+")) and not value[1:].replace(".", "").isdigit())
     text = out.read_text("utf-8-sig")
     assert "bakes.co.uk" in text and "dead.example/old" in text
 
@@ -108,16 +113,22 @@ def test_crm_values(tmp_path: Path) -> None:
     assert (h["Company Domain Name"], h["Email"], h["First Name"], h["Last Name"], h["Lifecycle Stage"]) == (
         "bakes.co.uk", "jo@bakes.co.uk", "Jo", "Bloggs", "lead")
     assert h["Website URL"] == "https://bakes.co.uk/"
+    assert (h["Company name"], h["Phone Number"], h["Lead Status"]) == ("Bakes & Co", "+441134960000", "NEW")
     export_prospects(prospects(), "pipedrive", tmp_path / "p.csv")
     p = _read_csv(tmp_path / "p.csv")
-    assert p[0]["Lead title"] == "Resource page: bakes.co.uk" and p[0]["Person name"] == "Jo Bloggs"
+    assert p[0]["Lead title"] == "Resource page: Bakes & Co" and p[0]["Person name"] == "Jo Bloggs"
+    assert (p[0]["Person first name"], p[0]["Person last name"], p[0]["Person phone"]) == ("Jo", "Bloggs",
+                                                                                          "+441134960000")
     assert p[1]["Person name"] == "" and p[1]["Organization name"] == "example.com"
     export_prospects(prospects(), "buzzstream", tmp_path / "b.csv")
     b = _read_csv(tmp_path / "b.csv")
     assert b[0]["Twitter"] == "https://twitter.com/bakes" and b[1]["Contact Form URL"] == "http://example.com/c"
+    assert (b[0]["Link Partner – Name"], b[0]["Link Partner – Domain"], b[0]["Phone"]) == (
+        "Bakes & Co", "bakes.co.uk", "+441134960000")
     export_prospects(prospects(), "pitchbox", tmp_path / "x.csv")
     x = _read_csv(tmp_path / "x.csv")
-    assert x[0]["Partner URL"] == "https://bakes.co.uk/resources" and x[0]["Link Type"] == "Resource page"
+    assert x[0]["URL"] == "https://bakes.co.uk/resources" and x[0]["Link Type"] == "Broken Link"
+    assert (x[0]["Contact First Name"], x[0]["Contact Last Name"], x[0]["Company"]) == ("Jo", "Bloggs", "Bakes & Co")
 
 
 def test_json_and_jsonl(tmp_path: Path) -> None:
@@ -157,8 +168,130 @@ def test_cli_shortlist_stdout_and_file(tmp_path: Path) -> None:
     target = tmp_path / "hub.csv"
     out = subprocess.run([*base, "-f", "hubspot", "--out", str(target)], capture_output=True, text=True, env=env,
                          timeout=60)
-    assert out.returncode == 0 and len(_read_csv(target)) == 3
+    assert out.returncode == 0 and len(_read_csv(target)) == 1
+    assert "2 no email and no first + last name" in out.stderr   # reported, not silently written
     table = subprocess.run(base, capture_output=True, text=True, env=env, timeout=60)
     assert "bakes.co.uk" in table.stdout and "example.com" in table.stdout
     bad = subprocess.run([*base, "-f", "xlsx"], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "unknown format" in bad.stderr
+
+
+# --- each product's own import rules (docs/crm-formats.md) ---------------------------------------
+
+def _row(**kw) -> Prospect:
+    base = dict(url="https://site.example.net/page", domain="site.example.net", type="blog", score=0.7,
+                niche="vegan baking")
+    return Prospect(**{**base, **kw})
+
+
+def test_hubspot_contact_needs_an_email_or_a_first_and_last_name(tmp_path: Path) -> None:
+    from discover.outreach.export import write_export
+    from discover.outreach.export.hubspot import LEAD_STATUSES
+
+    rows = [_row(domain="a.example.net", email="info@a.example.net", email_kind="generic"),
+            _row(domain="b.example.net", first_name="Noor", last_name="Hassan", phone="+15155550123"),
+            _row(domain="c.example.net", first_name="Noor"),                 # a first name alone is not enough
+            _row(domain="d.example.net", company="Dee's Bakes"),             # nobody to create
+            _row(domain="e.example.net", email="jo@e.example.net", email_kind="person", ledger_status="contacted")]
+    report = write_export(rows, "hubspot", tmp_path / "h.csv")
+    written = _read_csv(tmp_path / "h.csv")
+    assert [r["Company Domain Name"] for r in written] == ["a.example.net", "b.example.net", "e.example.net"]
+    assert report.written == 3 and report.rejected == {
+        "no email and no first + last name (HubSpot creates no contact without one)": 2}
+    # Dropdowns take HubSpot's internal option values, whatever the portal's language.
+    assert {r["Lead Status"] for r in written} <= set(LEAD_STATUSES)
+    assert [r["Lead Status"] for r in written] == ["NEW", "NEW", "ATTEMPTED_TO_CONTACT"]
+    assert {r["Lifecycle Stage"] for r in written} == {"lead"}
+    assert written[1]["Phone Number"] == "+15155550123"
+
+
+def test_pipedrive_never_names_a_person_with_the_email_address(tmp_path: Path) -> None:
+    export_prospects([_row(email="jane@site.example.net", email_kind="person", phone="+441134960000",
+                           company="Site Bakes")], "pipedrive", tmp_path / "p.csv")
+    row = _read_csv(tmp_path / "p.csv")[0]
+    assert row["Person name"] == "" and "@" not in row["Person first name"] + row["Person last name"]
+    # No person is created without a name: the routes are kept in the note, not lost.
+    assert row["Person email"] == "" and "Email: jane@site.example.net" in row["Note"]
+    assert "Phone: +441134960000" in row["Note"] and row["Organization name"] == "Site Bakes"
+
+
+def test_buzzstream_link_partner_template(tmp_path: Path) -> None:
+    from discover.outreach.export import write_export
+
+    report = write_export([_row(company="Site Bakes"), _row(domain="localhost", url="http://localhost/")],
+                          "buzzstream", tmp_path / "b.csv")
+    header = (tmp_path / "b.csv").read_text("utf-8-sig").splitlines()[0].split(",")
+    assert header[:2] == ["Link Partner \u2013 Name", "Link Partner \u2013 Domain"]   # en dash, as the template
+    assert header[2:8] == ["Linking from", "Linking To", "Anchor Text", "Sitewide Link?",
+                           "Sitewide \u2013 # of links", "Acquisition Method"]
+    row = _read_csv(tmp_path / "b.csv")[0]
+    assert (row["Link Partner \u2013 Name"], row["Link Partner \u2013 Domain"]) == ("Site Bakes", "site.example.net")
+    assert report.written == 1 and sum(report.rejected.values()) == 1
+
+
+@pytest.mark.parametrize("ptype,broken,expected", [
+    ("guest_post", [], "Guest Post"), ("resource", [], "Resource Page"), ("resource", ["http://x.example/"],
+                                                                          "Broken Link"),
+    ("haro", [], "Mention"), ("news", [], "Mention"), ("directory", [], "Directory Listing"), ("forum", [], ""),
+])
+def test_pitchbox_link_type_is_a_link_type_not_a_page_type(ptype, broken, expected, tmp_path: Path) -> None:
+    export_prospects([_row(type=ptype, broken_links=broken)], "pitchbox", tmp_path / "x.csv")
+    row = _read_csv(tmp_path / "x.csv")[0]
+    assert row["Link Type"] == expected and row["Campaign Name"] == "vegan baking"
+    assert "Partner URL" not in row and "Partner Category" not in row       # a campaign, not the Partner CRM
+
+
+@pytest.mark.parametrize("fmt", ["hubspot", "pipedrive", "buzzstream", "pitchbox"])
+def test_every_crm_format_fills_name_company_and_phone(fmt: str, tmp_path: Path) -> None:
+    export_prospects(prospects()[:1], fmt, tmp_path / "c.csv")
+    cells = set(_read_csv(tmp_path / "c.csv")[0].values())
+    assert {"Jo", "Bloggs", "Bakes & Co", "+441134960000"} <= cells
+
+
+def _db_with(tmp_path: Path, rows: list[Prospect], keyword: str = "vegan baking") -> Path:
+    db = tmp_path / "e.sqlite"
+    with Store.open(str(db)) as s:
+        run = s.start_run(keyword)
+        s.save_prospects(run, rows)
+        s.finish_run(run, "finished")
+    return db
+
+
+def _shortlist(db: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "80"}
+    return subprocess.run([sys.executable, "-m", "discover", "shortlist", "--db", str(db), *args],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_an_export_with_no_rows_exits_6_and_says_what_was_filtered(tmp_path: Path) -> None:
+    db = _db_with(tmp_path, [_row(domain="spam-site.net", spam=True, score=0.9),
+                             _row(domain="low-site.net", score=0.1), _row(domain="lower-site.net", score=0.2)])
+    target = tmp_path / "out.csv"
+    r = _shortlist(db, tmp_path, "-f", "hubspot", "--out", str(target), "--min-score", "0.5")
+    assert r.returncode == 6, r.stderr
+    line = [x for x in r.stderr.splitlines() if x.startswith("error:")][0]
+    assert "run 1" in line and "vegan baking" in line
+    assert "2 below --min-score" in line and "1 spam" in line
+    assert not target.exists()
+    # Every prospect refused by the product: nothing written either, with the product's reason.
+    db2 = _db_with(tmp_path / "b", [_row(domain="x-site.net"), _row(domain="y-site.net")])
+    r = _shortlist(db2, tmp_path, "-f", "hubspot", "--out", str(target))
+    assert r.returncode == 6 and "can be imported into hubspot" in r.stderr and "2 no email" in r.stderr
+    assert not target.exists()
+
+
+def test_shortlist_names_its_run_and_niche_and_counts_in_json(tmp_path: Path) -> None:
+    db = _db_with(tmp_path, prospects())
+    target = tmp_path / "h.csv"
+    r = _shortlist(db, tmp_path, "-f", "hubspot", "--out", str(target), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "shortlist: run 1 (“vegan baking”): 3 of 3 prospect(s)" in r.stderr
+    data = json.loads(r.stdout)
+    assert (data["run"], data["niche"], data["format"], data["written"], data["rejected"]) == (
+        1, "vegan baking", "hubspot", 1, 2)
+    assert data["rejected_by_reason"] == {
+        "no email and no first + last name (HubSpot creates no contact without one)": 2}
+    r = _shortlist(db, tmp_path, "-f", "csv", "--niche", "vegan baking")
+    assert r.returncode == 0 and "niche “vegan baking” (all runs)" in r.stderr
+    r = _shortlist(db, tmp_path, "-f", "csv", "--json")
+    assert r.returncode == 2 and "--out FILE" in r.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from discover.pages.extract import extract, parse_date
-from discover.pages.fetch import decode_html
+from discover.html import decode_html
 from discover.records import FetchResult
 
 from conftest import REALDATA as SHARED_REALDATA

@@ -16,7 +16,8 @@ import pytest
 WEB = Path(__file__).resolve().parent.parent / "fixtures" / "web"
 SITES = WEB / "sites"
 TYPES = {"forum", "directory", "haro", "resource", "guest_post", "blog", "news", "spam", "other"}
-CLASSES = {"ok", "broken", "redirect", "redirect_loop", "too_many_redirects", "soft_404", "parked", "unknown"}
+CLASSES = {"ok", "broken", "redirect", "redirect_loop", "too_many_redirects", "soft_404", "parked", "unknown",
+           "robots_disallowed"}
 
 
 def routes(host: str) -> dict:
@@ -193,6 +194,11 @@ def test_links_truth():
             host = urlsplit(r["url"]).hostname
             rt = routes(host).get(urlsplit(r["url"]).path, {})
             assert status in (401, 403, 429) or rt.get("delay_ms", 0) > 10000, r
+        elif cls == "robots_disallowed":
+            from protego import Protego
+
+            robots = SITES / urlsplit(r["url"]).hostname / "robots.txt"
+            assert not Protego.parse(robots.read_text(encoding="utf-8")).can_fetch(r["url"], "discover-prospects"), r
 
 
 class _Links(HTMLParser):

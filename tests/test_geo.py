@@ -26,8 +26,9 @@ def test_city_with_us_state(text):
 def test_us_zip_known_city_and_state_only():
     p = parse_place("78701")
     assert (p.city, p.region_code, p.kind, p.postcode) == ("Austin", "TX", "postcode", "78701")
-    state_only = parse_place("51501")          # Council Bluffs: only its state is in the bundled table
-    assert (state_only.city, state_only.region_code, state_only.kind) == ("", "IA", "postcode")
+    assert p.precision == "exact"
+    bluffs = parse_place("51501")              # every ZIP is in the bundled table, not only big cities'
+    assert (bluffs.city, bluffs.region_code, bluffs.kind, bluffs.precision) == ("Council Bluffs", "IA", "postcode", "exact")
     with pytest.raises(InputError, match="ZIP"):
         parse_place("00000")
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from discover.haro.deadline import is_expired, is_urgent, parse_deadline, zone_for
+from discover.haro.deadline import is_expired, is_urgent, parse_deadline, parse_deadline_info, zone_for
 
 # Friday 20 November 2026, 09:00 in Des Moines (CST, -06:00)
 REF = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
@@ -84,3 +84,30 @@ def test_expired_and_urgent():
     assert is_urgent(now + timedelta(hours=23), now) and not is_expired(now + timedelta(hours=23), now)
     assert not is_urgent(now + timedelta(hours=25), now)
     assert not is_expired(None, now) and not is_urgent(None, now)
+
+
+@pytest.mark.parametrize("text, zone, offset", [
+    ("2026-09-06 11:30 pm Eastern Standard Time", "America/New_York", -4),   # the zone, DST included
+    ("4 Sep 2026 9:00 am Pacific Standard Time", "America/Los_Angeles", -7),
+    ("12 Sep 2026 10:00 Central European Time", "Europe/Berlin", 2),         # not US "Central"
+    ("3 Oct 2026 5pm AUS Eastern Standard Time", "Australia/Sydney", 10),   # not US "Eastern"
+    ("3 Oct 2026 5pm GMT Standard Time", "Europe/London", 1),
+    ("6 Sep 2026 11:30 America/Chicago", "America/Chicago", -5),
+])
+def test_zone_names_written_out(text, zone, offset):
+    info = parse_deadline_info(text, REF)
+    assert (info.zone, info.zone_known, info.time_known) == (zone, True, True)
+    assert info.at.utcoffset() == timedelta(hours=offset)
+
+
+def test_what_was_written_is_recorded():
+    date_only = parse_deadline_info("23 November", REF)
+    assert (date_only.time_known, date_only.zone_known) == (False, False)
+    assert parse_deadline_info("EOD Tuesday", REF).time_known is False         # 17:00 is a convention
+    assert parse_deadline_info("ASAP", REF).time_known is False
+    assert parse_deadline_info("within 48 hours", REF).time_known is True
+    stated = parse_deadline_info("23 November 5pm", REF, default_tz=ZoneInfo("Europe/London"),
+                                 default_zone_known=True)
+    assert (stated.time_known, stated.zone, stated.zone_known) == (True, "Europe/London", True)
+    # "2026-09-06 11:30 pm" is 23:30, not ISO 11:30
+    assert parse_deadline("2026-09-06 11:30 pm GMT", REF).hour == 23

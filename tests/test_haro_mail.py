@@ -275,3 +275,137 @@ def test_html_table_with_one_query_per_row():
     assert queries[2].journalist == "Priya Shah"
     assert queries[2].details == "Everyday cyclists: how do you keep riding to work through the winter?"
     assert queries[3].details.startswith("Professional dog walkers")
+
+
+# ── field layouts: separate date/time/zone lines, capitals, a zone stated once, dividers ────────
+# Hand-written shapes of the layouts issue 12 names; real digests are in test_haro_real.py.
+
+SPLIT_DEADLINE = """\
+1) SUMMARY: Business leaders on AI at work
+
+CATEGORY: Business and Finance
+
+EMAIL: reporter@outlet.example
+
+MEDIA OUTLET: Boss Weekly
+
+MEDIA WEBSITE: https://bossweekly.example/
+
+DEADLINE DATE: 2026-09-06
+
+DEADLINE TIME: 11:30 pm
+
+TIME ZONE: Eastern Standard Time
+
+QUERY: How is AI helping your company? Founders and CEOs only.
+
+_____
+
+2) SUMMARY: Sleep doctors wanted
+
+QUERY: Looking for a sleep medicine specialist.
+
+TIME ZONE: Pacific Standard Time
+
+DEADLINE TIME: 9:00 am
+
+EMAIL: sleep@outlet.example
+
+DEADLINE DATE: 2026-09-04
+
+MEDIA OUTLET: Sleep Daily
+
+MEDIA WEBSITE: www.sleepdaily.example
+"""
+
+
+def _body_queries(text: str, now: datetime):
+    from discover.haro.digest import queries_from_body
+
+    return queries_from_body(text, name="d", reference=datetime(2026, 9, 2, 10, 33, tzinfo=timezone.utc), now=now,
+                             default_tz=timezone.utc)
+
+
+def test_deadline_on_separate_date_time_and_zone_lines_in_any_order():
+    q1, q2 = _body_queries(SPLIT_DEADLINE, datetime(2026, 9, 2, 12, tzinfo=timezone.utc))
+    # "Eastern Standard Time" names New York's zone: in September that is -04:00, not 23:59 UTC.
+    assert q1.deadline.isoformat() == "2026-09-06T23:30:00-04:00"
+    assert (q1.deadline_time_known, q1.deadline_zone) == (True, "America/New_York")
+    assert q1.outlet_url == "https://bossweekly.example/" and q1.outlet == "Boss Weekly"
+    assert q1.details == "How is AI helping your company? Founders and CEOs only."
+    assert "Founders and CEOs only." in q1.requirements
+    assert q2.deadline.isoformat() == "2026-09-04T09:00:00-07:00"
+    assert q2.outlet_url == "https://www.sleepdaily.example" and q2.reply_to == "sleep@outlet.example"
+    # Still open at 03:00 UTC on 7 September: the real deadline is 03:30 UTC.
+    late = _body_queries(SPLIT_DEADLINE, datetime(2026, 9, 7, 3, 0, tzinfo=timezone.utc))[0]
+    assert not late.expired and late.urgent
+
+
+def test_a_date_without_a_time_says_so():
+    text = "Summary: Bakers wanted\nDeadline: 6 September 2026\nEmail: a@b.example\nQuery: Vegan bakers."
+    (q,) = _body_queries(text, datetime(2026, 9, 2, tzinfo=timezone.utc))
+    assert q.deadline_time_known is False and q.deadline_zone == ""
+    assert q.deadline.date().isoformat() == "2026-09-06"
+    assert q.to_json()["deadline_time_known"] is False
+
+
+def test_a_zone_given_once_for_the_whole_digest():
+    text = ("All deadlines below are Eastern Time.\n\n-----\n\n"
+            "Summary: Bakers wanted\nDeadline: 6 September 5pm\nEmail: a@b.example\nQuery: Vegan bakers.\n\n-----\n\n"
+            "Summary: Groomers wanted\nDeadline: 7 September 10:00 CET\nEmail: g@b.example\nQuery: Dog groomers.\n")
+    q1, q2 = _body_queries(text, datetime(2026, 9, 2, tzinfo=timezone.utc))
+    assert q1.deadline.isoformat() == "2026-09-06T17:00:00-04:00" and q1.deadline_zone == "America/New_York"
+    assert q2.deadline.isoformat() == "2026-09-07T10:00:00+01:00"       # its own zone wins
+    no_statement = _body_queries(text.split("-----", 1)[1], datetime(2026, 9, 2, tzinfo=timezone.utc))[0]
+    assert no_statement.deadline.isoformat() == "2026-09-06T17:00:00+00:00" and no_statement.deadline_zone == ""
+
+
+def test_a_divider_inside_a_query_does_not_cut_it():
+    text = ("6) SUMMARY: What can be achieved in one year\nEMAIL: r5@outlet.example\nMEDIA OUTLET: Comms Weekly\n"
+            "DEADLINE DATE: 2026-09-02\nDEADLINE TIME: 6:00 pm\nTIME ZONE: Eastern Standard Time\n"
+            "QUERY: Please read the brief before the questions.\n\n---------------------------------------\n\n"
+            "1. Briefly introduce yourself.\n2. Please, no use of AI.\n\n------------------------\n\nINTERVIEW\n\n"
+            "1. How much truth is there to that belief?\n\nBack to top (#top)\n\n_____\n\nMore requests\n\n_____\n\n"
+            "7) SUMMARY: Performance management\nEMAIL: r6@outlet.example\nMEDIA OUTLET: Workspan\n"
+            "DEADLINE DATE: 2026-09-04\nQUERY: HR leaders wanted.\n\n_____\n\n"
+            "Terms of Service | Privacy Policy\nunsubscribe from this list\n")
+    q6, q7 = _body_queries(text, datetime(2026, 9, 1, tzinfo=timezone.utc))
+    assert q6.details.startswith("Please read the brief") and q6.details.endswith("How much truth is there to that belief?")
+    assert "2. Please, no use of AI." in q6.details and "INTERVIEW" in q6.details and "Back to top" not in q6.details
+    assert "More requests" not in q6.details          # a section heading between queries is not body
+    assert "Please, no use of AI." in q6.requirements
+    assert q7.summary == "Performance management" and q7.details == "HR leaders wanted."
+    assert "unsubscribe" not in q7.details
+
+
+def test_a_heading_inside_an_html_query_does_not_cut_it():
+    html = ("<html><body><h2>Vegan baking swaps</h2><p>Outlet: Plant Weekly</p><p>Deadline: Nov 23, 2026 5pm ET</p>"
+            "<p>Email: a@plant.example</p><p>Query: Bakers who swap eggs.</p><h3>Questions</h3>"
+            "<p>1. Which egg swap works best?</p><hr><h2>Dog grooming in winter</h2><p>Outlet: YEP</p>"
+            "<p>Deadline: Nov 24, 2026 5pm GMT</p><p>Email: d@yep.example</p><p>Query: Paws in the cold.</p>"
+            "</body></html>")
+    q1, q2 = _body_queries(html_to_text(html), datetime(2026, 11, 20, tzinfo=timezone.utc))
+    assert q1.summary == "Vegan baking swaps" and "Which egg swap works best?" in q1.details
+    assert q2.summary == "Dog grooming in winter" and q2.details == "Paws in the cold."
+
+
+def test_every_query_expired_is_said_not_printed_as_an_empty_list(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "discover", "haro", "--mail", str(DATA / "sos-qp.eml"),
+                               "--niche", "vegan baking", "--now", "2027-03-01T00:00:00Z", *extra],
+                              capture_output=True, text=True, timeout=120)
+
+    table = run()
+    assert table.returncode == 0, table.stderr
+    assert "3 journalist queries found, all are past the deadline; --include-expired shows them" in table.stderr
+    assert table.stdout.strip() == ""
+    as_json = run("--json")
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout) == []      # same shape as always; the counts are on stderr
+    assert "3 journalist queries found" in as_json.stderr
+    shown = run("--json", "--include-expired", "--all")
+    assert shown.returncode == 0 and len(json.loads(shown.stdout)) == 3

@@ -14,6 +14,7 @@ from discover.errors import InputError
 from discover.outreach.ledger import DAY, due, follow_ups, import_suppression, ledger_status, mark, parse_suppression
 from discover.records import Prospect
 from discover.settings import Settings
+from discover.outreach.policy import Visibility
 from discover.outreach.shortlist import select_prospects
 from discover.store import Store
 
@@ -89,7 +90,7 @@ def test_shortlist_hides_ledger_sites(store: Store) -> None:
     mark(store, "a.com", "contacted", S, now=time.time())
     store.add_suppressions([("domain", "b.com", "b.com"), ("email", "ed@d.com", "d.com")])
     assert [p.domain for p in select_prospects(store, run_id=run)] == ["c.com", "d.com"]
-    shown = select_prospects(store, run_id=run, show_contacted=True)
+    shown = select_prospects(store, run_id=run, visibility=Visibility(show_contacted=True))
     assert [(p.domain, p.ledger_status) for p in shown] == [("a.com", "contacted"), ("c.com", ""),
                                                              ("d.com", "email_suppressed")]
     assert shown[2].email == "" and shown[0].email == "jo@a.com"      # a suppressed address is never shown
@@ -109,6 +110,10 @@ def test_cli(tmp_path: Path) -> None:
     listed = json.loads(_cli(db, "outreach", "list", "--json").stdout)
     assert listed["ledger"][0]["domain"] == "a.com" and listed["ledger"][0]["note"] == "hi"
     assert json.loads(_cli(db, "outreach", "due", "--json").stdout) == []          # contacted just now
+    empty = _cli(db, "outreach", "due").stdout
+    soon = time.strftime("%Y-%m-%d", time.localtime(time.time() + Settings().followup_after_days * DAY))
+    assert "nothing due now; next follow-up: a.com on " + soon in empty
+    assert "outreach ledger is empty" in _cli(tmp_path / "new.sqlite", "outreach", "due").stdout
     everyone = json.loads(_cli(db, "outreach", "due", "--all", "--json").stdout)
     assert everyone[0]["domain"] == "a.com" and "due in" in everyone[0]["reason"]
     supp = tmp_path / "s.txt"

@@ -305,7 +305,7 @@ def _closed_port() -> int:
 
 
 def test_head_lies_are_verified_with_get(tiny):
-    rt = Runtime(Settings(timeout=2.0))
+    rt = Runtime(Settings(timeout=2.0, allow_private=True))
     got, _ = check(rt, [tiny + "/liar", tiny + "/nohead"], head_first=True)
     assert got[tiny + "/liar"].cls == "ok"
     assert got[tiny + "/nohead"].cls == "ok"
@@ -314,7 +314,7 @@ def test_head_lies_are_verified_with_get(tiny):
 
 def test_soft_404_by_probing_a_random_path(tiny):
     _Tiny.counts.clear()
-    rt = Runtime(Settings(timeout=2.0))
+    rt = Runtime(Settings(timeout=2.0, allow_private=True))
     shop = tiny.replace("127.0.0.1", "localhost")
     got, _ = check(rt, [shop + "/shop/old-product", shop + "/shop/real", tiny + "/deleted-post", tiny + "/good"])
     assert got[shop + "/shop/old-product"].cls == "soft_404"
@@ -332,7 +332,7 @@ def test_connection_refused_and_tls_failure_are_broken(tmp_path):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Tiny)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        rt = Runtime(Settings(timeout=2.0))
+        rt = Runtime(Settings(timeout=2.0, allow_private=True))
         refused = f"http://127.0.0.1:{port}/x"
         tls = f"https://127.0.0.1:{httpd.server_address[1]}/good"
         got, _ = check(rt, [refused, tls])
@@ -364,11 +364,11 @@ def test_bundled_world_broken_set_matches_truth():
     """The real flow: fetch each resource page, extract its links, check the outbound ones."""
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
-    from discover.links.linkcheck import normalise_url
+    from discover.urls import FOR_FETCH
 
     rows = list(csv.DictReader(TRUTH.open(encoding="utf-8")))
     assert rows, "links_truth.csv is empty"
-    truth = {(r["page"], normalise_url(r["url"])): r["class"] for r in rows}
+    truth = {(r["page"], FOR_FETCH.key(r["url"])): r["class"] for r in rows}
 
     async def go():
         # slow-report.html answers after 3 s (ok by the truth); hang pages after 15 s (unknown).

@@ -8,8 +8,10 @@ import pytest
 from discover.errors import ConfigError, InputError
 from discover.plan import (
     PLAN_TYPES, FootprintStats, expand_terms, load_footprints, place_text, plan_queries, record_yield,
-    region_for, rewrite, translate, yield_score,
+    region_for, yield_score,
 )
+from discover.search.engines import translate
+from discover.search.query import rewrite
 
 ALL_OPS = frozenset({"phrase", "intitle", "inurl", "site", "exclude", "or", "filetype"})
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from discover.outreach.policy import Visibility
 from discover.outreach.push import SCHEMA, idempotency_key, push
 from discover.records import Prospect
 from discover.store import Store
@@ -117,6 +118,23 @@ def test_failed_push_loses_nothing(store: Store, hook: Hook, caplog) -> None:
     rep2 = push(store, hook.url, batch=3, **fast())                 # the endpoint is back
     assert rep2.sent == 4 and rep2.pending == 0
     assert sorted(hook.keys()) == sorted(set(hook.keys())) and len(hook.keys()) == 7   # each exactly once
+
+
+def test_queued_entries_are_judged_again_before_sending(store: Store, hook: Hook) -> None:
+    run = store.last_run().id
+    store.save_prospects(run, [Prospect(url="http://s5.com/", domain="s5.com", type="blog", score=0.5,
+                                        email="ann@s5.com", niche="vegan baking")])
+    hook.script = ["500"]
+    assert push(store, hook.url, batch=10, **fast(max_attempts=1)).pending == 7 and not hook.received
+    # While they wait in the outbox, a site is marked do-not-contact and an address suppressed.
+    store.add_suppressions([("domain", "s3.com", "s3.com"), ("email", "ann@s5.com", "s5.com")])
+    rep = push(store, hook.url, **fast())
+    assert (rep.sent, rep.withheld, rep.pending) == (6, 1, 0)
+    sent = json.dumps(hook.received)
+    assert "s3.com" not in sent and "ann@s5.com" not in sent and "s5.com" in sent
+    assert push(store, hook.url, **fast()).sent == 0                      # withheld stays withheld
+    shown = push(store, hook.url, visibility=Visibility(include_hidden=True), **fast())
+    assert shown.sent == 2 and "s3.com" in json.dumps(hook.received[-1])  # ... until asked for
 
 
 def test_changed_prospect_is_sent_again(store: Store, hook: Hook) -> None:

@@ -88,3 +88,35 @@ def test_feedback_exclude_keeps_place_words_out():
         profile_text("maternity clothes"), docs)
     assert guarded.score(["Des Moines car dealer"])[0] < plain.score(["Des Moines car dealer"])[0]
     assert guarded.score(["Des Moines car dealer"])[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_word_forms_and_compounds_match_like_the_local_engine():
+    """Stems as the local engine's ("groomers"/"grooming"), and two keyword words written as one
+    ("home brewing" → "homebrewing") when pages write them so; terms are shown as words."""
+    pages = ["Homebrewing supplies: malt, hops and yeast for homebrewers.",
+             "Dog groomers in Leeds: professional grooming for every breed.",
+             "Used cars for sale."]
+    brew = TopicModel().fit(profile_text("home brewing", corpus=pages), pages)
+    assert brew.score([pages[0]])[0] > 0.3
+    assert brew.score([pages[2]])[0] == pytest.approx(0.0, abs=1e-6)
+    groom = TopicModel().fit(profile_text("dog grooming"), pages)
+    terms = [t for t, _ in groom.top_terms(pages[1], n=3)]
+    assert groom.score([pages[1]])[0] > 0.5 and any("groom" in t for t in terms)
+    assert all(" " in t or t.isalpha() for t in terms)
+    # a compound no page writes does not dilute the profile
+    assert "homebrewing" not in profile_text("home brewing", corpus=["Used cars"])[0]
+
+
+def test_strip_template_drops_host_repeats_and_keeps_page_lines():
+    from discover.rank.relevance import strip_template
+
+    subjects = ["Rye sourdough", "Spelt loaves", "Starter feeding", "Oven steam"]
+    texts = [f"Menu\nForum rules\n{sub}\nPosts: {i}\nPosts: {i + 9}\nFooter 2024"
+             for i, sub in enumerate(subjects)] + ["Menu\nOne page of another host\nFooter 2024"]
+    hosts = ["a.example"] * 4 + ["b.example"]
+    out = strip_template(texts, hosts)
+    assert out[0] == "Rye sourdough"                        # template gone (digits folded: "Posts: #")
+    assert "Posts" not in out[1] and "Menu" not in out[3]
+    assert out[4] == texts[4]                               # a host with one page keeps everything
+    two = strip_template(["Subject line\nbody a", "Subject line\nbody b"], ["c.example"] * 2)
+    assert two == ["Subject line\nbody a", "Subject line\nbody b"]   # two pages: too few to call it a template

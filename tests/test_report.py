@@ -32,7 +32,8 @@ def _world(tmp_path: Path) -> tuple[Store, int]:
         Prospect(url="http://leedsdogs.co.uk/", domain="leedsdogs.co.uk", type="forum", score=0.82,
                  title=XSS, why=XSS, pitch=XSS, email="a@leedsdogs.co.uk", email_kind="generic", niche="dog grooming"),
         Prospect(url="http://dir.example.org/", domain="dir.example.org", type="directory", score=0.41,
-                 title="Leeds pet directory", niche="dog grooming"),
+                 title="Leeds pet directory", niche="dog grooming", phone="+441134960000",
+                 contact_name="Priya Patel", first_name="Priya", last_name="Patel"),
         Prospect(url="http://pets-leeds.org/", domain="pets-leeds.org", type="directory", score=0.05,
                  title="Low", niche="dog grooming")])
     return s, run
@@ -91,6 +92,10 @@ def test_cli_report(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "discover", "report", "--out", str(out), "--db", db],
                          capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert res.returncode == 0 and "dog grooming" in out.read_text()
+    # It says which run and niche it used, and the shortlist shows who to call.
+    assert f"report: run {run} (“dog grooming”): 3 prospect(s) listed" in res.stderr
+    html = out.read_text()
+    assert "Priya Patel" in html and "href='tel:+441134960000'" in html
     res = subprocess.run([sys.executable, "-m", "discover", "report", "--run", "99", "--out", str(out), "--db", db],
                          capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert res.returncode == 2 and res.stderr.startswith("error:")

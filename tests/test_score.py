@@ -125,3 +125,73 @@ def test_keyword_of_stop_words_is_an_input_error():
     with pytest.raises(InputError, match="no words"):
         score_candidates([cand("http://a.example/", "A page", "Some text")], keyword="the and of",
                          target=None, settings=Settings())
+
+
+def _uncertain(first: str, second: str, p1: float = 0.45, p2: float = 0.4) -> Classification:
+    return Classification(first, p1, [f"uncertain: {first} vs {second}"], uncertain=True, runner_up=second,
+                          probabilities={first: p1, second: p2})
+
+
+def test_uncertain_type_right_place_and_topic_stays_above_wrong_place_or_topic():
+    """A right-topic, right-place page whose type the classifier could not settle (guest_post or
+    other, forum or spam...) is scored lower than if it were sure, but never below a sure page
+    of the wrong place at equal topic, nor below an off-topic page of the right place."""
+    target = parse_place("Des Moines, IA, US")
+    rng = random.Random(11)
+    for trial in range(40):
+        first, second = rng.sample(["guest_post", "other", "forum", "spam", "blog", "directory"], 2)
+        p1 = rng.uniform(0.3, 0.6)
+        unsure = cand("http://dsm.example/write", "Des Moines moms forum", TOPIC + " Des Moines, IA 50309.",
+                      quality=rng.random())
+        unsure.classification = _uncertain(first, second, p1, p1 - rng.uniform(0.0, 0.2))
+        wrong_place = cand("http://omaha.example/t/1", "Omaha moms forum", TOPIC + " Omaha, NE 68102.",
+                           ptype=rng.choice(["forum", "guest_post"]), quality=rng.random())
+        off_topic = cand("http://cars.example/", "Des Moines used cars", "Used cars for sale in Des Moines, "
+                         "IA 50309: low mileage sedans and trucks.", ptype="forum", quality=rng.random())
+        s = score_candidates([unsure, wrong_place, off_topic], keyword="maternity clothes", target=target,
+                             types=("forum", "guest_post", "blog"), settings=Settings())
+        assert s[0].total > s[1].total and s[0].total > s[2].total, (trial, first, second, s)
+        # ... and lowered rather than bet on either type: between the two sure readings
+        sure = []
+        for t in (first, second):
+            c = cand(f"http://{t}.dsm.example/write", "Des Moines moms forum", TOPIC + " Des Moines, IA 50309.",
+                     ptype=t, quality=unsure.quality.score)
+            c.classification = Classification(t, 1.0, [])
+            sure.append(c)
+        both = score_candidates([unsure, *sure], keyword="maternity clothes", target=target,
+                                types=("forum", "guest_post", "blog"), settings=Settings())
+        assert both[0].total <= max(both[1].total, both[2].total) + 1e-9, (first, second, both)
+    assert "(uncertain)" in s[0].explanation
+
+
+def test_topic_terms_come_from_the_page_not_the_template():
+    """Menus, sidebars and thread chrome that a host repeats on every page are not what a page
+    is about: they never become topic terms, and a thread about something else does not ride
+    on them to a high topic score."""
+    chrome = ("Home\nForums\nNew posts\nMembers\nLog in\nRegister\nSidebar: Latest threads\n"
+              "Jun replies 12 views 340\nStroller reviews and car seats\nPowered by XenForo")
+    subjects = [
+        "Which maternity jeans stay up? Over-the-bump maternity jeans versus under-bump panels.",
+        "Maternity dresses for a summer wedding: wrap maternity dresses and maxi dresses.",
+        "Nursing bras after the birth: fitting nursing bras at sixteen weeks.",
+        "Maternity coats for winter: coat extenders or a real maternity coat?",
+        "Maternity leggings or maternity jeans for the office?",
+        "Swap meet for maternity clothes in March: bring maternity tops and maternity jeans.",
+        "Maternity swimwear for a beach holiday at thirty weeks.",
+        "Second-hand maternity clothes: consignment shops with a maternity rack.",
+        "Plus-size maternity clothes: where to find maternity trousers that fit.",
+    ]
+    pages = [cand(f"http://mums.example/threads/{i}", "Mums forum", f"{chrome}\n{body}\nReply\nQuote\n"
+                  f"Joined: Jan 2020\nPosts: {i * 7}\nReply\nQuote\nJoined: Mar 2021\nPosts: {i * 3}")
+             for i, body in enumerate(subjects)]
+    scores = score_candidates(pages, keyword="maternity clothes", target=None, types=("forum",),
+                              settings=Settings())
+    template_words = {"stroller", "car", "seats", "xenforo", "powered", "jun", "replies", "views", "joined",
+                      "posts", "latest", "quote", "reply", "members", "threads", "register"}
+    for sc, body in zip(scores, subjects):
+        words = {w for t, _ in sc.top_terms for w in t.split()}
+        assert not words & template_words, (sc.top_terms, body)
+    assert any("maternity" in t for t, _ in scores[0].top_terms)
+    # the nursing-bras thread shares nothing with the niche but its site's template
+    others = [sc.relevance for i, sc in enumerate(scores) if i != 2]
+    assert scores[2].relevance < 0.5 * min(others), [sc.relevance for sc in scores]

@@ -19,7 +19,8 @@ import pytest
 from discover.errors import ConfigError
 from discover.search.blocked import detect_block
 from discover.search.engines import ENGINES, OPERATORS, canonical_name, get_engine
-from discover.search.serp import collapse, compile_selector, load_html, parse_serp, unwrap_url
+from discover.html import collapse, compile_selector, load_html
+from discover.search.serp import parse_serp, unwrap_url
 
 from conftest import REALDATA
 
@@ -243,13 +244,14 @@ def test_page_numbers_start_at_one() -> None:
         get_engine("google").search_url("x", 0, {})
 
 
-# ── the small CSS subset ────────────────────────────────────────────────────────────────
+# ── CSS selectors (cssselect) ───────────────────────────────────────────────────────────
 
-def test_css_subset() -> None:
+def test_css_selectors() -> None:
     doc = load_html('<div id="a" class="x y"><ul><li class="b_algo"><h2><a href="/1">t</a></h2></li>'
                     '<li class="b_ad"><a href="/2" data-k="v-1">u</a></li></ul></div>')
     assert [e.get("href") for e in compile_selector("li.b_algo h2 > a")(doc)] == ["/1"]
     assert [e.get("href") for e in compile_selector("#a a[data-k^='v-']")(doc)] == ["/2"]
     assert len(compile_selector("div.x.y > ul > li, a")(doc)) == 4
+    assert [e.get("class") for e in compile_selector("li + li")(doc)] == ["b_ad"]
     with pytest.raises(ValueError):
-        compile_selector("li + li")
+        compile_selector("li >> [")

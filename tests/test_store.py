@@ -29,7 +29,7 @@ def store(tmp_path: Path):
 
 
 def _prospect(url: str, score: float, niche: str = "vegan baking", **kw) -> Prospect:
-    from discover.store import registrable_domain
+    from discover.domains import registrable_domain
 
     return Prospect(url=url, domain=kw.pop("domain", registrable_domain(url)), type=kw.pop("type", "blog"),
                     score=score, niche=niche, **kw)
@@ -134,15 +134,19 @@ def test_pages_links_contacts(store: Store) -> None:
 
 
 def test_prospects_one_per_site_per_niche_idempotent(store: Store) -> None:
+    from discover.outreach.prospects import save_prospects
+
     run = store.start_run("vegan baking")
     batch = [_prospect("http://bakes.co.uk/a", 0.4), _prospect("https://www.bakes.co.uk/best", 0.9),
              _prospect("http://www.bakes.co.uk/a/?utm_source=x", 0.3),  # the first page again, canonically
              _prospect("http://blog.bakes.co.uk/b", 0.35),              # same registrable domain
              _prospect("http://other.com/", 0.5),
              _prospect("http://other.com/", 0.7, niche="dog grooming")]
-    assert store.save_prospects(run, batch) == 3
-    store.save_prospects(run, batch)                                   # resume: no duplicates
-    store.save_prospects(run, [_prospect("http://bakes.co.uk/new", 0.2)])
+    assert len(save_prospects(store, run, batch)) == 3
+    save_prospects(store, run, batch)                                  # resume: no duplicates
+    save_prospects(store, run, [_prospect("http://bakes.co.uk/new", 0.2)])
+    with pytest.raises(ValueError, match="merge them"):                # the store only saves
+        store.save_prospects(run, batch)
     ps = store.prospects(run_id=run, niche="vegan baking")
     assert [p.domain for p in ps] == ["bakes.co.uk", "other.com"]
     best = ps[0]
@@ -153,7 +157,7 @@ def test_prospects_one_per_site_per_niche_idempotent(store: Store) -> None:
     assert store.get_prospect("http://nothing.com/") is None
     # across runs a site appears once per niche: its latest record
     run2 = store.start_run("vegan baking")
-    store.save_prospects(run2, [_prospect("http://other.com/x", 0.1)])
+    save_prospects(store, run2, [_prospect("http://other.com/x", 0.1)])
     across = store.prospects(niche="vegan baking")
     assert [(p.domain, p.score) for p in across] == [("bakes.co.uk", 0.9), ("other.com", 0.1)]
     assert {p.domain for p in store.prospects(run_id=run, min_score=0.6)} == {"bakes.co.uk", "other.com"}

@@ -16,7 +16,7 @@ from discover.cli.app import app
 from discover.errors import DiscoverError
 
 # Importing registers the commands; the order is the order in --help.
-from discover.cli import core, search_cmds, pages_cmds, links_cmds, ranking_cmds, ledger_cmds, haro_cmds, scale_cmds  # noqa: E402,F401
+from discover.cli import core, search_cmds, place_cmds, pages_cmds, links_cmds, ranking_cmds, ledger_cmds, haro_cmds, scale_cmds  # noqa: E402,F401
 
 
 def _usage_error(exc: Exception, argv: list[str]) -> None:
@@ -31,10 +31,36 @@ def _usage_error(exc: Exception, argv: list[str]) -> None:
     sys.exit(getattr(exc, "exit_code", 2))
 
 
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _stdout_gone() -> None:
+    """The reader went away (`discover ... | head`): that is their choice, not an error. Point
+    stdout at /dev/null so the interpreter's final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error is one `error:` line (+ `hint:`) and an exit code, never a traceback."""
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
+    undecodable = next((a for a in args if not _is_text(a)), None)
+    if undecodable is not None:
+        # Bytes the locale could not decode (Python keeps them as surrogate escapes): every later
+        # step (the database, JSON, CSV) would choke on them.
+        shown = os.fsencode(undecodable).decode("utf-8", "backslashreplace")
+        typer.echo(f"error: argument '{shown}' is not valid UTF-8 text", err=True)
+        typer.echo("hint: pass UTF-8 (check your terminal's or script's encoding)", err=True)
+        sys.exit(2)
     try:
         rv = command.main(args=args, prog_name="discover", standalone_mode=False)
     except DiscoverError as exc:
@@ -45,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Exit, typer.Abort) as exc:  # raised by commands themselves
         sys.exit(getattr(exc, "exit_code", 1) if isinstance(exc, typer.Exit) else 130)
     except BrokenPipeError:
+        _stdout_gone()
         sys.exit(0)
     except KeyboardInterrupt:
         typer.echo("error: interrupted", err=True)
@@ -64,4 +91,8 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("hint: this is a bug in discover; rerun with DISCOVER_DEBUG=1 for the traceback "
                    "and report it", err=True)
         sys.exit(70)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_gone()
     sys.exit(rv if isinstance(rv, int) else 0)

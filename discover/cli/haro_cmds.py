@@ -9,7 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from discover.cli.app import app
-from discover.cli.common import GeoOpt, JsonOpt, WebOpt, console, make_settings, print_json, print_table, run_async
+from discover.cli.common import (
+    AllowPrivateOpt, GeoOpt, JsonOpt, WebOpt, console, make_settings, print_json, print_table, run_async,
+)
 from discover.errors import InputError
 
 
@@ -33,7 +35,7 @@ def haro(
     geo: GeoOpt = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also list queries that do not match the niche.")] = False,
     include_expired: Annotated[bool, typer.Option(
-        "--include-expired", help="Keep queries whose deadline has passed.")] = False,
+        "--include-expired", help="Keep queries whose deadline has passed (counted either way).")] = False,
     now: Annotated[str | None, typer.Option(
         "--now", help="Pretend it is this ISO date/time (reproducible runs).", show_default=False)] = None,
     max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="Board pages to fetch at most.")] = 60,
@@ -46,6 +48,7 @@ def haro(
     imap_password_env: Annotated[str, typer.Option(
         "--imap-password-env", help="Environment variable holding the IMAP password.")] = "DISCOVER_IMAP_PASSWORD",
     web: WebOpt = None,
+    allow_private: AllowPrivateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Match journalist requests for sources (HARO-style) to a niche, best first, with reasons."""
@@ -58,7 +61,7 @@ def haro(
         raise InputError("--imap needs --imap-user")
     if imap_tls not in ("ssl", "starttls", "none"):
         raise InputError(f"--imap-tls must be ssl, starttls or none, not {imap_tls!r}")
-    settings = make_settings(web=web)
+    settings = make_settings(web=web, allow_private=allow_private)
     moment = _parse_now(now)
     queries: list[Any] = []
     problems: list[MailProblem] = []
@@ -67,7 +70,7 @@ def haro(
     if mail:
         from discover.haro.mail import read_mail
 
-        batch = read_mail(mail, now=moment, include_expired=include_expired)
+        batch = read_mail(mail, now=moment, include_expired=True)
         queries += batch.queries
         problems += batch.problems
         read_anything |= bool(batch.queries) or batch.messages > len(batch.problems)
@@ -75,7 +78,7 @@ def haro(
         from discover.haro.imap import ImapSource, read_imap
 
         src = ImapSource(imap, imap_user or "", imap_folder, imap_port, imap_tls, imap_password_env)
-        batch = read_imap(src, state_dir=settings.data_path(), now=moment, include_expired=include_expired)
+        batch = read_imap(src, state_dir=settings.data_path(), now=moment, include_expired=True)
         queries += batch.queries
         problems += batch.problems
         read_anything = True
@@ -88,7 +91,7 @@ def haro(
         async def go() -> list[Any]:
             async with Runtime(settings) as runtime:
                 return await crawl_boards(runtime, boards, max_pages=max_pages, now=moment,
-                                          include_expired=include_expired, settings=settings, crawl=crawl)
+                                          include_expired=True, settings=settings, crawl=crawl)
 
         queries += run_async(go())
         problems += [MailProblem(url, why) for url, why in crawl.failures]
@@ -102,6 +105,19 @@ def haro(
     if not read_anything and problems:
         raise InputError("no journalist queries could be read", hint="see the warnings above")
 
+    found = len(queries)
+    expired = sum(q.expired for q in queries)
+    if not include_expired:
+        queries = [q for q in queries if not q.expired]
+    if found and not queries:
+        # Every query found is past its deadline: say so, rather than print an empty list.
+        err.print(f"{found} journalist {'query' if found == 1 else 'queries'} found, "
+                  f"{'it is' if found == 1 else 'all are'} past the deadline; --include-expired shows them",
+                  markup=False)
+        if as_json:
+            print_json([])   # the same shape as always; the counts went to stderr above
+        return
+
     matches = match_queries(queries, niche, geo=geo, now=moment, settings=settings)
     shown = matches if show_all else [m for m in matches if m.matched]
     if as_json:
@@ -110,10 +126,19 @@ def haro(
     rows = []
     for i, m in enumerate(shown, start=1):
         q = m.query
-        deadline = q.deadline.strftime("%Y-%m-%d %H:%M %Z") if q.deadline else ""
-        rows.append((i, f"{m.score:.2f}", ("! " if q.urgent else "") + deadline, q.summary, q.outlet,
+        rows.append((i, f"{m.score:.2f}", ("! " if q.urgent else "") + deadline_label(q), q.summary, q.outlet,
                      q.reply_to, m.why, q.source))
     print_table(f"journalist queries for {niche!r}" + (f" near {geo}" if geo else ""),
                 ["#", "score", "deadline", "summary", "outlet", "reply to", "why", "source"], rows)
+    hidden = f"; {expired} expired not shown (--include-expired)" if expired and not include_expired else ""
     console().print(f"{sum(m.matched for m in matches)} of {len(matches)} queries match"
-                    + ("" if show_all else " (--all lists the rest)"))
+                    + ("" if show_all else " (--all lists the rest)") + hidden)
+
+
+def deadline_label(q: Any) -> str:
+    """A deadline as a person should read it: no invented clock time, an assumed zone marked."""
+    if q.deadline is None:
+        return ""
+    if not q.deadline_time_known:
+        return q.deadline.strftime("%Y-%m-%d") + " (no time)"
+    return q.deadline.strftime("%Y-%m-%d %H:%M %Z").strip() + ("" if q.deadline_zone else "?")

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from discover.cli.app import app
-from discover.cli.common import DbOpt, JsonOpt, console, make_settings, print_json, print_table
+from discover.cli.common import (
+    DbOpt, IncludeHiddenOpt, IncludeRejectedOpt, IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, console,
+    make_settings, print_json, print_table, visibility,
+)
 
 if TYPE_CHECKING:
     from discover.settings import Settings
@@ -49,25 +52,70 @@ def shortlist(
                                                             "buzzstream or pitchbox.")] = "table",
     out: Annotated[str | None, typer.Option("--out", "-o", help="File to write; '-' or none prints to stdout.",
                                             show_default=False)] = None,
-    include_spam: Annotated[bool, typer.Option("--include-spam", help="Keep sites judged spammy.")] = False,
-    show_contacted: Annotated[bool, typer.Option("--show-contacted",
-                                                 help="Keep sites already in the outreach ledger (flagged).")] = False,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --out FILE: print what was written and left out "
+                                                         "as one JSON document.")] = False,
     db: DbOpt = None,
 ) -> None:
-    """The ranked, explained shortlist of a run, as a table or a CRM-ready file."""
-    from discover.outreach.export import export_prospects, get_exporter
+    """The ranked, explained shortlist of a run, as a table or a CRM-ready file.
+
+    Do-not-contact sites, suppressed email addresses, spam, your own site and sites already
+    contacted or rejected are left out unless a flag below asks for them. Says on stderr which
+    run and niche it used. Rows the CRM would refuse to import are left out and counted; nothing
+    to write (every prospect filtered or refused) exits 6 with the reason."""
+    from discover.errors import ExportError, InputError
+    from discover.outreach.export import get_exporter, rejections, write_export
     from discover.outreach.shortlist import select_prospects
 
     get_exporter(fmt)
+    to_file = out not in (None, "-")
+    if as_json and not to_file:
+        raise InputError("--json prints the export's summary, so the export itself needs --out FILE",
+                         hint=f"discover shortlist --format {fmt} --out FILE --json, or --format json for the rows")
     _settings, store = _open(db)
+    report: dict = {}
     with store:
         prospects = select_prospects(
-            store, run_id=run, niche=niche, top=top, min_score=min_score, include_spam=include_spam,
-            show_contacted=show_contacted,
+            store, run_id=run, niche=niche, top=top, min_score=min_score, report=report,
+            visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
+                                  include_rejected=include_rejected, only_approved=only_approved,
+                                  include_hidden=include_hidden),
             types=[t.strip() for t in types.split(",") if t.strip()] if types else None)
-        n = export_prospects(prospects, fmt, out)
-    if out not in (None, "-"):
-        console(stderr=True).print(f"wrote {n} prospect(s) to {out} ({fmt})")
+    where = _selection(report)
+    if not prospects:
+        why = _counts(report["dropped"]) if report["dropped"] else "the run found no prospects"
+        raise ExportError(f"nothing to export from {where}: {why}",
+                          hint="--show-contacted / --include-spam / fewer filters, or `discover run` again")
+    importable, refused = rejections(prospects, fmt)
+    if not importable:
+        raise ExportError(f"none of the {len(prospects)} prospect(s) of {where} can be imported into {fmt}: "
+                          + _counts(refused), hint="see docs/crm-formats.md for what each format needs")
+    err = console(stderr=True)
+    err.print(f"shortlist: {where}: {len(prospects)} of {report['total']} prospect(s)"
+              + (f"; left out: {_counts(report['dropped'])}" if report["dropped"] else ""))
+    result = write_export(prospects, fmt, out)
+    if refused:
+        err.print(f"not written: {_counts(result.rejected)}")
+    if to_file:
+        err.print(f"wrote {result.written} prospect(s) to {out} ({fmt})")
+    if as_json:
+        print_json({**result.to_json(), "run": report["run"], "niche": report["niche"],
+                    "selected": len(prospects), "total": report["total"], "filtered": report["dropped"]})
+
+
+def _selection(report: dict) -> str:
+    """Which prospects a command read: "run 3 (“vegan baking”)" or "niche “vegan baking” (all runs)"."""
+    if report.get("run") is not None:
+        return f"run {report['run']} (“{report['niche']}”)"
+    return f"niche “{report['niche']}” (all runs)"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {why}" for why, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 @app.command()
@@ -81,10 +129,19 @@ def push(
         "--secret-env", help="Environment variable holding the Standard Webhooks signing secret "
                              "(whsec_...); requests are signed when it is set (docs/webhook.md).")
     ] = "DISCOVER_WEBHOOK_SECRET",
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push."""
+    """Send prospects to a webhook; what is not acknowledged stays in the outbox for the next push.
+
+    The same prospects as `shortlist` are sent: do-not-contact sites, suppressed email addresses,
+    spam, your own site and sites already contacted or rejected stay out unless a flag asks for
+    them. Queued entries whose site became hidden since are withheld, not sent."""
     from discover.errors import ExportError, InputError
     from discover.outreach.push import push as do_push
 
@@ -102,14 +159,20 @@ def push(
     with store:
         if run is not None and store.get_run(run) is None:
             raise InputError(f"no run {run} in this database", hint="check --run and --db")
-        report = do_push(store, webhook, run_id=run, batch=batch, token=token, secret=secret)
+        report = do_push(store, webhook, run_id=run, batch=batch, token=token, secret=secret,
+                         visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
+                                               include_rejected=include_rejected, only_approved=only_approved,
+                                               include_hidden=include_hidden))
     data = {"queued": report.queued, "sent": report.sent, "batches": report.batches,
-            "failed_batches": report.failed_batches, "pending": report.pending, "errors": report.errors}
+            "failed_batches": report.failed_batches, "pending": report.pending, "withheld": report.withheld,
+            "errors": report.errors}
     if as_json:
         print_json(data)
     else:
         console().print(f"sent {report.sent} prospect(s) in {report.batches - report.failed_batches} batch(es); "
-                        f"{report.pending} pending in the outbox")
+                        f"{report.pending} pending in the outbox"
+                        + (f"; {report.withheld} withheld (now hidden: do-not-contact, suppressed, ...)"
+                           if report.withheld else ""))
     if report.failed_batches:
         raise ExportError(f"push failed: {report.errors[-1]}; {report.pending} prospect(s) kept in the outbox",
                           hint="run `discover push` again later: only what was not acknowledged is sent")
@@ -120,19 +183,31 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     run: RunOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Prospects listed in the shortlist section.")] = 100,
+    include_spam: IncludeSpamOpt = False,
+    show_contacted: ShowContactedOpt = False,
+    include_rejected: IncludeRejectedOpt = False,
+    only_approved: OnlyApprovedOpt = False,
+    include_hidden: IncludeHiddenOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist."""
+    """A self-contained HTML report of a run: funnel, engines, types, scores and the shortlist.
+
+    The shortlist section lists what `shortlist` would, with the same flags."""
     from discover.outreach.report import write_report
 
     _settings, store = _open(db)
+    report_info: dict = {}
     with store:
-        write_report(store, out, run, top=top)
-    console(stderr=True).print(f"wrote {out}")
+        write_report(store, out, run, top=top, info=report_info,
+                     visibility=visibility(include_spam=include_spam, show_contacted=show_contacted,
+                                           include_rejected=include_rejected, only_approved=only_approved,
+                                           include_hidden=include_hidden))
+    console(stderr=True).print(f"report: {_selection(report_info)}: {report_info.get('shown', 0)} prospect(s) "
+                               f"listed; wrote {out}")
 
 
-StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost or "
-                                                         "do_not_contact.")]
+StatusArg = Annotated[str, typer.Option("--status", help="contacted, followed_up, replied, won, lost, "
+                                                         "do_not_contact, or a review's approved / rejected.")]
 
 
 @outreach_app.command("mark")
@@ -194,11 +269,25 @@ def outreach_due(
 
     settings, store = _open(db)
     with store:
-        items = follow_ups(store, settings)
-    if not show_all:
-        items = [i for i in items if i.due]
+        everyone = follow_ups(store, settings)
+    items = everyone if show_all else [i for i in everyone if i.due]
     if as_json:
         print_json([vars(i) for i in items])
+        return
+    if not items:
+        # An empty list alone reads like a failure: say why nothing is due, and when something will be.
+        waiting = sorted((i for i in everyone if i.due_at), key=lambda i: i.due_at or 0)
+        c = console()
+        if not everyone:
+            c.print("nothing due: the outreach ledger is empty "
+                    "(record contacts with `discover outreach mark DOMAIN --status contacted`)")
+        elif waiting:
+            nxt = waiting[0]
+            c.print(f"nothing due now; next follow-up: {nxt.domain} on {_when(nxt.due_at)} "
+                    f"({len(waiting)} waiting; --all lists everyone)")
+        else:
+            c.print(f"nothing due: none of the {len(everyone)} site(s) in the ledger is waiting for a "
+                    "follow-up (--all shows why)")
         return
     print_table("follow-ups" + (" (all)" if show_all else " due"), ["domain", "due", "status", "last touch", "why"],
                 [(i.domain, "yes" if i.due else "no", i.status, _when(i.last_touch), i.reason) for i in items])

@@ -9,10 +9,11 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
+    AllowPrivateOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, JsonOpt, TypesOpt, WebOpt, console,
     make_settings, print_json, print_table, run_async,
 )
 from discover.errors import InputError, SearchBlocked, SearchError
+from discover.records import SearchOutcome
 
 serp_app = typer.Typer(no_args_is_help=True, help="Work with saved search-engine result pages.")
 app.add_typer(serp_app, name="serp")
@@ -61,6 +62,10 @@ def plan(
         World(settings.web)   # a --web that is not a web directory is an error here too, as in `run`
     engines = settings.engines()   # what `discover run` would use: local in a web world, else duckduckgo
     stats = load_footprint_stats(settings)
+    if geo:   # as `run` does: the place as resolved ("S7K 1H1" → "Saskatoon, SK, CA"), unknown ones refused
+        from discover.rank.geo import parse_place
+
+        geo = parse_place(geo).label
     result = plan_queries(keyword, geo=geo, types=_split(types), engines=engines,
                           max_per_type=settings.max_queries_per_type, stats=stats)
     if as_json:
@@ -94,6 +99,7 @@ def search(
     headed: HeadedOpt = None,
     browser: BrowserOpt = None,
     browser_endpoint: EndpointOpt = None,
+    allow_private: AllowPrivateOpt = None,
     captcha: Annotated[bool, typer.Option("--captcha", hidden=True,
                                           help="Offline only: the local engine answers with a captcha.")] = False,
     as_json: JsonOpt = False,
@@ -106,7 +112,7 @@ def search(
     if not query.strip():
         raise InputError("the query is empty")
     settings = make_settings(engine=engine, pages=pages, web=web, headed=headed, browser=browser,
-                             browser_endpoint=browser_endpoint)
+                             browser_endpoint=browser_endpoint, allow_private=allow_private)
     engines = settings.engines()
 
     async def go() -> list:
@@ -127,12 +133,12 @@ def search(
             console().print(line, markup=False)
             for n in o.query.notes:
                 console().print(f"  note: {n}", markup=False)
-    blocked = [o for o in outcomes if o.outcome == "blocked"]
+    blocked = [o for o in outcomes if o.outcome == SearchOutcome.BLOCKED]
     if blocked and len(blocked) == len(outcomes):
         raise SearchBlocked(f"{', '.join(o.engine for o in blocked)} blocked the search: "
                             f"{blocked[0].reason}", engine=blocked[0].engine,
                             hint="wait and retry, try another --engine, or use --headed to solve the captcha")
-    errors = [o for o in outcomes if o.outcome == "error"]
+    errors = [o for o in outcomes if o.outcome == SearchOutcome.ERROR]
     if errors and len(errors) == len(outcomes):
         raise SearchError(f"the search failed: {errors[0].reason}")
 
@@ -140,27 +146,46 @@ def search(
 @serp_app.command("parse")
 def serp_parse(
     file: Annotated[Path, typer.Argument(help="A saved result page (.html).", exists=True, dir_okay=False)],
-    engine: Annotated[str, typer.Option("--engine", "-e", help="The engine that produced the page.")],
+    engine: Annotated[str | None, typer.Option(
+        "--engine", "-e", help="The engine that produced the page (default: told by its markup).",
+        show_default=False)] = None,
     query: Annotated[str, typer.Option(help="The query the page answers (recorded on each result).")] = "",
     base_url: Annotated[str, typer.Option("--base-url", help="The page's URL, to resolve relative links.")] = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Parse a saved result page: its kind (results / no_results / blocked) and its results."""
-    from discover.records import as_dict
-    from discover.search.engines import get_engine
+    """Parse a saved result page: its kind (results / no_results / blocked) and its results.
 
-    mod = get_engine(engine)
+    A challenge, captcha or refusal page is reported as blocked whatever the engine, even one
+    with no parser here."""
+    from discover.records import as_dict
+    from discover.search.blocked import detect_block
+    from discover.search.engines import ENGINES, get_engine
+    from discover.search.serp import guess_engine
+    from discover.search.serp import ParsedSerp, load_html
+
+    mod = get_engine(engine) if engine else None
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
-    parsed = mod.parse(data, query=query, page=1, base_url=base_url)
+    name = mod.NAME if mod is not None else "unknown"
+    block = detect_block(data, base_url, None, mod.SPEC.block if mod is not None else None, query)
+    if block:
+        parsed = ParsedSerp(kind="blocked", reason=block)
+    else:
+        if mod is None:
+            guessed = guess_engine(load_html(data))
+            if guessed is None:
+                raise InputError(f"cannot tell which search engine produced {file.name}",
+                                 hint=f"give --engine ({', '.join(sorted(ENGINES))})")
+            mod, name = get_engine(guessed), guessed
+        parsed = mod.parse(data, query=query, page=1, base_url=base_url)
     if as_json:
-        print_json({"engine": mod.NAME, "kind": parsed.kind, "reason": parsed.reason,
+        print_json({"engine": name, "kind": parsed.kind, "reason": parsed.reason,
                     "fallback": parsed.fallback, "next_page_url": parsed.next_page_url,
                     "results": [as_dict(r) for r in parsed.results]})
         return
-    print_table(f"{file.name}: {parsed.kind}", ["rank", "url", "title", "snippet"],
-                [(r.rank, r.url, r.title, r.snippet) for r in parsed.results])
+    print_table(f"{file.name}: {parsed.kind} ({name})", ["rank", "url", "title", "date", "snippet"],
+                [(r.rank, r.url, r.title, r.date, r.snippet) for r in parsed.results])
     if parsed.reason:
         console().print(f"{parsed.kind}: {parsed.reason}", markup=False)

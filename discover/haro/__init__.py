@@ -41,6 +41,8 @@ class JournalistQuery:
     received: datetime | None = None   # the digest's Date header / page fetch time
     deadline_text: str = ""       # the deadline as written
     details: str = ""             # the query body ("Query:" / description), without the other fields
+    deadline_time_known: bool = False   # a clock time was written; else `deadline` is the end of that day
+    deadline_zone: str = ""       # the zone the deadline is in, when written (IANA name or "EST"); "" if assumed
 
     @property
     def url(self) -> str:

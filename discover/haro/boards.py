@@ -17,12 +17,14 @@ import logging
 import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.haro import JournalistQuery
 from discover.haro.digest import (
     FIELD_LABELS, Block, extract_fields, fields_to_query, html_to_text, is_query, split_digest,
 )
+from discover.records import FetchOutcome
+from discover.urls import FOR_FETCH, bare_host, url_key
 
 if TYPE_CHECKING:
     from discover.records import FetchResult
@@ -73,15 +75,6 @@ _CLASS_FIELDS.update({
 })
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
-
-
-def _defrag(url: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc.lower(), p.path or "/", p.query, ""))
-
-
 def _is_pagination(a, href: str, base: str) -> bool:
     rel = (a.get("rel") or "").lower().split()
     if "next" in rel:
@@ -101,7 +94,7 @@ def _is_pagination(a, href: str, base: str) -> bool:
 
 def _looks_like_request(a, href: str, base: str) -> bool:
     parts = urlsplit(href)
-    if _host(href) != _host(base) or parts.scheme not in ("http", "https"):
+    if bare_host(href) != bare_host(base) or parts.scheme not in ("http", "https"):
         return False
     path = parts.path or "/"
     if path in ("/", urlsplit(base).path) or _NOT_REQUEST.search(path) or _ASSET.search(path):
@@ -136,7 +129,7 @@ def classify_links(html: str, base: str) -> tuple[list[str], list[str]]:
     for link in root.iter("link"):
         if "next" in (link.get("rel") or "").lower().split() and link.get("href"):
             try:
-                pages.append(_defrag(urljoin(base, link.get("href"))))
+                pages.append(url_key(urljoin(base, link.get("href")), FOR_FETCH))
             except ValueError:  # a malformed href ("http://[::1") is no link
                 continue
     for a in root.iter("a"):
@@ -144,10 +137,10 @@ def classify_links(html: str, base: str) -> tuple[list[str], list[str]]:
         if not raw or raw.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
         try:
-            href = _defrag(urljoin(base, raw))
-            if href == _defrag(base):
+            href = url_key(urljoin(base, raw), FOR_FETCH)
+            if href == url_key(base, FOR_FETCH):
                 continue
-            if _host(href) == _host(base) and _is_pagination(a, href, base):
+            if bare_host(href) == bare_host(base) and _is_pagination(a, href, base):
                 pages.append(href)
             elif _looks_like_request(a, href, base):
                 requests.append(href)
@@ -290,7 +283,7 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
     lists: list[str] = []
     for u in start_urls:
         try:
-            u = _defrag(u)
+            u = url_key(u, FOR_FETCH)
         except ValueError:
             state.failures.append((u, "error: not an http(s) URL"))
             continue
@@ -305,7 +298,7 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
                 url = lists.pop(0)
                 state.pages_fetched += 1
                 res = await fetcher.fetch(url)
-                if res.outcome != "ok":
+                if res.outcome != FetchOutcome.OK:
                     state.failures.append((url, f"{res.outcome}: {res.reason}"))
                     continue
                 found, pages = classify_links(res.html, res.final_url or url)
@@ -325,7 +318,7 @@ async def crawl_boards(runtime: "Runtime", start_urls: Iterable[str], *, max_pag
             state.pages_fetched += len(batch)
             results = await fetcher.fetch_many(batch)
             for res in results:
-                if res.outcome != "ok":
+                if res.outcome != FetchOutcome.OK:
                     state.failures.append((res.url, f"{res.outcome}: {res.reason}"))
                     continue
                 _read_request(res, now, state)

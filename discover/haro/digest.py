@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Any
 
 from discover.haro import JournalistQuery
-from discover.haro.deadline import is_expired, is_urgent, parse_deadline
+from discover.haro.deadline import Deadline, find_zone, is_expired, is_urgent, parse_deadline_info
 
 __all__ = ["html_to_text", "split_digest", "extract_fields", "fields_to_query", "queries_from_body", "FIELD_LABELS"]
 
@@ -31,9 +32,14 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
                "publication name", "media name", "news outlet", "station", "show", "podcast",
                "magazine", "masthead", "media outlet name"),
     "outlet_url": ("outlet url", "website", "url", "media url", "publication url", "site",
-                   "outlet website", "web", "media outlet url", "outlet link", "publication website"),
-    "deadline": ("deadline", "due", "due date", "respond by", "reply by", "closing date", "closes",
-                 "expires", "deadline date", "submission deadline", "response deadline", "needed by"),
+                   "outlet website", "web", "media outlet url", "outlet link", "publication website",
+                   "media website", "media web site", "media outlet website", "website url", "web address"),
+    "deadline": ("deadline", "due", "respond by", "reply by", "closes", "expires", "submission deadline",
+                 "response deadline", "needed by"),
+    # A deadline may come as separate date, time and zone lines; they are read together.
+    "deadline_date": ("deadline date", "due date", "closing date", "date due", "deadline day"),
+    "deadline_time": ("deadline time", "due time", "time due", "closing time", "deadline hour"),
+    "time_zone": ("time zone", "timezone", "deadline time zone", "deadline timezone", "tz"),
     "requirements": ("requirements", "requirement", "criteria", "must have", "looking for",
                      "who we need", "expert requirements", "qualifications", "eligibility",
                      "source requirements", "ideal source"),
@@ -49,7 +55,14 @@ _LABEL_TO_FIELD = {label: name for name, labels in FIELD_LABELS.items() for labe
 #: Fields whose value may run over several lines; after any other, unlabelled lines are body text.
 _MULTILINE = ("details", "requirements", "summary")
 #: Fields that make a labelled block a query rather than a header or a footer.
-_SUBSTANCE = ("deadline", "reply_to", "details", "requirements")
+_SUBSTANCE = ("deadline", "deadline_date", "reply_to", "details", "requirements")
+#: Fields that open a query: a piece after a divider that has none of them continues the query
+#: before it (a "-----" inside a query's body), and one given twice starts the next query.
+_HEADER_FIELDS = frozenset({"summary", "category", "journalist", "outlet", "outlet_url", "deadline",
+                            "deadline_date", "deadline_time"})
+#: Navigation left in a query's text by digests ("Back to Top", "Back to top (#top)").
+_NAV_LINE = re.compile(r"^\s*(?:back to (?:the )?(?:top|index|category index|contents)|top of (?:the )?page|[\u2191^]\s*top)"
+                       r"\s*(?:\(#?\w*\))?\s*$", re.I)
 
 _SEPARATOR = re.compile(r"^\s*(?:[-=_*~+#•·]\s*){3,}\s*$")
 _START = re.compile(
@@ -71,6 +84,10 @@ _URL = re.compile(r"https?://[^\s<>()\"']+")
 _OUTLET_BYLINE = re.compile(r"^(.+?)\s*\((\p{Lu}[\w'’-]+(?:\s+\p{Lu}[\w'’-]+){1,3})\)\s*$".replace(
     r"\p{Lu}", "[A-Z\u00c0-\u00de]"))
 _URGENT_MARK = re.compile(r"\burgent\b", re.I)
+#: Pieces after a divider that are the digest's own footer or ads, never a query's continuation.
+_NOT_CONTINUATION = re.compile(r"\b(unsubscribe|manage (?:your )?(?:subscription|preferences)|you are receiving|"
+                               r"you're receiving|view (?:this email )?in (?:your )?browser|sponsored|advertise|"
+                               r"all rights reserved|privacy policy|copyright|forwarded this email)\b|\u00a9", re.I)
 _FOOTER = re.compile(r"\b(unsubscribe|manage (?:your )?(?:subscription|preferences)|you are receiving|"
                      r"you're receiving|view (?:this email )?in (?:your )?browser)\b", re.I)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -230,7 +247,7 @@ def _read_rich_cell(lines: list[str], found: dict[str, str]) -> None:
     for i, line in enumerate(line for line in lines if line.strip()):
         m = _LABEL_LINE.match(line)
         name = _label_field(m.group("label")) if m else None
-        if name and m.group("value").strip():
+        if m and name and m.group("value").strip():
             found.setdefault(name, m.group("value").strip())
         elif i == 0 and "summary" not in found:
             found["summary"] = _NUMBER_PREFIX.sub("", line).strip(" -–—:")
@@ -300,7 +317,7 @@ def _query_table(table, render_cell, out: list[str]) -> bool:
         if columns:
             start = i + 1
             break
-    data = []
+    data: list[tuple[Any, list[str] | None]] = []
     for row in rows[start:]:
         cells = _cells(row)
         if len(cells) < 2:
@@ -336,25 +353,60 @@ def _query_table(table, render_cell, out: list[str]) -> bool:
 
 
 def split_digest(text: str) -> list[str]:
-    """Cut a digest body into candidate blocks at separators and query starts."""
-    blocks: list[list[str]] = [[]]
-    seen: set[str] = set()   # fields already given in the current block
+    """Cut a digest body into query blocks.
+
+    Queries start at a query header ("1) Summary:", "Query #2", a field that opens a query given a
+    second time) or after a divider. A divider alone does not end a query: the piece after it
+    continues the query before it unless it opens a query itself (a header field, a query start)
+    or is the digest's footer, so a "-----" inside a query's body keeps the body whole.
+    """
+    pieces: list[tuple[bool, list[str]]] = [(False, [])]   # (starts after a divider, lines)
+    seen: set[str] = set()   # fields already given in the current piece
     for line in normalise_text(text).split("\n"):
         if _SEPARATOR.match(line):
-            blocks.append([])
+            pieces.append((True, [line]))
             seen = set()
             continue
         m = _LABEL_LINE.match(line)
         name = _label_field(m.group("label")) if m else None
-        # A field given a second time starts the next query (digests with no separators).
-        repeated = name is not None and name in seen
-        if (_START.match(line) or repeated) and any(s.strip() for s in blocks[-1]):
-            blocks.append([])
+        # A field that opens a query, given a second time, starts the next query (digests with no
+        # dividers); a body's second "Question:" does not.
+        repeated = name is not None and name in seen and name in _HEADER_FIELDS
+        if (_START.match(line) or repeated) and any(x.strip() and not _SEPARATOR.match(x) for x in pieces[-1][1]):
+            pieces.append((False, []))
             seen = set()
         if name:
             seen.add(name)
-        blocks[-1].append(line)
+        pieces[-1][1].append(line)
+
+    blocks: list[list[str]] = []
+    open_body = False   # the last block is a query whose body (details) was still running
+    for after_divider, lines in pieces:
+        content = [x for x in lines if not _SEPARATOR.match(x)]
+        body = "\n".join(content).strip()
+        if not body:
+            continue
+        if after_divider and open_body and _continues_query(body):
+            blocks[-1].extend(lines)
+            continue
+        blocks.append(content)
+        last = extract_fields(body)
+        open_body = is_query(last) and bool(last.fields.get("details"))
     return [b for b in ("\n".join(lines).strip() for lines in blocks) if b]
+
+
+def _continues_query(piece: str) -> bool:
+    """A piece after a divider that opens nothing: more of the query before it. A lone short
+    line ("More requests") is a section heading between queries, not body text."""
+    first = piece.split("\n", 1)[0]
+    if _START.match(first) or _NOT_CONTINUATION.search(piece):
+        return False
+    if "\n" not in piece and len(piece.split()) <= 6 and not piece.rstrip().endswith((".", "?", "!", ":")):
+        return False
+    fields = extract_fields(piece).fields
+    if any(k in _HEADER_FIELDS for k in fields) or {"reply_to", "details"} <= fields.keys():
+        return False
+    return True
 
 
 def _label_field(label: str) -> str | None:
@@ -368,6 +420,7 @@ class Block:
     heading: str = ""             # the first line when it is not a label line
     text: str = ""
     number: int | None = None     # the digest's own number for this query, when it gives one
+    notes: list[str] = field(default_factory=list)   # unlabelled lines between fields ("No AI Pitches Considered")
 
 
 def _split_piped(lines: list[str]) -> list[str]:
@@ -404,6 +457,8 @@ def extract_fields(block: str) -> Block:
             if heading and not _SEPARATOR.match(heading):
                 result.heading = heading
                 continue
+        if _NAV_LINE.match(line):
+            continue
         if current in _MULTILINE and line.strip():
             result.fields[current] = (result.fields[current] + "\n" + line.strip()).strip()
         elif current in _MULTILINE and not line.strip():
@@ -412,9 +467,43 @@ def extract_fields(block: str) -> Block:
             # Unlabelled text after a one-line field (outlet, deadline ...) is the query's body.
             body.append(line.strip())
     result.fields = {k: v.strip() for k, v in result.fields.items()}
+    result.notes = body
     if body and not result.fields.get("details"):
         result.fields["details"] = "\n".join(body)
     return result
+
+
+# --- Requirements written into the query's text ------------------------------------------------
+#: Sentences that say who may answer or what an answer must carry. Generic English wording of
+#: eligibility and submission conditions; measured on the real digests in tests/data/haro-real.
+_REQUIREMENT = re.compile(
+    r"\bmust\b|\bshould (?:be|have|hold|include)\b|\bneed(?:s)? to (?:be|have)\b"
+    r"|(?-i:\b(?:U\.?S\.?|U\.?K\.?|EU|[A-Z][a-z]+)-based\b)"
+    r"|\b(?:[\w-]+s|expert|source|professional|response|submission|candidate) only\b"
+    r"|\bonly (?:accept|consider|want|need|looking|interested|include|experts?|sources?|those|people)\b"
+    r"|\b(?:not|no longer) (?:be )?(?:accepting|accepted|accept|considered|consider|considering|interested in)\b"
+    r"|\bno (?:ai\b|a\.i\.|chatgpt|pr\b|pr (?:firms?|agenc)|agenc|third[- ]part|pitches from|bloggers?|seo\b)"
+    r"|\b(?:ai|chatgpt|llm)[- ](?:generated|written|edited|assisted|created|use)\b|\bno use of ai\b|\bdon'?t use ai\b"
+    r"|\bwill (?:be )?(?:discarded|rejected|ignored|disqualified)\b"
+    r"|\brequire(?:s|d|ments?)?\b|\bqualif(?:ied|ications?)\b|\bcertified\b|\blicen[sc]ed\b|\bcredentials?\b"
+    r"|\beligib|\bat least (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b|\byears? of experience\b"
+    r"|\bplease (?:also )?(?:include|provide|send|share|attach|add)\b|\bheadshots?\b"
+    r"|\b(?:looking|seeking|searching|hoping) (?:for|to (?:speak|talk|hear|feature|interview))\b"
+    r"|^\s*you\s*:", re.I | re.M)
+_SENTENCE = re.compile(r"(?<=[.!?])[\s\u00a0]+(?=[\"'(\u201c]?[A-Z0-9])|\n+")
+
+
+def requirements_in(text: str) -> str:
+    """The sentences of a query's text that state requirements (who may answer, what an answer
+    must carry), one per line, in order, without repeats."""
+    kept: list[str] = []
+    for sentence in _SENTENCE.split(text):
+        sentence = " ".join(sentence.split())
+        if len(sentence) < 4 or _NAV_LINE.match(sentence) or _SEPARATOR.match(sentence):
+            continue
+        if _REQUIREMENT.search(sentence) and sentence not in kept:
+            kept.append(sentence)
+    return "\n".join(kept)
 
 
 def is_query(block: Block) -> bool:
@@ -441,29 +530,44 @@ def _reply_target(value: str, text: str) -> str:
     return " ".join(value.split())
 
 
-def _deadline(text: str, reference: datetime, default_tz: tzinfo | None) -> datetime | None:
+def _deadline(text: str, reference: datetime, default_tz: tzinfo | None,
+              zone_known: bool = False) -> Deadline | None:
     try:
-        return parse_deadline(text, reference, default_tz=default_tz)
+        return parse_deadline_info(text, reference, default_tz=default_tz, default_zone_known=zone_known)
     except (ValueError, OverflowError):  # an impossible date is no deadline, not a broken message
         return None
 
 
+def deadline_text_of(fields: dict[str, str]) -> str:
+    """The deadline as written, from one "Deadline:" line or separate date, time and zone lines."""
+    parts = [fields.get(k, "").strip() for k in ("deadline", "deadline_date", "deadline_time", "time_zone")]
+    return " ".join(p for p in parts if p)
+
+
+_BARE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?$", re.I)
+
+
 def fields_to_query(block: Block, *, source: str, origin: str, number: int, reference: datetime,
-                    now: datetime, default_tz: tzinfo | None = None) -> JournalistQuery:
+                    now: datetime, default_tz: tzinfo | None = None,
+                    default_zone_known: bool = False) -> JournalistQuery:
     f = block.fields
     summary = f.get("summary") or block.heading
     if not summary and "#journorequest" in block.text.lower():
         summary = re.sub(r"#journorequest\b[:\s-]*", "", block.text, flags=re.I).split("\n")[0][:200]
-    deadline_text = f.get("deadline", "")
-    deadline = _deadline(deadline_text, reference, default_tz) if deadline_text else None
-    if deadline is None:
+    deadline_text = deadline_text_of(f)
+    info = _deadline(deadline_text, reference, default_tz, default_zone_known) if deadline_text else None
+    if info is None:
         m = re.search(r"\b(?:deadline|due|by|before|until)\b[:\s]+([^\n]{3,80})", block.text, re.I)
         if m:
-            deadline = _deadline(m.group(1), reference, default_tz)
-            deadline_text = deadline_text or (m.group(1).strip() if deadline else "")
-    outlet_url = f.get("outlet_url", "")
+            info = _deadline(m.group(1), reference, default_tz, default_zone_known)
+            deadline_text = deadline_text or (m.group(1).strip() if info else "")
+    deadline = info.at if info else None
+    outlet_url = f.get("outlet_url", "").strip()
     u = _URL.search(outlet_url)
-    outlet_url = u.group(0).rstrip(".,;") if u else outlet_url
+    if u:
+        outlet_url = u.group(0).rstrip(".,;")
+    elif _BARE_DOMAIN.match(outlet_url):   # "MEDIA WEBSITE: www.example.com"
+        outlet_url = "https://" + outlet_url
     outlet = f.get("outlet", "")
     journalist = f.get("journalist", "")
     byline = _OUTLET_BYLINE.match(outlet)
@@ -482,7 +586,8 @@ def fields_to_query(block: Block, *, source: str, origin: str, number: int, refe
         outlet=" ".join(outlet.split()),
         journalist=" ".join(journalist.split()),
         deadline=deadline,
-        requirements=f.get("requirements", "").strip(),
+        requirements=f.get("requirements", "").strip() or
+        requirements_in("\n".join(block.notes + [f.get("details", "")])),
         reply_to=_reply_target(f.get("reply_to", ""), block.text),
         text=block.text,
         outlet_url=outlet_url,
@@ -493,18 +598,41 @@ def fields_to_query(block: Block, *, source: str, origin: str, number: int, refe
         received=reference,
         deadline_text=" ".join(deadline_text.split()),
         details=f.get("details", "").strip(),
+        deadline_time_known=bool(info and info.time_known),
+        deadline_zone=info.zone if info and info.zone_known else "",
     )
+
+
+#: A line outside the queries that states the zone of every time in the digest ("All deadlines
+#: are Eastern Time", "(times in GMT)").
+_ZONE_STATEMENT = re.compile(r"\b(?:deadlines?|times?|time zone|timezone|hours)\b", re.I)
+
+
+def digest_zone(texts: list[str]) -> tzinfo | None:
+    """The zone a digest gives once for all its queries, from the text outside its queries."""
+    for text in texts:
+        for line in text.split("\n"):
+            if len(line) > 300 or not _ZONE_STATEMENT.search(line):
+                continue
+            hit = find_zone(line)
+            if hit is not None:
+                return hit[0]
+    return None
 
 
 def queries_from_body(text: str, *, name: str, reference: datetime, now: datetime, origin: str = "mail",
                       default_tz: tzinfo | None = None) -> list[JournalistQuery]:
-    """Every query in one digest body, numbered from 1 in order, sources "<name>#<n>"."""
+    """Every query in one digest body, numbered from 1 in order, sources "<name>#<n>".
+
+    A time with no zone of its own is read in the zone the digest states once for all queries;
+    failing that in `default_tz` (the Date header's zone), recorded as assumed."""
+    blocks = [extract_fields(raw) for raw in split_digest(text)]
+    queries = [b for b in blocks if is_query(b)]
+    stated = digest_zone([b.text for b in blocks if not is_query(b)])
     out: list[JournalistQuery] = []
-    for raw in split_digest(text):
-        block = extract_fields(raw)
-        if not is_query(block):
-            continue
+    for block in queries:
         n = len(out) + 1
         out.append(fields_to_query(block, source=f"{name}#{n}", origin=origin, number=n,
-                                   reference=reference, now=now, default_tz=default_tz))
+                                   reference=reference, now=now, default_tz=stated or default_tz,
+                                   default_zone_known=stated is not None))
     return out

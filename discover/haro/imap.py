@@ -86,8 +86,7 @@ def read_imap(src: ImapSource, *, state_dir: Path, now: datetime | None = None, 
 
     `limit` caps messages per run (newest kept); `remember=False` reads without updating state.
     """
-    env = os.environ if env is None else env  # type: ignore[assignment]
-    password = env.get(src.password_env)
+    password = (os.environ if env is None else env).get(src.password_env)
     if not password:
         raise ConfigError(f"no IMAP password: environment variable {src.password_env} is empty",
                           hint=f"export {src.password_env}=... (the password is never read from the command line)")
@@ -117,7 +116,7 @@ def read_imap(src: ImapSource, *, state_dir: Path, now: datetime | None = None, 
             raise InputError(f"IMAP folder not found: {src.folder}", hint="e.g. --imap-folder INBOX")
         uidvalidity = _uidvalidity(conn, src.folder)
         last = int(seen.get("last_uid", 0)) if int(seen.get("uidvalidity", -1)) == uidvalidity else 0
-        typ, data = conn.uid("SEARCH", None, f"UID {last + 1}:*")
+        typ, data = conn.uid("SEARCH", None, f"UID {last + 1}:*")  # type: ignore[arg-type]  # no charset
         uids = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
         uids = sorted(u for u in uids if u > last)[-limit:]
         for uid in uids:

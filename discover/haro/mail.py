@@ -47,7 +47,7 @@ class MailBatch:
 def decode_part(part: email.message.Message) -> str:
     """The text of one MIME part, whatever its transfer encoding and (claimed) charset."""
     payload = part.get_payload(decode=True)
-    if payload is None:
+    if not isinstance(payload, bytes):   # None for a multipart part
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
     declared = (part.get_content_charset() or "").lower()

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from discover.haro import JournalistQuery
-from discover.records import Prospect
+from discover.records import GeoTier, Prospect, ProspectType
 
 if TYPE_CHECKING:
     from discover.rank.geo import Place
@@ -29,8 +29,8 @@ __all__ = ["QueryMatch", "match_queries", "to_prospect", "query_text", "MIN_RELE
 
 #: A query about another town wants sources there, even a neighbouring one (unlike a page,
 #: which can still link to a business next door); a query naming no place is open to anyone.
-HARO_GEO_SCORES = {"same_city": 1.0, "same_region": 0.6, "same_country": 0.6, "unknown": 0.5,
-                   "nearby": 0.3, "elsewhere": 0.0}
+HARO_GEO_SCORES = {GeoTier.SAME_CITY: 1.0, GeoTier.SAME_REGION: 0.6, GeoTier.SAME_COUNTRY: 0.6,
+                   GeoTier.UNKNOWN: 0.5, GeoTier.NEARBY: 0.3, GeoTier.ELSEWHERE: 0.0}
 
 #: Below this relevance a query does not match the niche (still listed with --all).
 MIN_RELEVANCE = 0.15
@@ -51,7 +51,7 @@ class QueryMatch:
     score: float                  # 0..1
     relevance: float = 0.0
     geo: float = 0.0
-    geo_tier: str = "unknown"
+    geo_tier: GeoTier = GeoTier.UNKNOWN
     geo_place: str = ""
     terms: list[str] = field(default_factory=list)
     why: str = ""
@@ -70,7 +70,11 @@ _ADDRESSES = re.compile(r"https?://\S+|www\.\S+|[^\s@]+@[^\s@]+\.\w+")
 
 def query_text(q: JournalistQuery) -> str:
     """What the topic model reads: the headline twice (it says what the story is), then the rest."""
-    parts = [q.summary, q.summary, q.category, q.details or q.text, q.requirements, q.outlet]
+    body = q.details or q.text
+    # Requirements read out of the body are already in it: counted once.
+    extra = "\n".join(line for line in q.requirements.split("\n") if line and " ".join(line.split()) not in
+                      " ".join(body.split()))
+    parts = [q.summary, q.summary, q.category, body, extra, q.outlet]
     return _ADDRESSES.sub(" ", "\n".join(p for p in parts if p))
 
 
@@ -96,15 +100,14 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
     `profile` adds texts describing the niche (expansion terms, the user's own pages) to the
     keyword; `model` replaces the TopicModel (anything with its fit/score/top_terms).
     """
-    from discover.rank.geo import GeoMatch, geo_tier, locate, parse_place
+    from discover.rank.geo import GeoMatch, Place, geo_tier, locate, parse_place
     from discover.records import Extraction
 
-    if not niche.strip():
-        from discover.errors import InputError
+    from discover.inputs import clean_keyword
 
-        raise InputError("the niche keyword is empty", hint='e.g. --niche "maternity clothes"')
+    niche = clean_keyword(niche, example='--niche "maternity clothes"')
     now = now or datetime.now(timezone.utc)
-    target = parse_place(geo) if isinstance(geo, str) and geo.strip() else (geo or None)
+    target = parse_place(geo) if isinstance(geo, str) and geo.strip() else (geo if isinstance(geo, Place) else None)
     w_rel, w_geo, nearby_km = 0.5, 0.2, 60.0
     if settings is not None:
         w_rel, w_geo, nearby_km = settings.weights_relevance, settings.weights_geo, settings.nearby_km
@@ -136,7 +139,7 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
                             site_name=q.outlet)
             gm = geo_tier(target, locate(ex, "", q.outlet_url or ""), nearby_km)
         else:
-            gm = GeoMatch("unknown", score=0.5)
+            gm = GeoMatch(GeoTier.UNKNOWN, score=0.5)
         geo_score = HARO_GEO_SCORES.get(gm.tier, gm.score) if target is not None else gm.score
         total = (w_rel * rel + w_geo * geo_score) / (w_rel + w_geo) if target is not None and w_rel + w_geo > 0 \
             else rel
@@ -145,11 +148,12 @@ def match_queries(queries: Sequence[JournalistQuery], niche: str, *, geo: "str |
             total = min(total, w_rel * rel)  # a local but off-topic query never outranks a relevant one
         why: list[str] = []
         why.append("terms: " + ", ".join(terms) if terms else "no niche terms")
-        if target is not None and gm.tier not in ("unknown", "elsewhere"):
-            where = "outlet in " if gm.tier in ("same_city", "nearby") else ""
+        if target is not None and gm.tier not in (GeoTier.UNKNOWN, GeoTier.ELSEWHERE):
+            where = "outlet in " if gm.tier in (GeoTier.SAME_CITY, GeoTier.NEARBY) else ""
             why.append(f"{where}{gm.place} ({gm.tier.replace('_', ' ')})")
         if q.deadline is not None:
-            why.append(_hours(q.deadline, now))
+            why.append(_hours(q.deadline, now) if q.deadline_time_known else
+                       f"deadline {q.deadline:%a %d %b}, no time given")
         if q.urgent:
             why.append("urgent")
         out.append(QueryMatch(q, round(total, 4), round(rel, 4), round(geo_score, 4), gm.tier, gm.place,
@@ -176,19 +180,26 @@ def _domain(value: str) -> str:
 def to_prospect(query: JournalistQuery, score: "float | QueryMatch", *, niche: str = "", geo: str = "") -> Prospect:
     """A journalist query as a shortlist prospect (type "haro")."""
     m = score if isinstance(score, QueryMatch) else None
-    total = m.score if m else float(score)
+    total = score.score if isinstance(score, QueryMatch) else float(score)
     reply = query.reply_to
     is_email = bool(_EMAIL.match(reply))
-    deadline = query.deadline.isoformat() if query.deadline else ""
-    when = query.deadline.strftime("%a %d %b %Y %H:%M %Z").strip() if query.deadline else "no deadline given"
+    # A date alone stays a date in exports: no invented clock time.
+    deadline = "" if query.deadline is None else \
+        query.deadline.isoformat() if query.deadline_time_known else query.deadline.date().isoformat()
+    if query.deadline is None:
+        when = "no deadline given"
+    elif query.deadline_time_known:
+        when = query.deadline.strftime("%a %d %b %Y %H:%M %Z").strip()
+    else:
+        when = query.deadline.strftime("%a %d %b %Y") + " (no time given)"
     return Prospect(
         url=query.url,
         domain=_domain(query.outlet_url) or _domain(reply),
-        type="haro",
+        type=ProspectType.HARO,
         score=round(total, 4),
         title=query.summary,
         relevance=m.relevance if m else 0.0,
-        geo_tier=m.geo_tier if m else "unknown",
+        geo_tier=m.geo_tier if m else GeoTier.UNKNOWN,
         why=m.why if m else "",
         email=reply if is_email else "",
         email_kind=("person" if query.journalist else "generic") if is_email else "",

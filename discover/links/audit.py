@@ -12,7 +12,11 @@
                warning redirect chain (more than one hop), canonical pointing at a redirect,
                        canonical vs og:url, missing canonical, near-duplicate pages, slow pages,
                        no mobile viewport, soft-404 / parked outbound targets
-               info    noindex pages, links whose health could not be told (403/429/timeouts)
+               info    noindex pages, links whose health could not be told (403/429/timeouts),
+                       links to internal addresses (not requested: blocked_internal), links the
+                       target's robots.txt disallows (not requested)
+    deadline   past settings.deadline the crawl and the checks stop; the report holds what was
+               found (`partial`, a `deadline_reached` warning)
 
 The CLI prints the report and exits 1 when it holds an error, so the audit can gate CI.
 """
@@ -23,12 +27,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import InputError
-from discover.links.linkcheck import LinkChecker, normalise_url
-from discover.records import Link, LinkCheck
+from discover.links.linkcheck import LinkChecker
+from discover.records import FetchOutcome, Link, LinkCheck, LinkClass
 from discover.settings import Settings
+from discover.urls import FOR_CRAWL, FOR_FETCH, bare_host, url_key
 
 if TYPE_CHECKING:
     from discover.records import Extraction, FetchResult
@@ -73,6 +78,7 @@ class AuditReport:
     pages: list[AuditPage] = field(default_factory=list)
     issues: list[AuditIssue] = field(default_factory=list)
     links_checked: int = 0
+    partial: bool = False          # the deadline stopped the audit before it was done
 
     @property
     def has_errors(self) -> bool:
@@ -86,21 +92,8 @@ class AuditReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"start_url": self.start_url, "pages_crawled": len(self.pages),
-                "links_checked": self.links_checked, "counts": self.counts(),
+                "links_checked": self.links_checked, "counts": self.counts(), "partial": self.partial,
                 "issues": [i.to_json() for i in self.issues]}
-
-
-def _bare(host: str) -> str:
-    host = (host or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def _page_key(url: str) -> str:
-    """Crawl identity: scheme and www ignored (variants are audited separately)."""
-    url, _ = urldefrag(url)
-    p = urlsplit(url)
-    path = p.path or "/"
-    return f"{_bare(p.hostname or '')}{path}" + (f"?{p.query}" if p.query else "")
 
 
 def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
@@ -115,7 +108,7 @@ def head_signals(html: str, base: str) -> tuple[list[str], str, bool]:
         return canonicals, og_url, viewport
     def resolve(href: str) -> str:
         try:
-            return normalise_url(urljoin(base, href.strip()))
+            return url_key(urljoin(base, href.strip()), FOR_FETCH)
         except ValueError:  # a malformed URL in the page ("http://[::1") is no canonical
             return ""
 
@@ -142,12 +135,20 @@ def _chain_text(chain: list[dict[str, Any]]) -> str:
 
 
 async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: str, max_pages: int = 200, *,
-                     slow_s: float = 3.0) -> AuditReport:
-    """Crawl `start_url`'s site (at most `max_pages` pages) and report what wastes backlinks."""
+                     slow_s: float = 3.0, deadline: float | None = None) -> AuditReport:
+    """Crawl `start_url`'s site (at most `max_pages` pages) and report what wastes backlinks.
+
+    `deadline` (seconds, default settings.deadline; 0 = none): past it the audit stops and
+    reports what it found so far."""
+    import asyncio
+
     from discover.pages.extract import extract
     from discover.pages.fetch import Fetcher
 
     settings = settings or runtime.settings
+    limit = settings.deadline if deadline is None else deadline
+    loop = asyncio.get_running_loop()
+    stop_at = loop.time() + limit if limit and limit > 0 else None
     start = start_url.strip()
     if "://" not in start:
         start = "http://" + start
@@ -158,64 +159,83 @@ async def audit_site(runtime: "Runtime", settings: Settings | None, start_url: s
         valid = False
     if not valid:
         raise InputError(f"not a site URL: {start_url!r}", hint="give the home page, e.g. https://my-site.example")
-    site = _bare(urlsplit(start).hostname or "")
+    site = bare_host(start)
     # The user's own site: robots.txt rules are for crawlers of other people's sites.
     crawl_settings = settings.replace(ignore_robots=True)
     report = AuditReport(start_url=start)
 
     def internal(url: str) -> bool:
         p = urlsplit(url)
-        return p.scheme in ("http", "https") and _bare(p.hostname or "") == site
+        return p.scheme in ("http", "https") and bare_host(p.hostname or "") == site
 
-    seen: set[str] = {_page_key(start)}
-    frontier = [normalise_url(start)]
+    # Crawl identity: scheme and www ignored (the variants are audited separately, below).
+    seen: set[str] = {url_key(start, FOR_CRAWL)}
+    frontier = [url_key(start, FOR_FETCH)]
     pages: dict[str, tuple[AuditPage, Extraction | None]] = {}
     links_by_page: dict[str, list[Link]] = {}
+    variants: dict[str, str] = {}
     async with Fetcher(runtime, crawl_settings) as fetcher:
-        while frontier and len(pages) < max_pages:
-            batch = frontier[: max_pages - len(pages)]
-            frontier = frontier[len(batch):]
-            results: list[FetchResult] = await fetcher.fetch_many(batch)
-            for res in results:
-                page = AuditPage(url=res.url, final_url=res.final_url or res.url, status=res.status,
-                                 outcome=res.outcome, elapsed_s=res.elapsed_s)
-                ext = None
-                if res.outcome == "ok" and internal(page.final_url):
-                    ext = extract(res)
-                    page.canonicals, page.og_url, page.viewport = head_signals(res.html, page.final_url)
-                    page.noindex = bool(ext.meta.get("noindex"))
-                    page.words = len((ext.text or ext.full_text).split())
-                    links_by_page[page.final_url] = ext.links
-                    for link in ext.links:
-                        target = normalise_url(urljoin(page.final_url, link.url))
-                        if internal(target) and _page_key(target) not in seen:
-                            seen.add(_page_key(target))
-                            frontier.append(target)
-                    seen.add(_page_key(page.final_url))
-                pages[res.url] = (page, ext)
-        variants = await _variants(fetcher, start)
+        try:
+            async with asyncio.timeout_at(stop_at):
+                while frontier and len(pages) < max_pages:
+                    batch = frontier[: max_pages - len(pages)]
+                    frontier = frontier[len(batch):]
+                    async for _, res in fetcher.iter_fetch(batch):   # kept as they come: a deadline loses none
+                        page = AuditPage(url=res.url, final_url=res.final_url or res.url, status=res.status,
+                                         outcome=res.outcome, elapsed_s=res.elapsed_s)
+                        ext = None
+                        if res.outcome == FetchOutcome.OK and internal(page.final_url):
+                            ext = extract(res, max_links=settings.max_links)
+                            page.canonicals, page.og_url, page.viewport = head_signals(res.html, page.final_url)
+                            page.noindex = bool(ext.meta.get("noindex"))
+                            page.words = len((ext.text or ext.full_text).split())
+                            links_by_page[page.final_url] = ext.links
+                            for link in ext.links:
+                                target = url_key(urljoin(page.final_url, link.url), FOR_FETCH)
+                                if internal(target) and url_key(target, FOR_CRAWL) not in seen:
+                                    seen.add(url_key(target, FOR_CRAWL))
+                                    frontier.append(target)
+                            seen.add(url_key(page.final_url, FOR_CRAWL))
+                        pages[res.url] = (page, ext)
+                variants = await _variants(fetcher, start)
+        except TimeoutError:
+            report.partial = True
     report.pages = [p for p, _ in pages.values()]
     home = report.pages[0] if report.pages else None
-    if home is None or home.outcome != "ok":
+    if home is None or home.outcome != FetchOutcome.OK:
         # Nothing was crawled: that is the worst finding, not a clean site.
-        outcome = home.outcome if home else "error"
+        outcome = home.outcome if home else FetchOutcome.ERROR
+        extra = ("; it is an internal address: --allow-private audits a site on your own network"
+                 if outcome == FetchOutcome.BLOCKED_INTERNAL else "")
         report.issues.append(AuditIssue("error", "start_page_failed", start,
-                                        f"the start page could not be read ({outcome}); nothing was audited"))
+                                        f"the start page could not be read ({outcome}); nothing was audited{extra}"))
 
-    async with LinkChecker(runtime, settings, include_internal=True) as checker:
+    # The user's own site: its robots.txt is for crawlers of other people's sites.
+    async with LinkChecker(runtime, settings, include_internal=True, robots_exempt=(site, "www." + site)) as checker:
         checks: list[LinkCheck] = []
-        for page_url, links in links_by_page.items():
-            checks += await checker.check_links(page_url, links)
-        canon_targets = sorted({c for p in report.pages for c in p.canonicals})
-        canon_checks = {c.url: c for c in await checker.check_urls(canon_targets)}
+        canon_checks: dict[str, LinkCheck] = {}
+        try:
+            async with asyncio.timeout_at(stop_at):
+                for page_url, links in links_by_page.items():
+                    await checker.check_links(page_url, links)
+                canon_targets = sorted({c for p in report.pages for c in p.canonicals})
+                canon_checks = {c.url: c for c in await checker.check_urls(canon_targets)}
+        except TimeoutError:
+            report.partial = True
+        checks = checker.collect()
     report.links_checked = len({c.url for c in checks})
+    if report.partial:
+        report.issues.append(AuditIssue(
+            "warning", "deadline_reached", start,
+            f"stopped after {limit:g} s: {len(report.pages)} page(s) crawled, links not yet checked are "
+            "listed as unverifiable (raise --deadline for a full audit)"))
 
     _link_issues(report, checks, internal)
     _canonical_issues(report, canon_checks)
     _variant_issues(report, variants)
     _duplicate_issues(report, pages)
     for p in report.pages:
-        if p.outcome != "ok":
+        if p.outcome != FetchOutcome.OK:
             continue
         if p.elapsed_s > slow_s:
             report.issues.append(AuditIssue("warning", "slow_page", p.final_url,
@@ -236,23 +256,27 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
     for c in checks:
         is_internal = internal(c.url)
         hops = max(0, len(c.chain) - 1)
-        if c.cls == "broken":
+        if c.cls == LinkClass.BROKEN:
             if is_internal:
                 broken_internal[c.url].append(c)
             else:
                 report.issues.append(AuditIssue("error", "broken_outbound_link", c.url,
                                                 f"{c.reason or c.status}; anchor {c.anchor!r}", [c.page], c.chain))
-        elif c.cls in ("redirect_loop", "too_many_redirects"):
+        elif c.cls in (LinkClass.REDIRECT_LOOP, LinkClass.TOO_MANY_REDIRECTS):
             report.issues.append(AuditIssue("error", c.cls, c.url, f"{c.reason}: {_chain_text(c.chain)}",
                                             [c.page], c.chain))
-        elif c.cls == "redirect" and hops > 1:
+        elif c.cls == LinkClass.REDIRECT and hops > 1:
             report.issues.append(AuditIssue("warning", "redirect_chain", c.url,
                                             f"{hops} hops: {_chain_text(c.chain)}", [c.page], c.chain))
-        elif c.cls in ("soft_404", "parked"):
+        elif c.cls in (LinkClass.SOFT_404, LinkClass.PARKED):
             report.issues.append(AuditIssue("warning", f"{c.cls}_outbound" if not is_internal else c.cls, c.url,
                                             c.reason, [c.page], c.chain))
-        elif c.cls == "unknown":
+        elif c.cls == LinkClass.UNKNOWN:
             report.issues.append(AuditIssue("info", "unverifiable_link", c.url, c.reason, [c.page], c.chain))
+        elif c.cls == LinkClass.BLOCKED_INTERNAL:
+            report.issues.append(AuditIssue("info", "internal_address_link", c.url, c.reason, [c.page], c.chain))
+        elif c.cls == LinkClass.ROBOTS_DISALLOWED:
+            report.issues.append(AuditIssue("info", "robots_disallowed_link", c.url, c.reason, [c.page], c.chain))
     for url, items in broken_internal.items():
         linking = sorted({c.page for c in items})
         report.issues.append(AuditIssue(
@@ -263,7 +287,7 @@ def _link_issues(report: AuditReport, checks: list[LinkCheck], internal) -> None
 
 def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -> None:
     for p in report.pages:
-        if p.outcome != "ok":
+        if p.outcome != FetchOutcome.OK:
             continue
         distinct = sorted(set(p.canonicals))
         if not distinct:
@@ -279,10 +303,10 @@ def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -
             c = canon_checks.get(canon)
             if c is None:
                 continue
-            if c.cls == "broken":
+            if c.cls == LinkClass.BROKEN:
                 report.issues.append(AuditIssue("error", "canonical_broken", p.final_url,
                                                 f"canonical {canon} answers {c.status or c.reason}", [], c.chain))
-            elif c.cls in ("redirect", "redirect_loop", "too_many_redirects"):
+            elif c.cls in (LinkClass.REDIRECT, LinkClass.REDIRECT_LOOP, LinkClass.TOO_MANY_REDIRECTS):
                 report.issues.append(AuditIssue("warning", "canonical_redirect", p.final_url,
                                                 f"canonical {canon} redirects: {_chain_text(c.chain)}", [], c.chain))
 
@@ -290,14 +314,14 @@ def _canonical_issues(report: AuditReport, canon_checks: dict[str, LinkCheck]) -
 async def _variants(fetcher, start: str) -> dict[str, str]:
     """Each live http/https × bare/www home page → the URL it settles on (its canonical, else its final URL)."""
     p = urlsplit(start)
-    bare = _bare(p.hostname or "")
+    bare = bare_host(p.hostname or "")
     port = f":{p.port}" if p.port else ""
     urls = [f"{scheme}://{host}{port}/" for scheme in ("http", "https") for host in (bare, "www." + bare)]
     settled: dict[str, str] = {}
     for res in await fetcher.fetch_many(urls):
-        if res.outcome != "ok":
+        if res.outcome != FetchOutcome.OK:
             continue  # a www name that does not exist is fine; only live variants must agree
-        final = normalise_url(res.final_url or res.url)
+        final = url_key(res.final_url or res.url, FOR_FETCH)
         canonicals, _, _ = head_signals(res.html, final)
         # A variant that answers on its own URL still collapses when its canonical names the common URL.
         settled[res.url] = canonicals[0] if canonicals else final

@@ -17,12 +17,21 @@ Classes (records.LINK_CLASSES):
     unknown             401/403/429/999, other 4xx, 5xx after retries, timeouts, bot walls:
                         never counted as broken — a prospect must not be told about a link that
                         only looked dead to us
+    robots_disallowed   the host's robots.txt disallows the URL (or a hop of its redirects) for
+                        our user agent: not requested, like the crawler (settings.ignore_robots)
+    blocked_internal    the URL, a redirect hop or the address its name resolves to is internal
+                        (loopback, private, link-local ...): not requested (settings.allow_private)
 
 Each distinct URL is checked once per LinkChecker (per run) however many pages link to it.
 Files (PDF, images, archives ...) get HEAD first, and GET only to confirm what HEAD says is wrong
 (servers refuse or lie on HEAD: 405, 403, even 404 for a live page). Pages get one streamed GET
 capped at BODY_LIMIT bytes, since the start of their body is needed anyway for the soft-404 and
 parking checks; `head_first=True` makes every URL go HEAD → GET.
+
+Budgets: each request (headers and the capped, decompressed body) has settings.timeout in all,
+so a body that drips one byte at a time is a timeout, not a stall; a page's links beyond
+settings.max_links are not checked (`truncated` says so); `collect()` gives what is known so far
+when a caller's deadline stops the checking.
 """
 
 from __future__ import annotations
@@ -35,14 +44,16 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from discover.records import Link, LinkCheck
+from discover.records import DEAD_LINK_CLASSES, Link, LinkCheck, LinkClass
+from discover.urls import FOR_FETCH, bare_host, url_key
 from discover.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
 
+    from discover.pages.robots import RobotsCache
     from discover.politeness import Lease
     from discover.runtime import Runtime
 
@@ -89,15 +100,6 @@ def wayback_url(url: str) -> str:
 
 def is_checkable(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).hostname)
-
-
-def normalise_url(url: str) -> str:
-    """The form a URL is deduplicated by: no fragment, lower-case scheme and host."""
-    url, _ = urldefrag(url.strip())
-    parts = urlsplit(url)
-    netloc = parts.netloc.lower()
-    path = parts.path or "/"
-    return parts._replace(scheme=parts.scheme.lower(), netloc=netloc, path=path).geturl()
 
 
 def _visible_text(html: str) -> str:
@@ -164,7 +166,7 @@ class _Hop:
 class _Outcome:
     """The result for one URL, independent of the page that links to it."""
 
-    cls: str
+    cls: LinkClass
     status: int | None
     chain: list[dict[str, Any]]
     final_url: str
@@ -191,6 +193,11 @@ def _classify_error(exc: BaseException) -> tuple[str, str]:
         causes.append(cur)
         cur = cur.__cause__ or cur.__context__
     text = " ".join(f"{type(c).__name__} {c}" for c in causes).lower()
+    from discover.net import EgressBlocked
+
+    refused = next((c for c in causes if isinstance(c, EgressBlocked)), None)
+    if refused is not None:
+        return "blocked", str(refused)
     if any(isinstance(c, socket.gaierror) for c in causes):
         return "dns", "unknown host (DNS lookup failed)"
     if any(isinstance(c, ConnectionRefusedError) for c in causes):
@@ -222,8 +229,15 @@ class LinkChecker:
 
     def __init__(self, runtime: "Runtime", settings: Settings | None = None, *,
                  include_internal: bool = True, retries: int = 2, retry_backoff: float = 0.25,
-                 probe_soft_404: bool = True, head_first: bool | None = None) -> None:
+                 probe_soft_404: bool = True, head_first: bool | None = None,
+                 robots_exempt: Iterable[str] = ()) -> None:
         self.runtime = runtime
+        # Hosts whose robots.txt is not consulted: the user's own site in an audit.
+        self.robots_exempt = {h.lower() for h in robots_exempt}
+        self._robots: RobotsCache | None = None
+        #: page URL → (links checked, links the page has) for pages over settings.max_links.
+        self.truncated: dict[str, tuple[int, int]] = {}
+        self._pages: list[tuple[str, dict[str, Link], list[LinkCheck]]] = []
         # None = HEAD first for files (PDFs, images, archives ...), one capped GET for pages, whose
         # start we must read anyway for the soft-404 and parking checks; True = HEAD first always.
         self.head_first = head_first
@@ -276,19 +290,40 @@ class LinkChecker:
                 if not is_checkable(url):
                     continue
                 internal = link.internal or _same_site(urlsplit(url).hostname or "", page_host)
-                key = normalise_url(url)
+                key = url_key(url, FOR_FETCH)
             except ValueError as exc:  # "http://[::1", a bad port: no browser could follow it
-                malformed.append(LinkCheck(page=page_url, url=link.url, cls="broken", anchor=link.anchor,
+                malformed.append(LinkCheck(page=page_url, url=link.url, cls=LinkClass.BROKEN, anchor=link.anchor,
                                            context=link.context, reason=f"malformed URL: {exc}"))
                 continue
             if internal and not internal_ok:
                 continue
-            if key == normalise_url(page_url or "") and page_url:
+            if key == url_key(page_url or "", FOR_FETCH) and page_url:
                 continue  # a self-link says nothing about link health
             chosen.setdefault(key, link)
+        limit = self.settings.max_links
+        if len(chosen) > limit:
+            self.truncated[page_url] = (limit, len(chosen))
+            log.info("%s has %d links; checking the first %d (max_links)", page_url, len(chosen), limit)
+            chosen = dict(list(chosen.items())[:limit])
+        self._pages.append((page_url, chosen, malformed))
         outcomes = await asyncio.gather(*(self._check(key) for key in chosen))
         return malformed + [self._record(page_url, key, link, out)
                             for (key, link), out in zip(chosen.items(), outcomes)]
+
+    def collect(self, reason: str = "not checked before the deadline") -> list[LinkCheck]:
+        """Every link of every page handed to check_links so far: the finished checks as they
+        are, the rest as `unknown` with `reason` (what a deadline leaves)."""
+        out: list[LinkCheck] = []
+        for page_url, chosen, malformed in self._pages:
+            out += malformed
+            for key, link in chosen.items():
+                task = self._results.get(key)
+                if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+                    out.append(self._record(page_url, key, link, task.result()))
+                else:
+                    out.append(LinkCheck(page=page_url, url=key, cls=LinkClass.UNKNOWN, anchor=link.anchor,
+                                         context=link.context, reason=reason))
+        return out
 
     async def check_urls(self, urls: Iterable[str]) -> list[LinkCheck]:
         """One LinkCheck per distinct http(s) URL (page and anchor empty)."""
@@ -297,9 +332,9 @@ class LinkChecker:
         for u in urls:
             try:
                 if is_checkable(u):
-                    keys.append(normalise_url(u))
+                    keys.append(url_key(u, FOR_FETCH))
             except ValueError as exc:
-                malformed.append(LinkCheck(page="", url=u, cls="broken", reason=f"malformed URL: {exc}"))
+                malformed.append(LinkCheck(page="", url=u, cls=LinkClass.BROKEN, reason=f"malformed URL: {exc}"))
         keys = list(dict.fromkeys(keys))
         outcomes = await asyncio.gather(*(self._check(k) for k in keys))
         return malformed + [self._record("", k, None, out) for k, out in zip(keys, outcomes)]
@@ -313,7 +348,7 @@ class LinkChecker:
         return task
 
     def _record(self, page: str, url: str, link: Link | None, out: _Outcome) -> LinkCheck:
-        dead = out.cls in ("broken", "soft_404", "parked")
+        dead = out.cls in DEAD_LINK_CLASSES
         return LinkCheck(page=page, url=url, cls=out.cls, status=out.status, chain=[dict(h) for h in out.chain],
                          final_url=out.final_url, anchor=link.anchor if link else "",
                          context=link.context if link else "", reason=out.reason,
@@ -325,7 +360,7 @@ class LinkChecker:
         try:
             return await self._follow(url)
         except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # a bad IDNA label, a bad port
-            return _Outcome("broken", None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
+            return _Outcome(LinkClass.BROKEN, None, [{"url": url, "status": None}], url, f"malformed URL: {exc}")
 
     async def _follow(self, url: str) -> _Outcome:
         chain: list[dict[str, Any]] = []
@@ -333,10 +368,17 @@ class LinkChecker:
         current = url
         for _ in range(self.settings.max_redirects + 1):
             seen.add(current)
+            stop = await self._may_not_request(current, chain)
+            if stop is not None:
+                return stop
             hop = await self._hop(current, need_body=True)
+            if hop.error == "blocked":
+                chain.append({"url": current, "status": None})
+                via = f"redirects to {current}: " if len(chain) > 1 else ""
+                return _Outcome(LinkClass.BLOCKED_INTERNAL, None, chain, current, via + hop.reason)
             if hop.error:
                 chain.append({"url": current, "status": None})
-                cls = "unknown" if hop.error in ("timeout", "other") else "broken"
+                cls = LinkClass.UNKNOWN if hop.error in ("timeout", "other") else LinkClass.BROKEN
                 if len(chain) > 1:
                     reason = f"redirects to {current}: {hop.reason}"
                 else:
@@ -347,46 +389,68 @@ class LinkChecker:
             if 300 <= status < 400 and status != 304:
                 location = hop.headers.get("location", "")
                 if not location:
-                    return _Outcome("unknown", status, chain, current, f"{status} without a Location header")
-                nxt = normalise_url(urljoin(current, location))
+                    return _Outcome(LinkClass.UNKNOWN, status, chain, current, f"{status} without a Location header")
+                nxt = url_key(urljoin(current, location), FOR_FETCH)
                 if nxt in seen:
                     chain.append({"url": nxt, "status": None})
-                    return _Outcome("redirect_loop", status, chain, nxt,
+                    return _Outcome(LinkClass.REDIRECT_LOOP, status, chain, nxt,
                                     f"redirect loop after {len(chain) - 1} hop(s) back to {nxt}")
                 current = nxt
                 continue
             return await self._final(url, current, hop, chain)
-        return _Outcome("too_many_redirects", chain[-1]["status"] if chain else None, chain, current,
+        return _Outcome(LinkClass.TOO_MANY_REDIRECTS, chain[-1]["status"] if chain else None, chain, current,
                         f"more than {self.settings.max_redirects} redirects")
+
+    async def _may_not_request(self, url: str, chain: list[dict[str, Any]]) -> _Outcome | None:
+        """The outcome for a URL we must not request (internal address, robots.txt), else None."""
+        why = self.runtime.policy.url_reason(url)
+        via = f"redirects to {url}, which " if chain else ""
+        if why:
+            return _Outcome(LinkClass.BLOCKED_INTERNAL, None, chain + [{"url": url, "status": None}], url,
+                            f"{via}is an internal address ({why}); not requested")
+        if not await self._robots_allow(url):
+            return _Outcome(LinkClass.ROBOTS_DISALLOWED, None, chain + [{"url": url, "status": None}], url,
+                            f"{via}robots.txt disallows for our user agent; not requested")
+        return None
+
+    async def _robots_allow(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if self.settings.ignore_robots or host in self.robots_exempt:
+            return True
+        if self._robots is None:
+            from discover.pages.robots import RobotsCache
+
+            self._robots = RobotsCache(self._http(), self.settings.user_agent, timeout=self.settings.timeout)
+        return await self._robots.allowed(url)
 
     async def _final(self, url: str, final: str, hop: _Hop, chain: list[dict[str, Any]]) -> _Outcome:
         status = hop.status or 0
         hops = len(chain) - 1
         via = f" after {hops} redirect(s)" if hops else ""
         if status in DEAD_STATUSES:
-            return _Outcome("broken", status, chain, final, f"{status}{via}")
+            return _Outcome(LinkClass.BROKEN, status, chain, final, f"{status}{via}")
         if 200 <= status < 300:
             marker = parked_marker(hop.body, final)
             if marker:
-                return _Outcome("parked", status, chain, final, f"parked domain: {marker!r}")
+                return _Outcome(LinkClass.PARKED, status, chain, final, f"parked domain: {marker!r}")
             if _is_html(hop) and hop.body:
                 marker = soft_404_marker(hop.body)
                 if marker:
-                    return _Outcome("soft_404", status, chain, final, f"soft 404: {marker}")
+                    return _Outcome(LinkClass.SOFT_404, status, chain, final, f"soft 404: {marker}")
                 if self.probe_soft_404:
                     why = await self._matches_unknown_path(url, final, hop)
                     if why:
-                        return _Outcome("soft_404", status, chain, final, f"soft 404: {why}")
+                        return _Outcome(LinkClass.SOFT_404, status, chain, final, f"soft 404: {why}")
             if hops:
-                return _Outcome("redirect", status, chain, final, f"{hops} redirect(s) to {final}")
-            return _Outcome("ok", status, chain, final, "")
+                return _Outcome(LinkClass.REDIRECT, status, chain, final, f"{hops} redirect(s) to {final}")
+            return _Outcome(LinkClass.OK, status, chain, final, "")
         if status in (401, 407):
-            return _Outcome("unknown", status, chain, final, f"{status}: needs a login{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}: needs a login{via}")
         if status in (403, 429, 999) or status == 451:
-            return _Outcome("unknown", status, chain, final, f"{status}: blocked or rate-limited{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}: blocked or rate-limited{via}")
         if status >= 500:
-            return _Outcome("unknown", status, chain, final, f"{status} after {self.retries} retries{via}")
-        return _Outcome("unknown", status, chain, final, f"{status}{via}")
+            return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status} after {self.retries} retries{via}")
+        return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}{via}")
 
     # --- HTTP --------------------------------------------------------------------------
     def _host_sem(self, url: str) -> "Lease":
@@ -401,7 +465,7 @@ class LinkChecker:
         head = self.head_first if self.head_first is not None else not _looks_like_page(url)
         if head:
             hop = await self._request("HEAD", url)
-            if hop.error in ("dns", "refused", "tls", "timeout"):
+            if hop.error in ("dns", "refused", "tls", "timeout", "blocked"):
                 return hop  # GET would fail the same way; a timeout would only double the wait
             status = hop.status or 0
             verify = (hop.error != "" or status in _HEAD_DOUBT or status >= 500
@@ -421,21 +485,27 @@ class LinkChecker:
 
         client = self._http()
         assert self._sem is not None
+        from discover.net import UndecodableBody, read_body
+
         async with self._sem, self._host_sem(url):
             self.requests_made += 1
             try:
-                if method == "HEAD":
-                    resp = await client.head(url)
-                    return _Hop(resp.status_code, {k.lower(): v for k, v in resp.headers.items()})
-                async with client.stream("GET", url) as resp:
-                    headers = {k.lower(): v for k, v in resp.headers.items()}
-                    body = b""
-                    if 200 <= resp.status_code < 300 and _is_html_type(headers.get("content-type", "")):
-                        async for chunk in resp.aiter_bytes():
-                            body += chunk
-                            if len(body) >= BODY_LIMIT:
-                                break
-                    return _Hop(resp.status_code, headers, _decode(body, resp.encoding))
+                # One deadline for headers and body: a body that drips forever is a timeout.
+                async with asyncio.timeout(self.settings.timeout):
+                    if method == "HEAD":
+                        resp = await client.head(url)
+                        return _Hop(resp.status_code, {k.lower(): v for k, v in resp.headers.items()})
+                    async with client.stream("GET", url) as resp:
+                        headers = {k.lower(): v for k, v in resp.headers.items()}
+                        body = b""
+                        if 200 <= resp.status_code < 300 and _is_html_type(headers.get("content-type", "")):
+                            try:
+                                body = (await read_body(resp, BODY_LIMIT)).data
+                            except UndecodableBody:
+                                body = b""   # the status is what counts; the soft-404 check just has less
+                        return _Hop(resp.status_code, headers, _decode(body, resp.encoding))
+            except TimeoutError:
+                return _Hop(None, error="timeout", reason=f"timeout (no complete answer within {self.settings.timeout:g}s)")
             except httpx.HTTPError as exc:
                 kind, reason = _classify_error(exc)
                 return _Hop(None, error=kind, reason=reason)
@@ -455,10 +525,10 @@ class LinkChecker:
         probe = await task
         if probe.status is None or not (200 <= probe.status < 300):
             return ""
-        if normalise_url(probe.final_url) == normalise_url(final) and normalise_url(final) != normalise_url(
-                host_key + "/"):
+        landed, home = url_key(probe.final_url, FOR_FETCH), url_key(host_key + "/", FOR_FETCH)
+        if landed == url_key(final, FOR_FETCH) and landed != home:
             return f"the host answers every unknown path with {final}"
-        if normalise_url(probe.final_url) == normalise_url(final):
+        if landed == url_key(final, FOR_FETCH):
             return "redirects to the home page, as every unknown path of the host does"
         page = _fingerprint(hop.body)
         if page and probe.fingerprint and _similar(page, probe.fingerprint) >= 0.9:
@@ -468,11 +538,13 @@ class LinkChecker:
     async def _probe(self, host_key: str) -> _Probe:
         current = f"{host_key}/{secrets.token_hex(8)}-discover-probe"
         for _ in range(self.settings.max_redirects + 1):
+            if await self._may_not_request(current, []) is not None:
+                return _Probe(None, current, "")
             hop = await self._request("GET", current)
             if hop.error or hop.status is None:
                 return _Probe(None, current, "")
             if 300 <= hop.status < 400 and hop.headers.get("location"):
-                current = normalise_url(urljoin(current, hop.headers["location"]))
+                current = url_key(urljoin(current, hop.headers["location"]), FOR_FETCH)
                 continue
             return _Probe(hop.status, current, _fingerprint(hop.body))
         return _Probe(None, current, "")
@@ -510,9 +582,7 @@ def _decode(body: bytes, encoding: str | None) -> str:
 
 
 def _same_site(host: str, page_host: str) -> bool:
-    host, page_host = host.lower(), page_host.lower()
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return bool(host) and strip(host) == strip(page_host)
+    return bool(host) and bare_host(host) == bare_host(page_host)
 
 
 def summarise(checks: Iterable[LinkCheck]) -> dict[str, int]:

@@ -1,9 +1,9 @@
 """Outreach ledger and follow-up guard: personal outreach, ONE polite follow-up, never spam.
 
 The ledger is a list of events per site (registrable domain): contacted → (followed_up) →
-replied / won / lost, or do_not_contact at any time. A suppression list (domains or email
-addresses, imported from a file) is always obeyed. Later runs ask `ledger_status(store,
-domain)` to flag or hide sites already in the ledger.
+replied / won / lost, or do_not_contact at any time; a review marks sites approved or
+rejected. A suppression list (domains or email addresses, imported from a file) is always
+obeyed. Who is then shown or sent is decided in one place: `discover.outreach.policy`.
 
 The guard (`follow_ups`) says who is due the one follow-up: contacted at least
 `followup_after_days` ago, no reply, fewer than `max_followups` follow-ups so far and fewer
@@ -23,13 +23,18 @@ from typing import TYPE_CHECKING
 from discover.errors import InputError
 from discover.settings import Settings
 from discover.domains import registrable_domain
+from discover.records import MARKABLE_STATUSES, LedgerStatus
 
 if TYPE_CHECKING:
     from discover.store import Store
 
-STATUSES = ("contacted", "followed_up", "replied", "won", "lost", "do_not_contact")
-TOUCHES = ("contacted", "followed_up")      # events that are a message we sent
-CLOSED = ("replied", "won", "lost", "do_not_contact")
+#: What `mark` records.
+STATUSES: tuple[LedgerStatus, ...] = MARKABLE_STATUSES
+#: Events that are a message we sent.
+TOUCHES = (LedgerStatus.CONTACTED, LedgerStatus.FOLLOWED_UP)
+#: Statuses after which no follow-up is due.
+CLOSED = (LedgerStatus.REPLIED, LedgerStatus.WON, LedgerStatus.LOST, LedgerStatus.DO_NOT_CONTACT,
+          LedgerStatus.REJECTED)
 DAY = 86400.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: A host name: labels of letters (any script), digits and hyphens, with at least one dot.
@@ -84,7 +89,7 @@ def entries(store: "Store") -> dict[str, LedgerEntry]:
             e.last_touch = ev["at"]
             if e.first_contact is None:
                 e.first_contact = ev["at"]
-        if ev["status"] == "followed_up":
+        if ev["status"] == LedgerStatus.FOLLOWED_UP:
             e.follow_ups += 1
     return out
 
@@ -101,16 +106,16 @@ def _suppressed(store: "Store") -> tuple[set[str], set[str], set[str]]:
     return domains, emails, flagged
 
 
-def ledger_statuses(store: "Store") -> dict[str, str]:
+def ledger_statuses(store: "Store") -> dict[str, LedgerStatus]:
     """domain → status for every site the ledger or the suppression list knows (for bulk filtering).
 
     `do_not_contact` for a suppressed domain; the latest outreach status otherwise; and
     `email_suppressed` for a site of which one address is suppressed and nothing else is known.
     """
     domains, _emails, flagged = _suppressed(store)
-    out = {d: "email_suppressed" for d in flagged}
-    out.update({d: e.status for d, e in entries(store).items()})
-    out.update({d: "do_not_contact" for d in domains})
+    out = {d: LedgerStatus.EMAIL_SUPPRESSED for d in flagged}
+    out.update({d: LedgerStatus(e.status) for d, e in entries(store).items()})
+    out.update({d: LedgerStatus.DO_NOT_CONTACT for d in domains})
     return out
 
 
@@ -134,7 +139,7 @@ def follow_ups(store: "Store", settings: Settings, now: float | None = None) -> 
         recent = sum(1 for ev in events if ev["domain"] == domain and ev["status"] in TOUCHES
                      and now - ev["at"] <= window)
         due_at = e.last_touch + settings.followup_after_days * DAY if e.last_touch is not None else None
-        if domain in suppressed or e.status == "do_not_contact":
+        if domain in suppressed or e.status == LedgerStatus.DO_NOT_CONTACT:
             item = FollowUp(domain, False, "do not contact", e.status, e.last_touch, None)
         elif e.status in CLOSED:
             item = FollowUp(domain, False, f"{e.status}: no follow-up needed", e.status, e.last_touch, None)
@@ -171,12 +176,12 @@ def mark(store: "Store", target: str, status: str, settings: Settings, *, note: 
     now = time.time() if now is None else now
     if status in TOUCHES:
         suppressed, emails, _f = _suppressed(store)
-        if domain in suppressed or ledger_status(store, domain) == "do_not_contact":
+        if domain in suppressed or ledger_status(store, domain) == LedgerStatus.DO_NOT_CONTACT:
             raise InputError(f"{domain} is on the do-not-contact list", hint="remove it there first if this is wrong")
         if email and email in emails:
             raise InputError(f"{email} is suppressed", hint="that person asked not to be contacted")
         e = entries(store).get(domain)
-        if status == "followed_up":
+        if status == LedgerStatus.FOLLOWED_UP:
             if e is None or e.touches == 0:
                 raise InputError(f"{domain} was never contacted", hint="mark it contacted first")
             if e.follow_ups >= settings.max_followups:

@@ -1,8 +1,11 @@
 """Push prospects to a webhook in JSON batches, through an outbox that loses nothing.
 
-Every prospect is first written to the store's outbox under its idempotency key
-(sha256 of "niche|domain|url"); a push then sends the pending entries in batches and marks
-them sent only on a 2xx answer. A batch that fails is retried with bounded exponential
+Every prospect the visibility policy lets out (`discover.outreach.policy`: never a
+do-not-contact site, a suppressed address, spam or the user's own site unless asked) is first
+written to the store's outbox under its idempotency key (sha256 of "niche|domain|url"); a push
+then sends the pending entries in batches and marks them sent only on a 2xx answer. Pending
+entries are judged again just before sending: one the policy now hides (its site was marked
+do-not-contact since) is withheld, not sent. A batch that fails is retried with bounded exponential
 back-off; what still fails stays pending for the next push. The schema is in docs/webhook.md.
 A bearer token, if any, is read from an environment variable and never printed or logged.
 
@@ -29,8 +32,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from discover.errors import ExportError, InputError
-from discover.records import Prospect
+from discover.outreach.policy import Policy, Visibility
 from discover.outreach.shortlist import pitch_angle
+from discover.records import Prospect
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -85,6 +89,13 @@ def payload(p: Prospect) -> dict[str, Any]:
     return d
 
 
+_FIELDS = frozenset(Prospect.__dataclass_fields__)
+
+
+def _prospect_of(data: dict[str, Any]) -> Prospect:
+    return Prospect(**{k: v for k, v in data.items() if k in _FIELDS})
+
+
 @dataclass
 class PushReport:
     queued: int = 0            # new or changed entries added to the outbox by this push
@@ -92,6 +103,7 @@ class PushReport:
     batches: int = 0
     failed_batches: int = 0
     pending: int = 0           # still in the outbox after this push
+    withheld: int = 0          # pending entries the visibility policy now hides: not sent
     errors: list[str] = field(default_factory=list)
 
 
@@ -100,11 +112,12 @@ def enqueue(store: "Store", prospects: list[Prospect], run_id: int | None = None
 
 
 def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list[Prospect] | None = None,
-         batch: int = 100, token: str | None = None, secret: str | None = None, timeout: float = 10.0,
-         max_attempts: int = 5,
+         visibility: Visibility | None = None, batch: int = 100, token: str | None = None,
+         secret: str | None = None, timeout: float = 10.0, max_attempts: int = 5,
          backoff: float = 0.5, max_backoff: float = 8.0, sleep: Callable[[float], None] = time.sleep
          ) -> PushReport:
-    """Queue `prospects` (default: the run's, or the latest run's) and send everything pending."""
+    """Queue `prospects` (default: the run's, or the latest run's) as the policy lets them out, and
+    send everything pending that it still lets out."""
     import httpx
 
     if batch <= 0:
@@ -124,7 +137,8 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
             last = store.last_run()
             run_id = last.id if last else None
         prospects = store.prospects(run_id=run_id) if run_id is not None else []
-    report.queued = enqueue(store, prospects, run_id)
+    policy = Policy.load(store, visibility)
+    report.queued = enqueue(store, policy.visible(prospects), run_id)
     headers = {"Content-Type": "application/json", "User-Agent": "discover-prospects/push"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -133,6 +147,12 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
             items = store.outbox_pending(limit=batch)
             if not items:
                 break
+            items, withheld = _judge(policy, items)
+            for reason, wkeys in withheld.items():
+                store.outbox_withhold(wkeys, reason)
+                report.withheld += len(wkeys)
+            if not items:
+                continue
             keys = [k for k, _ in items]
             batch_id = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
             body = json.dumps({"schema": SCHEMA, "batch_id": batch_id, "sent_at": time.time(),
@@ -150,6 +170,21 @@ def push(store: "Store", url: str, *, run_id: int | None = None, prospects: list
             break  # the endpoint is unwell: keep the rest for the next push, in order
     report.pending = store.outbox_counts().get("pending", 0)
     return report
+
+
+def _judge(policy: Policy, items: list[tuple[str, dict[str, Any]]]
+           ) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, list[str]]]:
+    """(entries to send, as the policy lets them out now; {reason: keys withheld})."""
+    send: list[tuple[str, dict[str, Any]]] = []
+    withheld: dict[str, list[str]] = {}
+    for key, data in items:
+        p = _prospect_of(data)
+        why = policy.hidden_because(p)
+        if why:
+            withheld.setdefault(why, []).append(key)
+        else:
+            send.append((key, {**data, **payload(policy.shown(p))}))
+    return send, withheld
 
 
 def _send(client: Any, url: str, body: bytes, headers: dict[str, str], max_attempts: int, backoff: float,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from discover.errors import ExportError, InputError
 from discover.records import Prospect
 
 if TYPE_CHECKING:
+    from discover.outreach.policy import Visibility
     from discover.store import Store
 
 PALETTE = ("#2b6cb0", "#38a169", "#d69e2e", "#e53e3e", "#805ad5", "#319795", "#dd6b20", "#718096")
@@ -109,6 +110,11 @@ def _shortlist(prospects: Sequence[Prospect]) -> str:
         contact = escape(p.email) + (f" <span class='tag'>{escape(p.email_kind)}</span>" if p.email_kind else "")
         if not p.email and p.contact_page:
             contact = f"<a href='{escape(p.contact_page)}' rel='noopener nofollow'>contact page</a>"
+        name = " ".join(x for x in (p.first_name, p.last_name) if x) or p.contact_name
+        if name:
+            contact = f"{escape(name)}<br>{contact}" if contact else escape(name)
+        if p.phone:
+            contact += f"<br><a href='tel:{escape(p.phone)}' rel='nofollow'>{escape(p.phone)}</a>"
         rows.append(
             f"<tr><td class='num'>{i}</td><td><a href='{escape(p.url)}' rel='noopener nofollow'>"
             f"{escape(p.domain)}</a><br><span class='why'>{escape(p.title)}</span></td>"
@@ -119,8 +125,11 @@ def _shortlist(prospects: Sequence[Prospect]) -> str:
             "<th>why / pitch</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def render_report(store: "Store", run_id: int | None = None, *, top: int = 100) -> str:
-    """The report of `run_id` (default: the latest run) as one HTML string."""
+def render_report(store: "Store", run_id: int | None = None, *, top: int = 100,
+                  visibility: "Visibility | None" = None, info: dict[str, Any] | None = None) -> str:
+    """The report of `run_id` (default: the latest run) as one HTML string; its shortlist lists
+    what the visibility policy lets out (the charts count every prospect found). `info`, when
+    given, is filled with the run and niche used and how many prospects are listed."""
     from discover.outreach.shortlist import select_prospects
 
     run = store.get_run(run_id) if run_id is not None else store.last_run()
@@ -128,7 +137,10 @@ def render_report(store: "Store", run_id: int | None = None, *, top: int = 100) 
         raise InputError("no such run in this database" if run_id is not None else "the database holds no run yet",
                          hint="run `discover run KEYWORD` first, or check --run / --db")
     stats = store.run_stats(run.id)
-    prospects = select_prospects(store, run_id=run.id, top=top, include_spam=False, show_contacted=True)
+    selection: dict[str, Any] = {}
+    prospects = select_prospects(store, run_id=run.id, top=top, visibility=visibility, report=selection)
+    if info is not None:
+        info.update(selection, shown=len(prospects))
     funnel = [("queries", stats["queries"]), ("results", stats["results"]), ("distinct URLs", stats["distinct_urls"]),
               ("pages fetched", stats["pages"]), ("pages ok", stats["pages_ok"]), ("prospects", stats["prospects"])]
     by_type = sorted(stats["by_type"].items(), key=lambda kv: -kv[1])
@@ -154,8 +166,9 @@ types: {escape(", ".join(run.types) or "all")}</p>
 """
 
 
-def write_report(store: "Store", out: Path, run_id: int | None = None, *, top: int = 100) -> Path:
-    html = render_report(store, run_id, top=top)
+def write_report(store: "Store", out: Path, run_id: int | None = None, *, top: int = 100,
+                 visibility: "Visibility | None" = None, info: dict[str, Any] | None = None) -> Path:
+    html = render_report(store, run_id, top=top, visibility=visibility, info=info)
     try:
         out.write_text(html, encoding="utf-8")
     except OSError as exc:

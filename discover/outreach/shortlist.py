@@ -1,4 +1,4 @@
-"""The shortlist: prospects chosen from the store, filtered by the ledger, each with a pitch angle.
+"""The shortlist: prospects chosen from the store, as the visibility policy lets them out, each with a pitch angle.
 
 `pitch_angle(prospect)` writes the one-line outreach idea per prospect type (the pipeline
 stores it in `Prospect.pitch`); `select_prospects(...)` picks the rows of `discover
@@ -8,10 +8,13 @@ shortlist`; `shortlist_row(prospect)` is the flat dict every exporter starts fro
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
 from discover.errors import InputError
-from discover.records import PROSPECT_TYPES, Prospect
+from discover.inputs import parse_types
+from discover.outreach.policy import Policy, Visibility
+from discover.records import CONTACTED_STATUSES, PROSPECT_TYPES, Prospect, ProspectType
 
 if TYPE_CHECKING:
     from discover.store import Store
@@ -20,8 +23,6 @@ if TYPE_CHECKING:
 COLUMNS = ("domain", "url", "type", "score", "relevance", "geo_tier", "quality", "why", "email", "email_kind",
            "contact_page", "social", "broken_links", "pitch", "title", "deadline", "other_urls", "ledger_status",
            "niche")
-#: Always hidden, even with --show-contacted.
-NEVER_SHOW = ("do_not_contact",)
 
 
 def _topic(p: Prospect) -> str:
@@ -47,29 +48,29 @@ def pitch_angle(p: Prospect) -> str:
     topic = _topic(p)
     terms = _terms(p)
     about = f" ({', '.join(terms)})" if terms else ""
-    if p.type == "guest_post":
+    if p.type == ProspectType.GUEST_POST:
         idea = f"a practical guide on {terms[0]}" if terms else f"a fresh angle on “{topic}”"
         return f"Guest post idea: {idea} for readers of “{topic}”{about}; pitch it to the editor by name."
-    if p.type == "resource":
+    if p.type == ProspectType.RESOURCE:
         if p.broken_links:
             dead = p.broken_links[0]
             more = f" (+{len(p.broken_links) - 1} more dead)" if len(p.broken_links) > 1 else ""
             return f"Offer your page as a replacement for the dead link {dead}{more} on “{topic}”."
         return f"Suggest your page as a useful addition to the resource list “{topic}”{about}."
-    if p.type == "directory":
+    if p.type == ProspectType.DIRECTORY:
         submit = p.explanation.get("submit_url") or p.contact_page or p.url
         return f"Submit your listing at {submit} (check the category and the listing rules first)."
-    if p.type == "haro":
+    if p.type == ProspectType.HARO:
         when = f" before {p.deadline}" if p.deadline else " before its deadline"
         return f"Answer the journalist query “{topic}”{when} with a short, quotable expert reply."
-    if p.type == "forum":
+    if p.type == ProspectType.FORUM:
         return (f"Join and contribute to the thread “{topic}” ({p.url}): answer helpfully first, "
                 "link only where it truly helps.")
-    if p.type == "blog":
+    if p.type == ProspectType.BLOG:
         author = p.explanation.get("author") or ""
         to = f" then email {author}" if author else " then reach out to the author"
         return f"Leave a thoughtful comment on “{topic}”,{to} with something useful for their readers."
-    if p.type == "news":
+    if p.type == ProspectType.NEWS:
         return f"Pitch a local story or expert comment related to “{topic}” to the reporter who wrote it."
     return ""
 
@@ -82,16 +83,24 @@ def shortlist_row(p: Prospect) -> dict[str, Any]:
     return row
 
 
+#: Why a prospect was left out of a selection (the keys of `report["dropped"]`), worded for users:
+#: the asked filters, then the visibility policy's reasons with the flag that shows them.
+DROP_TYPE = "not of the asked --types"
+DROP_SCORE = "below --min-score"
+_HIDDEN_WORDS = {"spam": "spam (--include-spam shows them)", "own site": "your own site",
+                 "do_not_contact": "do not contact", "rejected": "rejected in review (--include-rejected shows them)",
+                 "not approved": "not approved (--only-approved)"}
+_CONTACTED_WORDS = "already contacted (--show-contacted shows them)"
+
+
 def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | None = None,
                      top: int | None = None, types: Iterable[str] | None = None, min_score: float | None = None,
-                     include_spam: bool = False, show_contacted: bool = False) -> list[Prospect]:
-    """Prospects of a run (default: the latest) or a niche, best first, with ledger status and pitch filled.
+                     visibility: Visibility | None = None, report: dict[str, Any] | None = None) -> list[Prospect]:
+    """Prospects of a run (default: the latest) or a niche, best first, as `discover.outreach.policy`
+    lets them out (ledger status set, suppressed addresses removed), each with its pitch.
 
-    Sites in the outreach ledger are hidden unless `show_contacted`; do-not-contact sites are always
-    hidden; a suppressed email address is removed from its prospect.
-    """
-    from discover.outreach.ledger import ledger_statuses, suppressed_emails
-
+    `report`, when given, is filled with the run and niche used, how many prospects they hold and
+    how many each filter or policy rule left out, so an empty selection can say why."""
     if run_id is None and niche is None:
         last = store.last_run()
         if last is None:
@@ -103,28 +112,43 @@ def select_prospects(store: "Store", *, run_id: int | None = None, niche: str | 
         known = list(dict.fromkeys(r.keyword for r in store.list_runs()))
         raise InputError(f"no run for the niche {niche!r} in this database",
                          hint=("niches: " + ", ".join(known[:10])) if known else "run `discover run KEYWORD` first")
-    if types is not None:
-        types = list(types)
-        unknown = [t for t in types if t not in PROSPECT_TYPES]
-        if unknown:
-            raise InputError(f"unknown prospect type(s): {', '.join(unknown)}",
-                             hint="choose from " + ", ".join(PROSPECT_TYPES))
+    wanted = parse_types(types, PROSPECT_TYPES) if types is not None else None
     if min_score is not None and not math.isfinite(min_score):
         raise InputError(f"--min-score must be a number, got {min_score}")
-    statuses = ledger_statuses(store)
-    emails = suppressed_emails(store)
-    out = []
-    for p in store.prospects(run_id=run_id, niche=niche, types=list(types) if types else None,
-                             min_score=min_score, include_spam=include_spam):
-        status = statuses.get(p.domain, "")
-        if status in NEVER_SHOW or (status and status != "email_suppressed" and not show_contacted):
+    policy = Policy.load(store, visibility)
+    if report is None:
+        rows: Iterable[Prospect] = store.prospects(run_id=run_id, niche=niche, types=wanted, min_score=min_score)
+    else:
+        # Every prospect is read and the asked filters applied here, so that each can be counted.
+        run = store.get_run(run_id) if run_id is not None else None
+        dropped: dict[str, int] = {}
+        report.update(run=run_id, niche=niche if niche is not None else (run.keyword if run else ""),
+                      total=0, dropped=dropped)
+        rows = _counted(store.prospects(run_id=run_id, niche=niche), wanted, min_score, report, dropped)
+    hidden: Counter[str] = Counter()
+    out: list[Prospect] = []
+    for p in policy.iter_shown(rows, hidden):
+        if top is not None and len(out) >= top:
+            if report is None:
+                break
             continue
-        p.ledger_status = status
-        if p.email and p.email.lower() in emails:
-            p.email, p.email_kind = "", ""
         if not p.pitch:
             p.pitch = pitch_angle(p)
         out.append(p)
-        if top is not None and len(out) >= top:
-            break
+    if report is not None:
+        for why, n in hidden.items():
+            word = _HIDDEN_WORDS.get(why, _CONTACTED_WORDS if why in CONTACTED_STATUSES else why)
+            report["dropped"][word] = report["dropped"].get(word, 0) + n
     return out
+
+
+def _counted(rows: Iterable[Prospect], wanted: Any, min_score: float | None, report: dict[str, Any],
+             dropped: dict[str, int]) -> Iterable[Prospect]:
+    for p in rows:
+        report["total"] += 1
+        reason = DROP_TYPE if wanted is not None and p.type not in wanted else \
+            DROP_SCORE if min_score is not None and p.score < min_score else ""
+        if reason:
+            dropped[reason] = dropped.get(reason, 0) + 1
+        else:
+            yield p

@@ -16,16 +16,15 @@ import json
 import logging
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from discover.domains import registrable_domain
-from discover.records import Extraction, FetchResult, Link
+from discover.html import MAX_HTML_CHARS, load_html, visible_text
+from discover.pages.contacts import _country_of_numbers, company_name, find_contacts, page_country
+from discover.records import Extraction, FetchOutcome, FetchResult, Link
 
 log = logging.getLogger(__name__)
-
-#: HTML beyond this many characters is not parsed (the fetcher caps bytes already; this caps work).
-MAX_HTML_CHARS = 3_000_000
 
 # Forum software fingerprints: (name, markers searched in the lower-cased HTML).
 FORUM_FINGERPRINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -53,7 +52,6 @@ _POSITION_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("navigation", re.compile(r"(^|[-_])(nav|navbar|navigation|menu|breadcrumbs?|pagination|topbar|tabs)($|[-_])|^menu|menu$")),
     ("header", re.compile(r"^(site-)?header$|masthead|^top-?bar$")),
 )
-_SKIP_TEXT_TAGS = {"script", "style", "noscript", "template", "svg", "head", "title"}
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“'])")
 _WS = re.compile(r"\s+")
 
@@ -103,76 +101,93 @@ def parse_date(text: str, dayfirst: bool = False) -> str:
     return ""
 
 
-def _parse_tree(html: str):
-    import lxml.html
-    from lxml import etree
-
-    html = html[:MAX_HTML_CHARS]
-    # lxml refuses str input with an XML encoding declaration; drop it.
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
-    try:
-        root = lxml.html.fromstring(html or "<html></html>", parser=parser)
-    except (etree.ParserError, ValueError):
-        root = lxml.html.fromstring("<html><body></body></html>")
-    return root
-
-
-def _iter_text(el) -> Iterable[str]:
-    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
-        return
-    if el.text:
-        yield el.text
-    for child in el:
-        yield from _iter_text(child)
-        if child.tail:
-            yield child.tail
-
-
-def visible_text(el) -> str:
-    return _WS.sub(" ", " ".join(_iter_text(el))).strip()
-
-
 def _classes(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
-def _position(a) -> str | None:
-    """The page region a link sits in, from its enclosing elements; None when nothing says."""
-    node = a.getparent()
-    while node is not None and isinstance(node.tag, str) and node.tag not in ("body", "html"):
-        tag = node.tag
-        if tag in _POSITION_TAGS:
-            return _POSITION_TAGS[tag]
-        if tag not in ("main", "article"):
-            tokens = _classes(node).split()
-            for pos, rx in _POSITION_CLASSES:
-                if any(rx.search(t) for t in tokens):
-                    return pos
-        if node.get("role") in ("navigation", "banner", "contentinfo", "complementary"):
-            return {"navigation": "navigation", "banner": "header", "contentinfo": "footer",
-                    "complementary": "sidebar"}[node.get("role")]
-        node = node.getparent()
+def _own_position(node) -> str | None:
+    """The region an element itself declares (tag, class/id tokens, ARIA role), or None."""
+    tag = node.tag
+    if tag in _POSITION_TAGS:
+        return _POSITION_TAGS[tag]
+    if tag not in ("main", "article"):
+        tokens = _classes(node).split()
+        for pos, rx in _POSITION_CLASSES:
+            if any(rx.search(t) for t in tokens):
+                return pos
+    role = node.get("role")
+    if role in ("navigation", "banner", "contentinfo", "complementary"):
+        return {"navigation": "navigation", "banner": "header", "contentinfo": "footer",
+                "complementary": "sidebar"}[role]
     return None
 
 
-def _context(a, anchor: str) -> str:
-    """The sentence around the link, from its nearest block-level ancestor."""
+_UNSET = object()
+
+
+def _position(a, cache: dict | None = None) -> str | None:
+    """The page region a link sits in, from its enclosing elements; None when nothing says.
+
+    `cache` (element → region) makes a page's links cost one walk of the tree in all, not one
+    walk up per link: 200,000 links in one list stay linear."""
+    cache = {} if cache is None else cache
+    path = []
+    node = a.getparent()
+    found: Any = None
+    while node is not None and isinstance(node.tag, str) and node.tag not in ("body", "html"):
+        hit = cache.get(node, _UNSET)
+        if hit is not _UNSET:
+            found = hit
+            break
+        path.append(node)
+        own = _own_position(node)
+        if own is not None:
+            found = own
+            break
+        node = node.getparent()
+    for n in path:
+        cache[n] = found
+    return found
+
+
+#: Above this many characters a block's sentence is cut from around the link itself.
+_BIG_BLOCK = 3000
+
+
+def _block_of(a):
     block = a.getparent()
     while block is not None and block.tag in ("a", "span", "b", "strong", "em", "i", "u", "small", "code", "mark"):
         block = block.getparent()
-    if block is None:
-        return anchor
-    text = visible_text(block)
-    if len(text) > 3000:
-        idx = text.find(anchor) if anchor else -1
-        text = text[max(0, idx - 600): idx + 600] if idx >= 0 else text[:600]
+    return block
+
+
+def _sentence_with(text: str, anchor: str) -> str:
     if not anchor:
         return text[:300]
     for sentence in _SENTENCE_SPLIT.split(text):
         if anchor in sentence:
             return sentence.strip()[:400]
     return text[:300]
+
+
+def _context(a, anchor: str, cache: dict | None = None) -> str:
+    """The sentence around the link, from its nearest block-level ancestor.
+
+    A block's text is read once (`cache`); in a big block (a link list, a link farm) the
+    sentence comes from the text right around the link, so the cost per link stays constant."""
+    block = _block_of(a)
+    if block is None:
+        return anchor
+    cache = {} if cache is None else cache
+    text = cache.get(block)
+    if text is None:
+        text = cache[block] = visible_text(block)
+    if len(text) <= _BIG_BLOCK:
+        return _sentence_with(text, anchor)
+    prev = a.getprevious()
+    before = (prev.tail if prev is not None else a.getparent().text) or ""
+    local = _WS.sub(" ", f"{before[-600:]} {anchor} {(a.tail or '')[:600]}").strip()
+    return _sentence_with(local, anchor)
 
 
 def _meta_content(root, *names: str) -> str:
@@ -388,71 +403,124 @@ def _fetchable(url: str) -> bool:
     return bool(host)
 
 
-def _links(root, base: str, page_domain: str, main_text: str) -> list[Link]:
+#: An href that is a plain root-relative path: no "//", no dot segments, no backslash or space.
+_PLAIN_PATH = re.compile(r"(?=/)(?!//)(?:(?!/\.\.?(?:/|$|[?#]))[^\s\\])*$")
+
+#: Links read from one page by default (settings.max_links); the rest are counted, not kept.
+MAX_LINKS = 2000
+
+
+def _links(root, base: str, page_domain: str, main_text: str,
+           max_links: int = MAX_LINKS) -> tuple[list[Link], int]:
+    """(the first `max_links` distinct links in document order, how many links the page has).
+
+    Linear in the page: positions, block texts and link densities are computed once per
+    element and shared by the links inside it."""
     links: list[Link] = []
     seen: set[tuple[str, str, str]] = set()
+    total = 0
     main = main_text if len(main_text) > 200 else ""
+    positions: dict = {}
+    blocks: dict = {}
+    density: dict = {}
+    # Root-relative hrefs ("/p/1", most links of a big page) join by concatenation: urljoin and
+    # the checks below cost more than everything else per link.
+    base_parts = urlsplit(base) if base else None
+    origin = f"{base_parts.scheme}://{base_parts.netloc}" if base_parts and base_parts.scheme in (
+        "http", "https") and base_parts.netloc and _fetchable(base) else ""
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "data:")):
             continue
-        url = _join(base, href)
-        scheme = urlsplit(url).scheme if url else ""
-        if scheme not in ("http", "https", "mailto", "tel"):
-            continue
-        if scheme in ("http", "https") and not _fetchable(url):
-            continue   # "https://x.test:abc/", "http://xn--/": no client could follow it
+        total += 1
+        if len(links) >= max_links:
+            continue   # counted, not read
+        if origin and _PLAIN_PATH.match(href):
+            url, scheme, internal = origin + href, origin.split(":", 1)[0], True
+        else:
+            url = _join(base, href)
+            scheme = urlsplit(url).scheme if url else ""
+            if scheme not in ("http", "https", "mailto", "tel"):
+                continue
+            if scheme in ("http", "https") and not _fetchable(url):
+                continue   # "https://x.test:abc/", "http://xn--/": no client could follow it
+            internal = scheme in ("http", "https") and registrable_domain(url) == page_domain
         anchor = _WS.sub(" ", a.text_content() or "").strip()[:300] or (a.get("title") or "").strip()
         if not anchor:
             img = a.find(".//img")
             if img is not None:
                 anchor = (img.get("alt") or "").strip()
         rel = tuple(sorted({r.lower() for r in (a.get("rel") or "").split() if r}))
-        pos = _position(a)
+        pos = _position(a, positions)
         if pos is None:
             if not main or not anchor or anchor in main:
                 pos = "content"
             else:
                 parent = a.getparent()
-                block_text = visible_text(parent) if parent is not None else ""
-                link_text = sum(len(x.text_content() or "") for x in parent.iter("a")) if parent is not None else 0
-                pos = "navigation" if block_text and link_text / max(len(block_text), 1) > 0.7 else "content"
-        internal = scheme in ("http", "https") and registrable_domain(url) == page_domain
+                pos = density.get(parent)
+                if pos is None:
+                    block_text = visible_text(parent) if parent is not None else ""
+                    link_text = sum(len(x.text_content() or "") for x in parent.iter("a")) if parent is not None else 0
+                    pos = density[parent] = ("navigation" if block_text and link_text / max(len(block_text), 1) > 0.7
+                                             else "content")
         key = (url, anchor, pos)
         if key in seen:
             continue
         seen.add(key)
         links.append(Link(url=url, anchor=anchor, rel=rel, position=pos, internal=internal,
-                          context=_context(a, anchor) if pos in ("content", "comments") else ""))
-    return links
+                          context=_context(a, anchor, blocks) if pos in ("content", "comments") else ""))
+    return links, total
 
 
-def extract(result: FetchResult) -> Extraction:
-    """Extract one fetched page; a non-ok result gives an empty Extraction for its URL."""
+_A_OPEN = re.compile(r"<a\b[^>]*?\shref\s*=", re.I)
+# A whole link element, or (when another link starts before it closes) its opening tag alone;
+# the scan never crosses the next "<a", so removing 200,000 links stays linear.
+_A_ELEMENT = re.compile(r"<a\b[^>]*>(?:(?!<a\b|</a\s*>)[\s\S])*</a\s*>|<a\b[^>]*>", re.I)
+
+
+def _prune_links(html: str, max_links: int) -> tuple[str, int, bool]:
+    """(the page with only its first `max_links` links, how many links it had, whether some
+    were dropped). Done on the text before parsing: a link flood never becomes a tree of
+    200,000 elements for trafilatura, contacts and forms to walk."""
+    starts = [m.start() for m in _A_OPEN.finditer(html)]
+    if len(starts) <= max_links:
+        return html, len(starts), False
+    cut = starts[max_links]
+    return html[:cut] + _A_ELEMENT.sub("", html[cut:]), len(starts), True
+
+
+def extract(result: FetchResult, *, max_links: int = MAX_LINKS, country: str = "") -> Extraction:
+    """Extract one fetched page; a non-ok result gives an empty Extraction for its URL.
+
+    A page with more than `max_links` links keeps the first ones; `meta["links_total"]` and
+    `meta["links_truncated"]` say so. `country` is the run's --geo country: phone numbers on a
+    page that does not say where it is (no ccTLD, no address) are read in it."""
     url = result.final_url or result.url
     ext = Extraction(url=url)
     html = result.html or ""
-    if result.outcome != "ok" or not html.strip():
+    if result.outcome != FetchOutcome.OK or not html.strip():
         return ext
-    root = _parse_tree(html)
+    # Every later step (parsing, trafilatura, contacts, forms) reads the page with its first
+    # max_links links only, so a link flood costs what a page of max_links links costs.
+    html, links_total, _ = _prune_links(html[:MAX_HTML_CHARS], max_links)
+    root = load_html(html)
     base = url
     base_el = root.find(".//base")
     if base_el is not None and base_el.get("href"):
         base = _join(url, base_el.get("href")) or url
-    data = _trafilatura(html[:MAX_HTML_CHARS], url)
+    data = _trafilatura(html, url)
     body = root.find(".//body")
     full = visible_text(body if body is not None else root)
     ext.text = data.get("text") or ""
     ext.full_text = full[:500_000]
     title_el = root.find(".//title")
     ext.title = (data.get("title") or (visible_text(title_el) if title_el is not None else "")).strip()[:500]
-    ext.author = (data.get("author") or _meta_content(root, "author")).strip()[:200]
     ext.date = str(data.get("date") or "")
     ext.language = (data.get("language") or root.get("lang") or "").split("-")[0].lower()
-    ext.site_name = (data.get("sitename") or _meta_content(root, "og:site_name")).strip()[:200]
     ext.description = (data.get("description") or _meta_content(root, "description", "og:description")).strip()[:1000]
     page_domain = registrable_domain(url)
-    ext.links = _links(root, base, page_domain, ext.text)
+    ext.links, kept_total = _links(root, base, page_domain, ext.text, max_links)
+    links_total = max(links_total, kept_total)
 
     low = html[:MAX_HTML_CHARS].lower()
     robots = _meta_content(root, "robots", "googlebot").lower()
@@ -486,12 +554,28 @@ def extract(result: FetchResult) -> Extraction:
         "headings": [visible_text(h)[:200] for h in root.iter("h2", "h3")][:40],
         "list_items": sum(1 for _ in root.iter("li")),
         "language_attr": root.get("lang") or "",
+        "links_total": links_total,
+        "links_truncated": links_total > max_links,
     }
     last, count, posts = _forum_activity(root, dayfirst_locale(root, url))
     ext.forum_last_post, ext.forum_posts = last, count
     ext.text = _with_posts(ext.text, posts)
 
-    from discover.pages.contacts import find_contacts
-
-    ext.contacts = find_contacts(html, url, full, root=root, author=ext.author)
+    # trafilatura's author can be the text of ANY element whose id or class says "author" — a
+    # <style id="co-authors-plus-…-css"> block included, so its CSS became "Wp-Block-Co-Authors-
+    # Plus-Coauthors Is-Layout-Flow". Its name is only a hint, kept when the page shows it.
+    hint = _visible_author(str(data.get("author") or ""), full)
+    ext.country = page_country(root, url, country, text=full) or _country_of_numbers(full)
+    # trafilatura's title drops the site part, which is what names the site
+    page_title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ext.title
+    ext.site_name = company_name(root, url, page_title, hint=str(data.get("sitename") or ""))[:200]
+    ext.contacts = find_contacts(html, url, full, root=root, author=hint, country=ext.country, company=ext.site_name)
+    ext.author = next((c.value for c in ext.contacts if c.kind == "person" and c.label == "author"), "")[:200]
     return ext
+
+
+def _visible_author(author: str, visible: str) -> str:
+    """The parts of an author string that are written in the page's visible text."""
+    low = visible.lower()
+    parts = [p.strip() for p in author.split(";") if p.strip()]
+    return "; ".join(p for p in parts if p.lower() in low)

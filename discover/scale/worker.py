@@ -35,15 +35,6 @@ T = TypeVar("T")
 #: Runs whose fetcher and link checker a worker keeps open (older ones are closed).
 KEEP_RUNS = 4
 
-_state: "WorkerState | None" = None
-
-
-def current_state() -> "WorkerState":
-    if _state is None:
-        raise RuntimeError("no discover worker state in this process (start it with `discover worker`)")
-    return _state
-
-
 def default_name() -> str:
     return f"discover-{os.getpid()}@{socket.gethostname()}"
 
@@ -211,12 +202,11 @@ class WorkerState:
 
 def run_worker(settings: "Settings", *, concurrency: int, name: str = "", loglevel: str = "warning") -> int:
     """Start the worker and block until it stops (Ctrl-C / SIGTERM: finishes its tasks first)."""
-    global _state
-    from discover.scale.app import make_app
+    from discover.scale.app import make_app, set_runner
 
     app = make_app(settings)
     state = WorkerState(settings, name)
-    _state = state
+    set_runner(state)
     try:
         worker = app.Worker(hostname=state.name, pool="threads", concurrency=concurrency, queues=[state.queue],
                             loglevel=loglevel.upper(), quiet=True, without_mingle=True, without_gossip=True,
@@ -224,5 +214,5 @@ def run_worker(settings: "Settings", *, concurrency: int, name: str = "", loglev
         worker.start()
         return int(worker.exitcode or 0)
     finally:
-        _state = None
+        set_runner(None)
         state.close()

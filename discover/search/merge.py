@@ -2,36 +2,14 @@
 
 A URL's score is Σ 1 / (k + rank) over every search that returned it, so a page that several
 footprints or engines agree on rises above one that a single search ranked first. URLs are
-merged on a normalised form (http/https, fragments, tracking parameters, trailing slash);
-the host is kept as is (www.example.com and example.com may be different sites).
+merged on their identity `discover.urls.FOR_MERGE` (http/https, fragments, tracking parameters,
+trailing slash); `www.` is kept (www.example.com and example.com may be different sites).
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from discover.records import FusedResult, QueryOutcome
-
-#: Query parameters that only track a click and never change the page.
-TRACKING_PARAMS = frozenset({
-    "gclid", "fbclid", "msclkid", "dclid", "yclid", "mc_cid", "mc_eid", "igshid", "ref_src", "_ga",
-    "srsltid",
-})
-
-
-def normalise_url(url: str) -> str:
-    """The merge key of `url`: lower-case host, no scheme difference, no fragment, no utm_*/click
-    ids, no default port, and no trailing slash (except the root path)."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().rstrip(".")
-    port = parts.port
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = parts.path or "/"
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
-    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-              if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
-    return urlunsplit(("http", netloc, path, urlencode(params), ""))
+from discover.records import FusedResult, QueryOutcome, SearchOutcome
+from discover.urls import FOR_MERGE, url_key
 
 
 def fuse(outcomes: list[QueryOutcome], k: int = 60) -> list[FusedResult]:
@@ -45,12 +23,12 @@ def fuse(outcomes: list[QueryOutcome], k: int = 60) -> list[FusedResult]:
     types: dict[str, list[str]] = {}
     footprints: dict[str, list[str]] = {}
     for oc in outcomes:
-        if oc.outcome not in ("ok", "operator_ignored") and not oc.results:
+        if oc.outcome not in (SearchOutcome.OK, SearchOutcome.OPERATOR_IGNORED) and not oc.results:
             continue
         for res in oc.results:
             if not res.url:
                 continue
-            key = normalise_url(res.url)
+            key = url_key(res.url, FOR_MERGE)
             fr = merged.get(key)
             if fr is None:
                 fr = merged[key] = FusedResult(url=res.url)
@@ -74,4 +52,4 @@ def fuse(outcomes: list[QueryOutcome], k: int = 60) -> list[FusedResult]:
         fr.types = tuple(types[key])
         fr.footprints = tuple(footprints[key])
         fr.score = round(fr.score, 6)
-    return sorted(merged.values(), key=lambda f: (-f.score, order[normalise_url(f.url)]))
+    return sorted(merged.values(), key=lambda f: (-f.score, order[url_key(f.url, FOR_MERGE)]))

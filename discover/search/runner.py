@@ -20,15 +20,18 @@ import dataclasses
 import email.utils
 import logging
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from discover.plan import region_for, translate
 from discover.politeness import LocalPoliteness
-from discover.records import Query, QueryOutcome, SerpResult
+from discover.records import Query, QueryOutcome, SearchOutcome, SerpResult
 from discover.search.cache import SerpCache
+from discover.search.engines import canonical_name, get_engine, translate
+from discover.search.query import Field, host_matches, parse_query, stem, tokens
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["search_all", "region_for", "check_operators", "parse_retry_after", "backoff_delay"]
+__all__ = ["search_all", "check_operators", "parse_retry_after", "backoff_delay"]
 
 #: Engines answered in-process by the offline world: no politeness delay needed.
 UNTHROTTLED = frozenset({"local"})
@@ -81,11 +84,7 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
 
 # ── operator check ───────────────────────────────────────────────────────────────────────
 
-def _violates(result: SerpResult, fields: list[Any]) -> bool:
-    from urllib.parse import urlsplit
-
-    from discover.webworld.engine import _host_matches, stem, tokens
-
+def _violates(result: SerpResult, fields: list[Field]) -> bool:
     url = result.url.lower()
     host = (urlsplit(result.url).hostname or "").lower()
     title_stems = {stem(w) for w in tokens(result.title)}
@@ -95,7 +94,7 @@ def _violates(result: SerpResult, fields: list[Any]) -> bool:
         if f.op == "site":
             value = f.value.split("://", 1)[-1]
             h, _, path = value.partition("/")
-            if not _host_matches(host, h) or (path and path.lower() not in url):
+            if not host_matches(host, h) or (path and path.lower() not in url):
                 return True
         if f.op == "intitle" and not all(stem(w) in title_stems for w in f.value.split()):
             return True
@@ -104,8 +103,6 @@ def _violates(result: SerpResult, fields: list[Any]) -> bool:
 
 def check_operators(query_text: str, results: list[SerpResult]) -> tuple[bool, str]:
     """(honoured, reason): False when most results break an inurl:/site:/intitle: constraint."""
-    from discover.webworld.engine import Field, parse_query
-
     tree = parse_query(query_text)
     fields = [n for n in tree.nodes if isinstance(n, Field) and n.op in ("inurl", "site", "intitle")]
     if not fields or not results:
@@ -117,7 +114,23 @@ def check_operators(query_text: str, results: list[SerpResult]) -> tuple[bool, s
     return True, ""
 
 
+def _block_spec(module: Any) -> Any:
+    """The engine's own block markers, if it declares any (the generic ones always apply)."""
+    spec = getattr(module, "SPEC", None)
+    return getattr(spec, "block", None)
+
+
 # ── per-engine state ─────────────────────────────────────────────────────────────────────
+
+#: Browser network errors that mean "this machine cannot reach the engine at all" (offline,
+#: DNS down, a dead proxy), as opposed to one slow or broken result page.
+_UNREACHABLE = re.compile(r"ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED|NAME_RESOLUTION_FAILED|ADDRESS_UNREACHABLE|"
+                          r"CONNECTION_REFUSED|CONNECTION_FAILED|CONNECTION_TIMED_OUT|PROXY_CONNECTION_FAILED|"
+                          r"TUNNEL_CONNECTION_FAILED|NETWORK_CHANGED|NETWORK_ACCESS_DENIED)")
+#: Network failures, before any answer, after which an engine is given up on for the run: an
+#: offline machine then fails in seconds with the reason instead of trying every query.
+UNREACHABLE_AFTER = 2
+
 
 @dataclasses.dataclass
 class _Engine:
@@ -126,6 +139,9 @@ class _Engine:
     context: "BrowserContext | None" = None
     page: "Page | None" = None
     blocked: str = ""                      # reason once the engine is given up on
+    unreachable: str = ""                  # reason once the engine's host cannot be reached at all
+    answered: int = 0                      # queries that got any answer from the engine
+    network_errors: int = 0                # failures to reach the engine before any answer
     last_query: float = 0.0
     recent: deque = dataclasses.field(default_factory=deque)
 
@@ -157,16 +173,17 @@ class _Runner:
                 if self.region.get("country") and self.region.get("language"):
                     kwargs["locale"] = f"{self.region['language']}-{self.region['country'].upper()}"
                 eng.context = await browser.new_context(**kwargs)
-            eng.page = await eng.context.new_page()
+            from discover.budgets import bounded
+
+            eng.page = await bounded(eng.context.new_page(), 30, "opening a tab")
         return eng.page
 
     async def close(self, engines: Sequence[_Engine]) -> None:
         for eng in engines:
             if eng.context is not None:
-                try:
-                    await eng.context.close()
-                except Exception:  # the browser may already be gone at shutdown
-                    pass
+                from discover.budgets import close_quietly
+
+                await close_quietly(eng.context, 10.0)   # the browser may already be gone at shutdown
                 eng.context = eng.page = None
 
     # --- politeness --------------------------------------------------------------------
@@ -196,17 +213,25 @@ class _Runner:
         """Navigate and parse one result page; raise _Blocked on a block page."""
         from discover.search.blocked import detect_block
 
+        from discover.budgets import bounded
+
         page = await self.page_for(eng)
         await self.wait_turn(eng)
-        response = await page.goto(url, wait_until="domcontentloaded", timeout=NAV_TIMEOUT_MS)
+        # Every call bounded: a result page whose scripts never yield must not hang the run.
+        budget = NAV_TIMEOUT_MS / 1000
+        response = await bounded(page.goto(url, wait_until="domcontentloaded", timeout=NAV_TIMEOUT_MS),
+                                 budget + 5, "loading the result page")
         status = response.status if response is not None else None
-        headers = await response.all_headers() if response is not None else {}
-        await self.dismiss_consent(eng, page)
-        html = await page.content()
-        parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
-        reason = detect_block(html, page.url, status) or (parsed.reason if parsed.kind == "blocked" else "")
-        if parsed.kind == "blocked" and not reason:
-            reason = "blocked"
+        headers = await bounded(response.all_headers(), budget, "reading headers") if response is not None else {}
+        await bounded(self.dismiss_consent(eng, page), budget, "dismissing a consent dialog")
+        html = await bounded(page.content(), budget, "reading the result page")
+        # The block check comes first and needs no parser: a challenge is never "0 results".
+        reason = detect_block(html, page.url, status, _block_spec(eng.module), text) or ""
+        parsed = None
+        if not reason:
+            parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
+            if parsed.kind == "blocked":
+                reason = parsed.reason or "blocked"
         if reason:
             if self.settings.headed:
                 parsed = await self.wait_for_person(eng, page, text, page_no)
@@ -236,11 +261,13 @@ class _Runner:
         while time.monotonic() < deadline:
             await asyncio.sleep(1.0)
             try:
-                html = await page.content()
+                html = await asyncio.wait_for(page.content(), 10)
             except Exception:  # navigation in progress while the person submits the form
                 continue
+            if detect_block(html, page.url, None, _block_spec(eng.module), text):
+                continue
             parsed = eng.module.parse(html, query=text, page=page_no, base_url=page.url)
-            if parsed.kind != "blocked" and not detect_block(html, page.url, None):
+            if parsed.kind != "blocked":
                 return parsed
         return None
 
@@ -249,7 +276,7 @@ class _Runner:
         started = time.monotonic()
         text, notes = translate(query.text, eng.name)
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
-        out = QueryOutcome(query=q, engine=eng.name, outcome="ok")
+        out = QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.OK)
         results: list[SerpResult] = []
         all_cached = True
         no_results_reason = ""
@@ -280,7 +307,7 @@ class _Runner:
                 if not page_results or not has_next:
                     break
         except _Blocked as exc:
-            out.outcome, out.reason = "blocked", f"{eng.name}: {exc.reason}"
+            out.outcome, out.reason = SearchOutcome.BLOCKED, f"{eng.name}: {exc.reason}"
             out.results = results
             out.elapsed_s = time.monotonic() - started
             eng.blocked = exc.reason
@@ -288,20 +315,31 @@ class _Runner:
             return out
         except Exception as exc:  # navigation errors, timeouts, a crashed page: recorded, never swallowed
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            out.outcome, out.reason = "error", f"{eng.name}: {first[:300]}"
+            out.outcome, out.reason = SearchOutcome.ERROR, f"{eng.name}: {first[:300]}"
+            net = _UNREACHABLE.search(first)
+            if net and not eng.answered:
+                eng.network_errors += 1
+                if eng.network_errors >= UNREACHABLE_AFTER:
+                    eng.unreachable = f"cannot reach {eng.name} ({net.group(0)})"
             out.results = results
             out.elapsed_s = time.monotonic() - started
             if eng.page is not None and "Target" in first:
                 eng.page = None
+            from discover.budgets import Stalled as BrowserStalled, close_quietly
+
+            if isinstance(exc, BrowserStalled):   # a hung tab: its context goes, the next query gets a new one
+                await close_quietly(eng.context, 10.0)
+                eng.context = eng.page = None
             return out
+        eng.answered += 1
         out.results = results
         out.cached = all_cached and out.pages_read > 0
         if not results:
-            out.outcome, out.reason = "no_results", no_results_reason or "no results"
+            out.outcome, out.reason = SearchOutcome.NO_RESULTS, no_results_reason or "no results"
         else:
             honoured, why = check_operators(text, results)
             if not honoured:
-                out.outcome, out.reason = "operator_ignored", why
+                out.outcome, out.reason = SearchOutcome.OPERATOR_IGNORED, why
         out.elapsed_s = time.monotonic() - started
         return out
 
@@ -326,11 +364,17 @@ class _Runner:
     def skipped(self, eng: _Engine, query: Query) -> QueryOutcome:
         text, notes = translate(query.text, eng.name)
         q = dataclasses.replace(query, text=text, notes=tuple(dict.fromkeys(query.notes + notes)))
-        return QueryOutcome(query=q, engine=eng.name, outcome="blocked",
+        if eng.unreachable and not eng.blocked:
+            return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.ERROR,
+                                reason=f"{eng.name}: skipped: {eng.unreachable}")
+        return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.BLOCKED,
                             reason=f"{eng.name}: skipped for the rest of the run after a block ({eng.blocked})")
 
     async def still_open(self, eng: _Engine) -> bool:
-        """False once the engine blocked us, here or (shared politeness) on another worker."""
+        """False once the engine blocked us (here or, with shared politeness, on another worker)
+        or could not be reached."""
+        if eng.unreachable:
+            return False
         if not eng.blocked:
             eng.blocked = await self.politeness.engine_blocked(eng.name)
         return not eng.blocked
@@ -351,8 +395,6 @@ async def search_all(runtime: "Runtime", queries: list[Query], engines: list[str
     With `failover=True` each query runs on the first engine that is not blocked; when an
     engine blocks, that query and the remaining ones move to the next engine in `engines`.
     """
-    from discover.search.engines import canonical_name, get_engine
-
     names = list(dict.fromkeys(canonical_name(e) for e in engines)) or ["local"]
     states = [_Engine(name=n, module=get_engine(n)) for n in names]
     runner = _Runner(runtime, pages=pages, cache=cache, region=region, on_progress=on_progress,
@@ -391,7 +433,7 @@ async def _failover(runner: _Runner, states: list[_Engine], queries: list[Query]
             oc = await runner.run_query(eng, q)
             outcomes.append(oc)
             runner.report(oc)
-            if oc.outcome != "blocked":
+            if oc.outcome != SearchOutcome.BLOCKED and not eng.unreachable:
                 break
         if not tried:  # every engine has blocked: the query is recorded, not dropped
             oc = runner.skipped(states[-1], q)

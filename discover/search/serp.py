@@ -5,12 +5,13 @@ Each engine module declares a `SerpSpec` -- selectors and marker phrases as *dat
 pins every selector in a test (tests/test_serp_realdata.py), and a layout change is a one-line
 edit rather than new code.
 
-    html ──► detect_block ──► blocked?            → ParsedSerp(kind="blocked")
+    html ──► detect_block (any engine, before parsing) ──► blocked? → ParsedSerp(kind="blocked")
          └─► organic results (containers − excluded modules − ads − internal links)
+               └─ snippets cleaned: "Read more" links dropped, a leading date moved to `date`
          └─► no-results markers                   → "no_results" (fallback=True if results remain)
 
-Selectors are CSS (a small subset: tag, #id, .class, [attr], [attr=v|*=|^=|$=|~=], descendant and
-child combinators, comma lists) or XPath (".", or starting with "/", "./", "(", or containing an axis such as "parent::").
+Selectors are CSS (cssselect, matching below the node they are applied to) or XPath (".", or
+starting with "/", "./", "(", or containing an axis such as "parent::"); see discover/html.py.
 A selector list is a tuple of such strings; for per-result fields the first one that matches wins.
 """
 
@@ -18,16 +19,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
+from discover.html import collapse, load_html, select, select_first, text_of, visible_text
 from discover.records import SerpResult
 from discover.search.blocked import BlockSpec, detect_block_in_doc
 
@@ -49,6 +48,7 @@ class SerpSpec:
     link: tuple[str, ...] = (".//a[@href]",)
     title: tuple[str, ...] = ()                 # empty: the link's own text
     snippet: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()                  # an element holding the result's date, outside the snippet
     exclude: tuple[str, ...] = ()               # modules and ads: never organic
     drop_url: tuple[str, ...] = ()              # regexes on the unwrapped URL: engine-internal links
     block: BlockSpec = field(default_factory=BlockSpec)
@@ -74,121 +74,60 @@ class ParsedSerp:
     next_page_url: str | None = None
 
 
-# ── selectors ────────────────────────────────────────────────────────────────────────────
+# ── snippets ─────────────────────────────────────────────────────────────────────────────
 
-_CSS_TOKEN = re.compile(
-    r"""\s*(?P<comb>[>+~])\s*|(?P<ws>\s+)|(?P<tag>[a-zA-Z*][\w-]*)|\#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+)
-        |\[\s*(?P<attr>[\w:-]+)\s*(?:(?P<op>[*^$~|]?=)\s*(?P<val>"[^"]*"|'[^']*'|[^\]\s]+)\s*)?\]""",
-    re.X,
-)
-
-
-def _is_xpath(selector: str) -> bool:
-    """XPath: ".", paths ("/", "./", ".//", "("), or anything with an axis ("parent::h3")."""
-    return selector in (".", "..") or selector.startswith(("/", "./", "(", "../")) or "::" in selector
-
-
-def _css_attr(attr: str, op: str | None, val: str | None) -> str:
-    if op is None or val is None:
-        return f"@{attr}"
-    v = val.strip("\"'")
-    lit = f'"{v}"'
-    return {
-        "=": f"@{attr}={lit}",
-        "*=": f"contains(@{attr},{lit})",
-        "^=": f"starts-with(@{attr},{lit})",
-        "$=": f"substring(@{attr},string-length(@{attr})-{len(v) - 1})={lit}",
-        "~=": f"contains(concat(' ',normalize-space(@{attr}),' '),' {v} ')",
-        "|=": f"(@{attr}={lit} or starts-with(@{attr},'{v}-'))",
-    }[op]
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE = (r"(?:\d{1,2}|an?|one)\s+(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago"
+         r"|yesterday|today"
+         rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+         rf"|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}"
+         rf"|{_MONTH}\s+\d{{4}}"
+         r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}")
+_FULL_DATE = (rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}"
+              r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}")
+#: Engines put the page's date before the snippet: "4 days ago - ", "Jun 3, 2024 — ", "24/1/2013 · ";
+#: a full date may also stand before the text with only a space ("Nov 5, 2012 McFly star ...").
+_LEADING_DATE = re.compile(rf"^\s*(?:(?P<date>{_DATE})\s*(?:[·•—–|-]|\.\.\.|…)\s*"
+                           rf"|(?P<full>{_FULL_DATE})\s+(?=[A-Z\u00c0-\u00de\"'“‘(]))", re.I)
+_SEPARATORS = re.compile(r"^[\s·•—–|-]+")
+#: "… Read more" links that engines append to truncated snippets.
+_READ_MORE = re.compile(r"\s*(?:read|see|show) more\s*[»›>]?\s*$", re.I)
 
 
-def _css_one(selector: str) -> str:
-    """Translate one CSS selector (no commas) to a relative XPath (descendants of the context)."""
-    steps: list[str] = []
-    axis = "descendant::"
-    tag, preds = "", []
-    pos = 0
-    selector = selector.strip()
-
-    def flush() -> None:
-        nonlocal tag, preds
-        if tag or preds:
-            steps.append(axis + (tag or "*") + "".join(f"[{p}]" for p in preds))
-        tag, preds = "", []
-
-    while pos < len(selector):
-        m = _CSS_TOKEN.match(selector, pos)
-        if not m or m.end() == pos:
-            raise ValueError(f"unsupported CSS selector: {selector!r}")
-        pos = m.end()
-        if m.group("comb") or m.group("ws"):
-            flush()
-            axis = "child::" if m.group("comb") == ">" else "descendant::"
-            if m.group("comb") in ("+", "~"):
-                raise ValueError(f"sibling combinators are not supported: {selector!r}")
-        elif m.group("tag"):
-            tag = m.group("tag")
-        elif m.group("id"):
-            preds.append(f'@id="{m.group("id")}"')
-        elif m.group("cls"):
-            preds.append(f"contains(concat(' ',normalize-space(@class),' '),' {m.group('cls')} ')")
-        else:
-            preds.append(_css_attr(m.group("attr"), m.group("op"), m.group("val")))
-    flush()
-    return "./" + "/".join(steps)
+def clean_snippet(text: str, date: str = "") -> tuple[str, str]:
+    """(snippet, date): whitespace collapsed, a trailing "Read more" dropped, and a leading
+    date ("4 days ago - ", "Jun 3, 2024 — ") moved out of the snippet into the date. `date` is
+    one the engine marked up on its own (its separator is then dropped from the text)."""
+    text = _READ_MORE.sub("", collapse(text))
+    if date:
+        return _SEPARATORS.sub("", text), date
+    m = _LEADING_DATE.match(text)
+    if m and len(text) > m.end():
+        return text[m.end():].strip(), m.group("date") or m.group("full")
+    return text, ""
 
 
-@functools.lru_cache(maxsize=1024)
-def compile_selector(selector: str) -> etree.XPath:
-    """A compiled XPath for a CSS or XPath selector; cached because specs are reused per page."""
-    if _is_xpath(selector):
-        return etree.XPath(selector)
-    parts = [_css_one(p) for p in selector.split(",") if p.strip()]
-    return etree.XPath(" | ".join(parts))
-
-
-def select(node: etree._Element, selectors: Sequence[str]) -> list[etree._Element]:
-    """All nodes matched by any selector, in document order, without duplicates."""
-    seen: set[etree._Element] = set()
-    found: list[etree._Element] = []
-    for sel in selectors:
-        for hit in compile_selector(sel)(node):
-            if isinstance(hit, etree._Element) and hit not in seen:
-                seen.add(hit)
-                found.append(hit)
-    if len(selectors) > 1:
-        order = {el: i for i, el in enumerate(node.getroottree().iter())}
-        found.sort(key=lambda el: order.get(el, 0))
-    return found
-
-
-def select_first(node: etree._Element, selectors: Sequence[str]) -> etree._Element | None:
-    """The first match of the first selector that matches anything (a priority list)."""
-    for sel in selectors:
-        for hit in compile_selector(sel)(node):
-            if isinstance(hit, etree._Element):
-                return hit
-    return None
-
-
-def collapse(text: str) -> str:
-    """Whitespace runs (including newlines from pretty-printed pages) to single spaces."""
-    return " ".join(text.split())
-
-
-def visible_text(doc: etree._Element) -> str:
-    """Lower-cased text outside script/style/template, for marker phrases."""
-    parts = [
-        t for t in doc.xpath("//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
-                             " or ancestor::template)]")
-    ]
-    return collapse(" ".join(parts)).lower()
-
-
-def text_of(el: etree._Element) -> str:
-    """Collapsed text content of an element, skipping scripts and styles inside it."""
-    return collapse("".join(el.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+def _snippet_text(el: etree._Element, without: etree._Element | None = None) -> str:
+    """The snippet element's text without the "Read more" links inside it (and without
+    `without`, the date element when it sits inside the snippet)."""
+    skip = {id(a) for a in el.xpath(".//a") if _READ_MORE.fullmatch(" " + text_of(a))}
+    if without is not None:
+        skip.add(id(without))
+    parts = []
+    for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"):
+        owner = t.getparent()
+        if t.is_tail:   # a tail belongs to the element around the one it follows
+            owner = owner.getparent()
+        inside = False
+        while skip and owner is not None and owner is not el:
+            if id(owner) in skip:
+                inside = True
+                break
+            owner = owner.getparent()
+        if not inside:
+            parts.append(t)
+    return collapse("".join(parts))
 
 
 # ── URLs ─────────────────────────────────────────────────────────────────────────────────
@@ -243,34 +182,6 @@ def unwrap_url(href: str, base_url: str = "") -> str:
 
 # ── parsing ──────────────────────────────────────────────────────────────────────────────
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
-
-
-def decode_html(data: bytes) -> str:
-    """Bytes to text: UTF-8 when the bytes are valid UTF-8 (saved pages often lack a charset
-    declaration, and lxml would then guess Latin-1), else the declared charset, else cp1252."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        try:
-            return data.decode(m.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return data.decode("cp1252", errors="replace")
-
-
-def load_html(html: str | bytes) -> etree._Element:
-    """Parse a page with lxml, which is fast enough for 2 MB result pages."""
-    text = decode_html(html) if isinstance(html, bytes) else html
-    if not text.strip():
-        text = "<html></html>"
-    parser = lxml.html.HTMLParser(encoding="utf-8")
-    return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
-
-
 def _excluded_nodes(doc: etree._Element, spec: SerpSpec) -> set[etree._Element]:
     return set(select(doc, spec.exclude)) if spec.exclude else set()
 
@@ -290,7 +201,7 @@ def _dropped(url: str, spec: SerpSpec) -> bool:
     return any(re.search(p, url) for p in spec.drop_url)
 
 
-def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[str, str, str] | None:
+def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[str, str, str, str] | None:
     link = select_first(node, spec.link)
     if link is None:
         return None
@@ -298,8 +209,12 @@ def _one_result(node: etree._Element, spec: SerpSpec, base_url: str) -> tuple[st
     title_el = select_first(node, spec.title) if spec.title else None
     title = text_of(title_el if title_el is not None else link)
     snippet_el = select_first(node, spec.snippet) if spec.snippet else None
-    snippet = text_of(snippet_el) if snippet_el is not None else ""
-    return url, title, snippet
+    date_el = select_first(node, spec.date) if spec.date else None
+    marked = text_of(date_el) if date_el is not None else ""
+    if snippet_el is None:
+        return url, title, "", marked
+    snippet, date = clean_snippet(_snippet_text(snippet_el, date_el), marked)
+    return url, title, snippet, date
 
 
 def extract_results(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
@@ -315,12 +230,12 @@ def extract_results(doc: etree._Element, spec: SerpSpec, *, query: str = "", pag
         found = _one_result(node, spec, base_url)
         if found is None:
             continue
-        url, title, snippet = found
+        url, title, snippet, date = found
         if _dropped(url, spec) or url in seen or not title:
             continue
         seen.add(url)
         results.append(SerpResult(url=url, title=title, snippet=snippet, rank=len(results) + 1,
-                                  engine=spec.engine, query=query, page=page))
+                                  engine=spec.engine, query=query, page=page, date=date))
     return results
 
 
@@ -344,13 +259,17 @@ def _next_page(doc: etree._Element, spec: SerpSpec, base_url: str) -> str | None
 def parse_doc(doc: etree._Element, spec: SerpSpec, *, query: str = "", page: int = 1,
               base_url: str = "") -> ParsedSerp:
     """`parse_serp` on an already-parsed document (lets callers and benchmarks reuse a tree)."""
+    text = visible_text(doc).lower()
+    # Challenges and captchas are recognised before any result is looked for: a block page is
+    # never "0 results".
+    block = detect_block_in_doc(doc, text, base_url, None, spec.block, query)
+    if block and block != "consent":
+        return ParsedSerp(kind="blocked", reason=block)
     results = extract_results(doc, spec, query=query, page=page, base_url=base_url)
-    text = visible_text(doc)
-    block = detect_block_in_doc(doc, text, base_url, None, spec.block)
     reason = _no_results_reason(doc, text, spec)
     # A consent dialog over a real page (results or a no-results message) is not a wall:
-    # the runner clicks it away. Captchas and challenges always block.
-    if block and (block != "consent" or not (results or reason)):
+    # the runner clicks it away.
+    if block and not (results or reason):
         return ParsedSerp(kind="blocked", reason=block)
     next_url = _next_page(doc, spec, base_url)
     if not reason and results and spec.rewrite_selectors:
@@ -376,3 +295,39 @@ def parse_serp(html: str | bytes, engine: str, *, query: str = "", page: int = 1
     from discover.search.engines import get_engine
 
     return get_engine(engine).parse(html, query=query, page=page, base_url=base_url)
+
+
+#: Order of the guess: engines whose result markup is most specific first. Markup alone is not
+#: enough (Startpage's results are `a.result-link`, as on DuckDuckGo Lite): the page must also
+#: name the engine's own host or software.
+_GUESS_ORDER: tuple[tuple[str, str], ...] = (
+    ("local", r"search\.discover\.test"),
+    ("searxng", r"searx"),
+    ("brave", r"search\.brave\.com|brave\.com/"),
+    ("bing", r"bing\.com|bing\.net"),
+    ("duckduckgo", r"duckduckgo\.com"),
+    ("duckduckgo-lite", r"duckduckgo\.com"),
+    ("yahoo", r"yahoo\.com|yimg\.com"),
+    ("google", r"google\.[a-z.]+/|gstatic\.com"),
+)
+
+
+def guess_engine(html: "str | bytes | object") -> str | None:
+    """The registry name of the engine whose organic-result markup this page carries and whose
+    host it names, or None."""
+    import re
+
+    from lxml import etree
+
+    from discover.search.engines import ENGINES
+
+    doc = html if not isinstance(html, (str, bytes)) else load_html(html)
+    source = etree.tostring(doc, encoding="unicode")  # type: ignore[arg-type]
+    for name, host in _GUESS_ORDER:
+        try:
+            spec = ENGINES[name].SPEC
+        except ImportError:  # an engine written elsewhere that is not installed here
+            continue
+        if re.search(host, source, re.I) and extract_results(doc, spec):  # type: ignore[arg-type]
+            return name
+    return None

@@ -201,7 +201,7 @@ outbox = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),       # sha256(niche|domain|url)
     sa.Column("run_id", sa.Integer),
     sa.Column("payload", sa.JSON, nullable=False),
-    sa.Column("status", sa.String(20), nullable=False, default="pending"),   # pending | sent
+    sa.Column("status", sa.String(20), nullable=False, default="pending"),   # pending | sent | withheld
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.Float, nullable=False),

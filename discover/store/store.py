@@ -7,7 +7,7 @@ anything. Records go in and come out as the dataclasses of `discover.records`.
     store = Store.open(settings.db_url())          # creates and migrates
     run_id = store.start_run("vegan baking", geo="", types=["blog"])
     store.save_page(run_id, fetch_result, extraction, classification)
-    store.save_prospects(run_id, prospects)         # one per site per niche
+    store.save_prospects(run_id, prospects)         # as given: outreach.prospects makes them one per site
     store.finish_run(run_id, "finished", {"prospects": 12})
 """
 
@@ -26,12 +26,13 @@ import sqlalchemy as sa
 
 from discover.errors import StoreError
 from discover.records import (
-    Classification, Contact, Extraction, FetchResult, Link, LinkCheck, Prospect, QueryOutcome, SerpResult,
-    SiteQuality,
+    Classification, Contact, Extraction, FetchOutcome, FetchResult, GeoTier, Link, LinkCheck, LinkClass, Prospect,
+    ProspectType, QueryOutcome, SearchOutcome, SerpResult, SiteQuality,
 )
 from discover.store import schema as s
 from discover.store.migrations import migrate
-from discover.store.urls import canonical_url, registrable_domain
+from discover.domains import registrable_domain
+from discover.urls import FOR_STORE, url_key
 
 RUN_STATUSES = ("running", "finished", "interrupted", "failed")
 TASK_STATUSES = ("done", "failed")
@@ -67,6 +68,53 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # 64 MB page cache: the link indexes stay hot at a million rows (the default 2 MB thrashes).
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+
+
+_CORRUPT_HINT = ("restore it from a backup, or move it aside and start a new one (--db NEW); "
+                 "`sqlite3 FILE .recover` may save what is still readable")
+
+
+def check_integrity(url: str, engine: sa.Engine) -> None:
+    """Refuse a damaged database (StoreError, exit 5) before it is used or written to.
+
+    SQLite: `PRAGMA quick_check` on a read-only connection (it reads every page: a file with
+    random bytes in the middle fails here, not after a run has written into it). PostgreSQL
+    checks its own pages; a cheap query on our version table is enough there."""
+    if engine.dialect.name == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        if url == "sqlite:///:memory:" or not Path(path).is_file() or Path(path).stat().st_size == 0:
+            return
+        import sqlite3
+        from urllib.parse import quote
+
+        try:
+            raw = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
+        except sqlite3.Error:
+            return   # unreadable (permissions ...): opening it for real reports why
+        try:
+            rows = raw.execute("PRAGMA quick_check").fetchmany(3)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "encrypted" in str(exc):
+                raise StoreError(f"cannot open database {path}: file is not a database",
+                                 hint="give a discover database file, or a new path to create one") from None
+            raise StoreError(f"database {path} is corrupt: {exc}", hint=_CORRUPT_HINT) from None
+        finally:
+            raw.close()
+        if rows != [("ok",)]:
+            detail = " ".join("; ".join(str(r[0]) for r in rows).split())[:200]
+            raise StoreError(f"database {path} is corrupt: {detail}", hint=_CORRUPT_HINT)
+        return
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("select 1")
+            if sa.inspect(conn).has_table("schema_version"):
+                conn.exec_driver_sql("select count(*) from schema_version")
+    except sa.exc.OperationalError:
+        return   # unreachable: opening it for real reports why, in one line
+    except sa.exc.DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split())[:200]
+        raise StoreError(f"database {redact(url)} failed a sanity check: {reason}",
+                         hint="ask its administrator to check the server's logs") from None
 
 
 @dataclass
@@ -108,9 +156,11 @@ _PROSPECT_NAMES = frozenset(_PROSPECT_FIELDS)
 
 
 def _prospect_from_row(data: dict[str, Any]) -> Prospect:
-    if _PROSPECT_NAMES.issuperset(data):
-        return Prospect(**data)
-    return Prospect(**{k: v for k, v in data.items() if k in _PROSPECT_NAMES})
+    if not _PROSPECT_NAMES.issuperset(data):
+        data = {k: v for k, v in data.items() if k in _PROSPECT_NAMES}
+    # JSON gives plain strings; the record holds the closed sets' members.
+    return Prospect(**{**data, "type": ProspectType(data["type"]),
+                       "geo_tier": GeoTier(data.get("geo_tier") or GeoTier.UNKNOWN)})
 
 
 def prospect_dict(p: Prospect) -> dict[str, Any]:
@@ -120,7 +170,7 @@ def prospect_dict(p: Prospect) -> dict[str, Any]:
 
 def _fetch_from_row(row: Any) -> FetchResult:
     html = zlib.decompress(row.html_z).decode("utf-8") if row.html_z else ""
-    return FetchResult(url=row.url, final_url=row.final_url, outcome=row.outcome, status=row.status,
+    return FetchResult(url=row.url, final_url=row.final_url, outcome=FetchOutcome(row.outcome), status=row.status,
                        content_type=row.content_type, html=html, encoding=row.encoding,
                        redirects=list(row.redirects or []), path="cache", reason=row.reason,
                        elapsed_s=row.elapsed_s, headers=dict(row.headers or {}))
@@ -147,6 +197,7 @@ class Store:
                                   "(pip install 'psycopg[binary]')") from None
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
+        check_integrity(url, engine)   # before anything writes: a corrupt file is never written into
         store = cls(engine)
         if migrate_schema:
             try:
@@ -182,11 +233,15 @@ class Store:
         """INSERT ... ON CONFLICT (keys) DO UPDATE (or NOTHING), on SQLite and PostgreSQL."""
         if not rows:
             return
+        stmt: Any
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt = pg_insert(table)
         else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(table)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(table)
         cols = [c for c in (update if update is not None else rows[0].keys()) if c not in keys]
         if cols:
             stmt = stmt.on_conflict_do_update(index_elements=list(keys),
@@ -199,9 +254,11 @@ class Store:
     def start_run(self, keyword: str, geo: str = "", types: Iterable[str] = (),
                   settings: dict[str, Any] | None = None) -> int:
         with self.engine.begin() as conn:
-            return int(conn.execute(sa.insert(s.runs).values(
+            key = conn.execute(sa.insert(s.runs).values(
                 keyword=keyword, geo=geo or "", types=list(types), settings=_json_safe(settings or {}),
-                status="running", started_at=time.time(), summary={})).inserted_primary_key[0])
+                status="running", started_at=time.time(), summary={})).inserted_primary_key
+            assert key is not None   # an INSERT always has one
+            return int(key[0])
 
     def _run(self, row: Any) -> RunInfo:
         return RunInfo(id=row.id, keyword=row.keyword, geo=row.geo, types=list(row.types or []),
@@ -221,9 +278,10 @@ class Store:
             row = conn.execute(q).first()
         return self._run(row) if row else None
 
-    def list_runs(self, limit: int = 50) -> list[RunInfo]:
+    def list_runs(self, limit: int | None = 50) -> list[RunInfo]:
+        q = sa.select(s.runs).order_by(s.runs.c.id.desc())
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(s.runs).order_by(s.runs.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(q.limit(limit) if limit is not None else q).all()
         return [self._run(r) for r in rows]
 
     def find_resumable_run(self, keyword: str | None = None, geo: str | None = None) -> RunInfo | None:
@@ -303,7 +361,7 @@ class Store:
             qd["notes"] = tuple(qd.get("notes") or ())
             query = Query(**qd) if qd.get("text") else Query(text=r.text, prospect_type=r.type,
                                                               footprint=r.footprint)
-            out.append(QueryOutcome(query=query, engine=r.engine, outcome=r.outcome,
+            out.append(QueryOutcome(query=query, engine=r.engine, outcome=SearchOutcome(r.outcome),
                                     results=by_query.get((r.engine, r.text), []), reason=r.reason,
                                     pages_read=r.pages_read, cached=r.cached, elapsed_s=r.elapsed_s))
         return out
@@ -359,7 +417,7 @@ class Store:
             d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
             ext = Extraction(**d)
         if row.classification:
-            cls = Classification(**row.classification)
+            cls = Classification(**{**row.classification, "type": ProspectType(row.classification["type"])})
         return ext, cls
 
     def fetched_urls(self, run_id: int | None = None) -> set[str]:
@@ -442,7 +500,7 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(lt).where(lt.c.page == page_url, lt.c.cls.is_not(None))
                                 .order_by(lt.c.id)).all()
-        return [LinkCheck(page=r.page, url=r.url, cls=r.cls, status=r.status, chain=list(r.chain or []),
+        return [LinkCheck(page=r.page, url=r.url, cls=LinkClass(r.cls), status=r.status, chain=list(r.chain or []),
                           final_url=r.final_url, anchor=r.anchor, reason=r.reason, wayback=r.wayback)
                 for r in rows]
 
@@ -488,27 +546,19 @@ class Store:
         return list(dict.fromkeys(Contact(kind=r.kind, value=r.value, label=r.label, source_url=r.source_url,
                                           name=r.name) for r in rows))
 
-    # --- prospects ----------------------------------------------------------------------
+    # --- prospects (one per site per niche: decided in discover.outreach.prospects) --------
     def save_prospects(self, run_id: int | None, prospects: Sequence[Prospect]) -> int:
-        """Upsert prospects, ONE per registrable domain per niche: the best-scoring page is kept and the
-        others' URLs attached to `other_urls`. Idempotent. Returns how many distinct prospects were written."""
-        groups: dict[tuple[str, str], list[Prospect]] = {}
-        for p in prospects:
-            domain = registrable_domain(p.domain or p.url) or registrable_domain(p.url)
-            groups.setdefault((p.niche, domain), []).append(p)
+        """Upsert prospects as given, keyed by (run, niche, domain); idempotent. Returns how many were written.
+
+        Two records of one site in one call are a caller's bug: merge them first
+        (`discover.outreach.prospects.save_prospects` does, with the run's earlier records too)."""
+        keys = [(p.niche, p.domain) for p in prospects]
+        if len(set(keys)) != len(keys):
+            dup = next(k for k in keys if keys.count(k) > 1)
+            raise ValueError(f"two prospects for {dup[1]!r} in niche {dup[0]!r}: merge them before saving")
         pt = s.prospects
-        rows = []
+        rows = [self._prospect_row(run_id, p) for p in prospects]
         with self.engine.begin() as conn:
-            # Earlier records of these sites in this run, fetched in chunks (one query per site is too slow).
-            domains = sorted({d for _, d in groups})
-            same_run = pt.c.run_id == run_id if run_id is not None else pt.c.run_id.is_(None)
-            for i in range(0, len(domains), 500):
-                for row in conn.execute(sa.select(pt.c.niche, pt.c.domain, pt.c.data)
-                                        .where(same_run, pt.c.domain.in_(domains[i:i + 500]))):
-                    if (row.niche, row.domain) in groups:
-                        groups[(row.niche, row.domain)].append(_prospect_from_row(row.data))
-            for (niche, domain), group in groups.items():
-                rows.append(self._merge(run_id, niche, domain, group))
             if run_id is None:
                 # NULL never conflicts in a unique index: replace by hand.
                 for row in rows:
@@ -522,28 +572,32 @@ class Store:
         return len(rows)
 
     @staticmethod
-    def _merge(run_id: int | None, niche: str, domain: str, group: list[Prospect]) -> dict[str, Any]:
-        best = max(group, key=lambda p: (p.score, not p.spam, -len(p.url)))
-        best_key = canonical_url(best.url)
-        others: dict[str, str] = {}
-        for p in group:
-            for u in [p.url, *p.other_urls]:
-                k = canonical_url(u)
-                if k != best_key and k not in others:
-                    others[k] = u
-        found_by = list(dict.fromkeys(fb for p in group for fb in p.found_by))
-        merged = dataclasses.replace(best, domain=domain, niche=niche, other_urls=list(others.values()),
-                                     found_by=found_by)
-        data = prospect_dict(merged)
-        return dict(run_id=run_id, niche=niche, domain=domain, url=merged.url, canonical_url=best_key,
-                    type=merged.type, score=float(merged.score), relevance=float(merged.relevance),
-                    geo_tier=merged.geo_tier, quality=float(merged.quality), spam=bool(merged.spam),
+    def _prospect_row(run_id: int | None, p: Prospect) -> dict[str, Any]:
+        data = prospect_dict(p)
+        return dict(run_id=run_id, niche=p.niche, domain=p.domain, url=p.url, canonical_url=url_key(p.url, FOR_STORE),
+                    type=str(p.type), score=float(p.score), relevance=float(p.relevance),
+                    geo_tier=str(p.geo_tier), quality=float(p.quality), spam=bool(p.spam),
                     explanation=data["explanation"], other_urls=data["other_urls"], data=data,
                     updated_at=time.time())
 
+    def prospects_of_sites(self, run_id: int | None, sites: Iterable[tuple[str, str]]) -> list[Prospect]:
+        """The run's stored prospects of these (niche, domain) sites."""
+        wanted = set(sites)
+        domains = sorted({d for _, d in wanted})
+        pt = s.prospects
+        same_run = pt.c.run_id == run_id if run_id is not None else pt.c.run_id.is_(None)
+        out = []
+        with self.engine.connect() as conn:
+            # In chunks: one query per site is too slow, one IN list of 100k is too long.
+            for i in range(0, len(domains), 500):
+                for row in conn.execute(sa.select(pt.c.niche, pt.c.domain, pt.c.data)
+                                        .where(same_run, pt.c.domain.in_(domains[i:i + 500]))):
+                    if (row.niche, row.domain) in wanted:
+                        out.append(_prospect_from_row(row.data))
+        return out
+
     def prospects(self, run_id: int | None = None, niche: str | None = None, *, types: Iterable[str] | None = None,
-                  min_score: float | None = None, include_spam: bool = True, limit: int | None = None
-                  ) -> list[Prospect]:
+                  min_score: float | None = None, limit: int | None = None) -> list[Prospect]:
         """Prospects, best first. Across runs (no run_id) a site appears once per niche: its latest record."""
         pt = s.prospects
         q = sa.select(pt.c.data, pt.c.run_id, pt.c.niche, pt.c.domain)
@@ -555,8 +609,6 @@ class Store:
             q = q.where(pt.c.type.in_(list(types)))
         if min_score is not None:
             q = q.where(pt.c.score >= min_score)
-        if not include_spam:
-            q = q.where(pt.c.spam.is_(False))
         q = q.order_by(pt.c.score.desc(), pt.c.id)
         if limit is not None and run_id is not None:
             q = q.limit(limit)
@@ -592,14 +644,14 @@ class Store:
     def get_prospect(self, url: str, run_id: int | None = None) -> Prospect | None:
         """The prospect whose page (or one of whose other pages) is `url`, latest run first."""
         pt = s.prospects
-        key = canonical_url(url)
+        key = url_key(url, FOR_STORE)
         q = sa.select(pt.c.data, pt.c.other_urls).where(pt.c.domain == registrable_domain(url))
         if run_id is not None:
             q = q.where(pt.c.run_id == run_id)
         with self.engine.connect() as conn:
             rows = conn.execute(q.order_by(pt.c.run_id.desc(), pt.c.id.desc())).all()
         for row in rows:
-            if canonical_url(row.data["url"]) == key or key in {canonical_url(u) for u in row.other_urls or []}:
+            if url_key(row.data["url"], FOR_STORE) == key or key in {url_key(u, FOR_STORE) for u in row.other_urls or []}:
                 return _prospect_from_row(row.data)
         return None
 
@@ -663,16 +715,20 @@ class Store:
         with self.engine.begin() as conn:
             keys = [k for k, _, _ in items]
             old: dict[str, Any] = {}
+            withheld: set[str] = set()
             for i in range(0, len(keys), 500):
-                old.update({r.key: r.payload for r in conn.execute(
-                    sa.select(ot.c.key, ot.c.payload).where(ot.c.key.in_(keys[i:i + 500])))})
+                for r in conn.execute(sa.select(ot.c.key, ot.c.payload, ot.c.status)
+                                      .where(ot.c.key.in_(keys[i:i + 500]))):
+                    old[r.key] = r.payload
+                    if r.status == "withheld":
+                        withheld.add(r.key)
             new_rows, upd_rows = [], []
             for key, run_id, payload in items:
                 payload = _json_safe(payload)
                 if key not in old:
                     new_rows.append(dict(key=key, run_id=run_id, payload=payload, status="pending", attempts=0,
                                          last_error="", created_at=now, sent_at=None))
-                elif old[key] != payload:
+                elif old[key] != payload or key in withheld:   # withheld, now let out again: send it
                     upd_rows.append(dict(b_key=key, payload=payload))
             if new_rows:
                 conn.execute(sa.insert(ot), new_rows)
@@ -699,6 +755,14 @@ class Store:
                 if sent:
                     values.update(status="sent", sent_at=time.time())
                 conn.execute(sa.update(ot).where(ot.c.key.in_(chunk)).values(**values))
+
+    def outbox_withhold(self, keys: Sequence[str], reason: str) -> None:
+        """Keep entries out of every push (status `withheld`) until they are enqueued again."""
+        ot = s.outbox
+        with self.engine.begin() as conn:
+            for i in range(0, len(keys), 500):
+                conn.execute(sa.update(ot).where(ot.c.key.in_(list(keys[i:i + 500])))
+                             .values(status="withheld", last_error=f"withheld: {reason}"[:500]))
 
     def outbox_counts(self) -> dict[str, int]:
         ot = s.outbox
@@ -728,11 +792,15 @@ class Store:
         row = dict(run_id=run_id, stage=stage, key_hash=task_key_hash(key), key=key, status=status,
                    result=_json_safe(result), error=_json_safe(error) if error else None, attempts=1,
                    worker=worker[:200], elapsed_s=float(elapsed_s), updated_at=time.time())
+        stmt: Any
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt = pg_insert(t).values(**row)
         else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(t).values(**row)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(t).values(**row)
         stmt = stmt.on_conflict_do_update(
             index_elements=["run_id", "stage", "key_hash"],
             set_={**{c: stmt.excluded[c] for c in ("status", "result", "error", "worker", "elapsed_s",

@@ -16,12 +16,12 @@ same browser code path as a real engine:
       no match:  <div id="no-results">Your search - <b>QUERY</b> - did not match any documents.</div>
       captcha:   HTTP 429 (Retry-After) or 200, <form id="captcha-form">, "unusual traffic" text
 
-Query language (what footprints use): plain terms (AND-ish: with 4+ terms one in four may
-be missing; light plural stemming; ranked by BM25 k1=1.2 b=0.75 over title+text with the
-title counted TITLE_BOOST times), "exact phrase", intitle:word / intitle:"phrase",
-inurl:term (substring of the URL), site:host (the host or any subdomain; site:.gov or
-site:gov for a suffix; site:host/path for a prefix), filetype:ext, -exclusion (word,
--"phrase", -site:, -inurl:, -intitle:), OR (or |) between terms or (groups).
+Query language: the footprints' language, parsed by discover.search.query (plain terms,
+"exact phrase", intitle:, inurl:, site:, filetype:, -exclusion, OR / | and (groups)). Matching
+here: plain terms are AND-ish (with 4+ terms one in four may be missing), stemmed
+(search.query.stem), two words also match written as one; inurl: is a substring of the URL;
+site:host is the host or any subdomain (site:.gov or site:gov a suffix, site:host/path a
+prefix). Ranked by BM25 k1=1.2 b=0.75 over title+text with the title counted TITLE_BOOST times.
 
 The index covers every HTML page of the world (title and visible text without
 script/style/noscript), skipping paths that `_routes.toml` answers with a non-2xx status. It
@@ -39,9 +39,11 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
+from discover.search.engines.local import ENGINE_HOST
+from discover.search.query import (And, Field, Not, Or, Phrase, Term, compound_stems, host_matches, parse_query,
+                                   stem, tokens)
 from discover.webworld.world import Response, World
 
-ENGINE_HOST = "search.discover.test"
 PAGE_SIZE = 10
 TITLE_BOOST = 3
 K1 = 1.2
@@ -49,41 +51,10 @@ B = 0.75
 #: Results a query can page through (real engines stop around 100–300 too).
 MAX_RESULTS = 300
 
-_WORD = re.compile(r"[^\W_]+")
 _HTML_CT = {"Content-Type": "text/html; charset=utf-8"}
 
 
 # ── text ─────────────────────────────────────────────────────────────────────────────────
-
-def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def stem(word: str) -> str:
-    """Light stemming, as web engines match word forms: plurals ("resources"/"resource"), and
-    -ing / -ed / -er / -y endings so "photography", "photographers" and "photographing" meet,
-    as do "grooming" and "groomers". Phrases are still checked on the exact words."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "shes", "ches", "xes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    for _ in range(2):  # "brewery" → "brewer" → "brew"
-        if len(word) >= 6 and word.endswith("ing"):
-            word = word[:-3]
-        elif len(word) >= 6 and word.endswith("ed") and not word.endswith("eed"):
-            word = word[:-2]
-        elif len(word) >= 6 and word.endswith("er"):
-            word = word[:-2]
-        elif len(word) >= 7 and word.endswith("y") and word[-2] not in "aeiouy":
-            word = word[:-1]
-        else:
-            break
-    return word
-
 
 def _norm(words: list[str]) -> str:
     return " " + " ".join(words) + " "
@@ -236,142 +207,7 @@ def index_for(world: World) -> Index:
     return idx
 
 
-# ── query language ───────────────────────────────────────────────────────────────────────
-
-@dataclass(frozen=True)
-class Term:
-    word: str
-
-
-@dataclass(frozen=True)
-class Phrase:
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Field:
-    op: str            # intitle | inurl | site | filetype
-    value: str         # lower-case; for intitle a phrase is kept as words joined by spaces
-    phrase: bool = False
-
-
-@dataclass(frozen=True)
-class Not:
-    node: object
-
-
-@dataclass(frozen=True)
-class Or:
-    nodes: tuple
-
-
-@dataclass(frozen=True)
-class And:
-    nodes: tuple
-
-
-_TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<or>\|)|(?P<neg>-)?(?:(?P<op>[a-zA-Z]+):)?'
-                    r'(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s()"|]+)))')
-FIELD_OPS = ("intitle", "inurl", "site", "filetype", "allintitle", "allinurl", "ext")
-
-
-def parse_query(q: str) -> And:
-    """Parse the query language into a small tree (see the module docstring)."""
-    toks: list[tuple[str, object]] = []
-    pos = 0
-    q = q.strip()
-    while pos < len(q):
-        m = _TOKEN.match(q, pos)
-        if not m or m.end() == pos:
-            pos += 1
-            continue
-        pos = m.end()
-        if m.group("lp"):
-            toks.append(("(", None))
-        elif m.group("rp"):
-            toks.append((")", None))
-        elif m.group("or"):
-            toks.append(("OR", None))
-        else:
-            op = (m.group("op") or "").lower()
-            phrase = m.group("phrase")
-            word = m.group("word")
-            if op and op not in FIELD_OPS:
-                # "http://x" or "note:" are words, not operators
-                word = f"{m.group('op')}:{word if word is not None else phrase or ''}"
-                op, phrase = "", None
-            if not op and phrase is None and word == "OR" and not m.group("neg"):
-                toks.append(("OR", None))
-                continue
-            node: object | None = _atom(op, phrase, word)
-            if node is None:
-                continue
-            toks.append(("NOT" if m.group("neg") else "ATOM", node))
-    nodes, _ = _parse_and(toks, 0)
-    return And(tuple(nodes))
-
-
-def _atom(op: str, phrase: str | None, word: str | None) -> object | None:
-    raw = phrase if phrase is not None else (word or "")
-    if op in ("site", "inurl", "filetype", "ext", "allinurl"):
-        value = raw.strip().lower()
-        if not value:
-            return None
-        return Field({"ext": "filetype", "allinurl": "inurl"}.get(op, op), value, phrase is not None)
-    words = tuple(tokens(raw))
-    if not words:
-        return None
-    if op in ("intitle", "allintitle"):
-        if op == "allintitle" and len(words) > 1 and phrase is None:
-            return And(tuple(Field("intitle", w) for w in words))
-        return Field("intitle", " ".join(words), len(words) > 1)
-    if phrase is not None or len(words) > 1:
-        return Phrase(words) if len(words) > 1 else Term(words[0])
-    return Term(words[0])
-
-
-def _parse_and(toks: list, i: int) -> tuple[list, int]:
-    out: list = []
-    while i < len(toks):
-        kind, _ = toks[i]
-        if kind == ")":
-            return out, i + 1
-        if kind == "OR":  # dangling OR: treat as nothing
-            i += 1
-            continue
-        node, i = _parse_unary(toks, i)
-        # OR binds tighter than the implicit AND, as on the big engines
-        alts = [node]
-        while i < len(toks) and toks[i][0] == "OR":
-            if i + 1 >= len(toks) or toks[i + 1][0] == ")":
-                i += 1
-                break
-            nxt, i = _parse_unary(toks, i + 1)
-            alts.append(nxt)
-        out.append(Or(tuple(alts)) if len(alts) > 1 else node)
-    return out, i
-
-
-def _parse_unary(toks: list, i: int) -> tuple[object, int]:
-    kind, node = toks[i]
-    if kind == "(":
-        inner, j = _parse_and(toks, i + 1)
-        return (inner[0] if len(inner) == 1 else And(tuple(inner))), j
-    if kind == "NOT":
-        return Not(node), i + 1
-    return node, i + 1
-
-
 # ── matching and ranking ─────────────────────────────────────────────────────────────────
-
-def _host_matches(host: str, value: str) -> bool:
-    value = value.strip("/")
-    if value.startswith("."):
-        return host.endswith(value)
-    if "." not in value:  # site:gov, site:edu
-        return host.endswith("." + value) or host == value
-    return host == value or host.endswith("." + value)
-
 
 class Searcher:
     """Evaluates parsed queries against an Index."""
@@ -424,9 +260,9 @@ class Searcher:
             if "://" in value:
                 value = value.split("://", 1)[1]
             host, _, path = value.partition("/")
-            out = set()
+            out: set[int] = set()
             for h, ids in idx.by_host.items():
-                if _host_matches(h, host):
+                if host_matches(h, host):
                     if path:
                         prefix = f"{h}/{path}"
                         out.update(d for d in ids if idx.docs[d].url.split("://", 1)[1].startswith(prefix))
@@ -471,12 +307,8 @@ class Searcher:
 
     def compounds(self, terms: list) -> list[tuple[int, str]]:
         """(position, stem) of adjacent plain-word pairs that the index holds as one word."""
-        out = []
-        for i in range(len(terms) - 1):
-            joined = stem(terms[i].word + terms[i + 1].word)
-            if joined in self.index.postings:
-                out.append((i, joined))
-        return out
+        return [(i, joined) for i, joined in compound_stems([t.word for t in terms])
+                if joined in self.index.postings]
 
     def scoring_terms(self, node: object) -> list[str]:
         if isinstance(node, Term):

@@ -18,6 +18,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 from html import escape
+from typing import cast
 from urllib.parse import urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -46,8 +47,16 @@ def _index_page(world: World) -> bytes:
             f"<ul>{items}</ul></body></html>").encode()
 
 
+#: Longest a dripping or endless body is sent before the server gives up on its client.
+STREAM_LIMIT_S = 300.0
+
 #: Where the server hands out a proxy auto-config script that sends world hosts to itself.
 PAC_PATH = "/__discover__/proxy.pac"
+#: The name the browser knows this server by (`.invalid` never resolves anywhere else). Chromium
+#: maps only this name to the server's address and every other name and address to NOTFOUND, so
+#: a page inside the world cannot reach the machine's loopback services (127.0.0.1:22,
+#: localhost:5432) even though the world itself is served from loopback.
+SERVER_NAME = "discover-world.invalid"
 
 
 def _pac(world: World, address: tuple) -> bytes:
@@ -55,7 +64,7 @@ def _pac(world: World, address: tuple) -> bytes:
     fails name resolution, as the browser maps every other name to NOTFOUND)."""
     hosts = ",".join(f'"{h}":1' for h in sorted(world.all_hosts()))
     return (f"var H={{{hosts}}};\nfunction FindProxyForURL(url, host) {{\n"
-            f"  return H.hasOwnProperty(host.toLowerCase()) ? \"PROXY {address[0]}:{address[1]}\" : \"DIRECT\";\n}}\n"
+            f"  return H.hasOwnProperty(host.toLowerCase()) ? \"PROXY {SERVER_NAME}:{address[1]}\" : \"DIRECT\";\n}}\n"
             ).encode()
 
 
@@ -114,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.rfile = self.connection.makefile("rb", self.rbufsize)
-        self.wfile = _SocketWriter(self.connection)
+        self.wfile = _SocketWriter(self.connection)  # type: ignore[assignment]  # as socketserver does
         self.close_connection = False
         while not self.close_connection:
             self.handle_one_request()
@@ -125,10 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
             # Proxy-style request: the browser (or a person's) uses this server as its HTTP proxy.
             parts = urlsplit(path)
             host, path = parts.netloc, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        if normalise_host(host) in ("127.0.0.1", "localhost", "") and not self.world.knows(host):
+        if normalise_host(host) in ("127.0.0.1", "localhost", "", SERVER_NAME) and not self.world.knows(host):
             if path.split("?")[0] == PAC_PATH:
                 self._send(200, {"Content-Type": "application/x-ns-proxy-autoconfig"},
-                           _pac(self.world, self.server.server_address), with_body)
+                           _pac(self.world, cast(tuple, self.server.server_address)), with_body)
                 return
             self._send(200, {"Content-Type": "text/html; charset=utf-8"}, _index_page(self.world), with_body)
             return
@@ -144,6 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if resp.delay_s > 0:
             time.sleep(resp.delay_s)
+        if resp.endless or resp.drip_s > 0:
+            self._stream(resp, with_body)
+            return
         self._send(resp.status, resp.headers, resp.body, with_body)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes, with_body: bool) -> None:
@@ -158,6 +170,37 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeouts are part of the tests)
+
+    def _stream(self, resp, with_body: bool) -> None:
+        """A body that drips (one byte every drip_s) and/or never ends, until the client hangs up.
+        A hard stop (STREAM_LIMIT_S) keeps a forgotten client from pinning a thread for ever."""
+        self.close_connection = True
+        try:
+            self.send_response(resp.status)
+            for k, v in resp.headers.items():
+                if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(k, v)
+            if not resp.endless:
+                self.send_header("Content-Length", str(len(resp.body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if not with_body or not resp.body:
+                return
+            stop = time.monotonic() + STREAM_LIMIT_S
+            while time.monotonic() < stop:
+                if resp.drip_s > 0:
+                    for i in range(len(resp.body)):
+                        self.wfile.write(resp.body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(resp.drip_s)
+                        if time.monotonic() >= stop:
+                            return
+                else:
+                    self.wfile.write(resp.body)
+                if not resp.endless:
+                    return
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
+            pass  # the client gave up, as it should
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve(True)
@@ -199,7 +242,8 @@ class WorldServer:
             if exc.errno == errno.EADDRINUSE:
                 raise ServerError(f"port {port} is already in use", hint="choose another with --port, or 0 for any") from None
             raise ServerError(f"cannot start the local web server on {host}:{port}: {exc.strerror}") from None
-        self.host, self.port = self._httpd.server_address[:2]
+        bound, self.port = self._httpd.server_address[:2]
+        self.host = str(bound)
         self._thread: threading.Thread | None = None
 
     @property

@@ -7,6 +7,7 @@ server, the browser's https route and the httpx transport all go through it.
 from __future__ import annotations
 
 import mimetypes
+import threading
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     delay_s: float = 0.0
+    #: Send the body one byte at a time, this many seconds apart (a dripping server).
+    drip_s: float = 0.0
+    #: Repeat the body for ever, without a Content-Length (a body that never ends).
+    endless: bool = False
 
 
 def error_body(status: int) -> bytes:
@@ -80,6 +85,8 @@ class World:
         if not self.hosts:
             raise WebWorldError(f"{root} is not a web directory (sites/ has no host folders)")
         self._routes: dict[str, dict[str, dict]] = {}
+        self._hits: dict[tuple[str, str], int] = {}   # requests per flaky route (fail_first)
+        self._lock = threading.Lock()
         self.virtual_hosts: dict[str, HostHandler] = {}
         self.meta: dict = {}
         web_toml = root / "web.toml"
@@ -186,6 +193,14 @@ class World:
         return Response(status, {"Content-Type": content_type_for(file)}, file.read_bytes())
 
     def _route_response(self, host: str, path: str, route: dict) -> Response:
+        failing = int(route.get("fail_first", 0))
+        if failing > 0:
+            # A flaky server: the first N requests for this path fail with a 503, then it recovers.
+            with self._lock:
+                seen = self._hits.get((host, path), 0)
+                self._hits[(host, path)] = seen + 1
+            if seen < failing:
+                return Response(503, {"Content-Type": "text/html; charset=utf-8"}, error_body(503))
         status = int(route.get("status", 200))
         delay = float(route.get("delay_ms", 0)) / 1000.0
         headers: dict[str, str] = {str(k): str(v) for k, v in (route.get("headers") or {}).items()}
@@ -212,7 +227,11 @@ class World:
             ctype = str(route["content_type"])
         if ctype and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = ctype
-        return Response(status, headers, body, delay)
+        endless = bool(route.get("endless", False))
+        if endless and not body:
+            body = b"<p>" + b"and on " * 1000 + b"</p>\n"
+        return Response(status, headers, body, delay, drip_s=float(route.get("drip_ms", 0)) / 1000.0,
+                        endless=endless)
 
 
 def wait(resp: Response) -> None:

@@ -1,4 +1,4 @@
-"""Shared helpers of the CRM exporters."""
+"""Shared helpers of the CRM exporters: who the contact is, the company, the note."""
 
 from __future__ import annotations
 
@@ -10,13 +10,26 @@ TYPE_LABELS = {"forum": "Forum", "directory": "Directory", "haro": "Journalist q
 
 
 def person_name(p: Prospect) -> tuple[str, str]:
-    """(first, last) of the person behind the email when the page named them; else empty."""
-    name = str(p.explanation.get("contact_name") or (p.explanation.get("author") if p.email_kind == "person" else "")
-               or "").strip()
-    if not name:
-        return "", ""
-    first, _, last = name.partition(" ")
-    return first, last
+    """(first, last) of the person to write to, as the page named them; ("", "") when it named nobody.
+
+    Never made up from an address: "jane@site" without a name on the page stays nameless."""
+    from discover.pages.contacts import split_name
+
+    if p.first_name or p.last_name:
+        return p.first_name, p.last_name
+    name = str(p.contact_name or p.explanation.get("contact_name") or "").strip()
+    if not name and p.type == "haro" and p.email:
+        name = str(p.explanation.get("journalist") or "").strip()   # records stored before names were split
+    return split_name(name) if name else ("", "")
+
+
+def full_name(p: Prospect) -> str:
+    return " ".join(x for x in person_name(p) if x)
+
+
+def company(p: Prospect) -> str:
+    """The site's name as it names itself (og:site_name, schema.org, its title); "" when unknown."""
+    return str(p.company or p.explanation.get("outlet") or "").strip()
 
 
 def website(p: Prospect) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from typing import Any, ClassVar, Sequence, TextIO
 
 from discover.records import Prospect
@@ -16,7 +17,7 @@ def safe_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection).
 
     Cells starting with = + - @ TAB or CR get a leading apostrophe; plain numbers such as
-    -3.5 are left alone so they stay numbers.
+    -3.5 and E.164 phone numbers such as +441134960000 are left alone so they stay numbers.
     """
     if value is None:
         return ""
@@ -33,7 +34,10 @@ def safe_cell(value: Any) -> str:
 
 
 class Exporter:
-    """Writes prospects to a text stream: `start()`, `export(p)` per prospect, `finish()`."""
+    """Writes prospects to a text stream: `start()`, `export(p)` per prospect, `finish()`.
+
+    A prospect the target product would refuse to import (`problem(p)` names why) is not
+    written; `rejected` counts them by reason so the caller can say so."""
 
     name: ClassVar[str] = ""
     extension: ClassVar[str] = ""
@@ -43,6 +47,12 @@ class Exporter:
         self.stream = stream
         self.bom = bom
         self.count = 0
+        self.rejected: Counter[str] = Counter()
+
+    @classmethod
+    def problem(cls, prospect: Prospect) -> str:
+        """Why the product would reject this prospect's row ("" = it imports)."""
+        return ""
 
     def start(self) -> None:
         pass
@@ -70,6 +80,10 @@ class CsvExporter(Exporter):
         raise NotImplementedError
 
     def export(self, prospect: Prospect) -> None:
+        reason = self.problem(prospect)
+        if reason:
+            self.rejected[reason] += 1
+            return
         row = self.row(prospect)
         self._writer.writerow([safe_cell(row.get(c)) for c in self.columns])
         self.count += 1

@@ -23,7 +23,7 @@ class TableExporter(Exporter):
         from rich.markup import escape
 
         self.count += 1
-        email = f"{p.email} ({p.email_kind})" if p.email else (p.contact_page or "")
+        email = f"{p.email} ({p.email_kind})" if p.email else (p.phone or p.contact_page or "")
         flag = f" [{p.ledger_status}]" if p.ledger_status else ""
         self._table.add_row(str(self.count), escape(p.domain + flag), escape(p.type), f"{p.score:.2f}",
                             escape(p.geo_tier), escape(email), escape(p.why), escape(p.pitch or pitch_angle(p)))

@@ -35,6 +35,7 @@ SPEC = SerpSpec(
     link=(".//h2//a[@href]", ".//a[contains(@class,'tilk')][@href]", ".//a[@href]"),
     title=(".//h2",),
     snippet=(".//div[contains(@class,'b_caption')]//p", ".//p[contains(@class,'b_lineclamp')]", ".//p"),
+    date=(".//span[contains(@class,'news_dt')]",),
     exclude=(
         "li.b_ad, .b_adTop, .b_adBottom, .sb_add, #b_context",
         "li.b_ans, .b_rs, .b_vlist2col.b_deep",

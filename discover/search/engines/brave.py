@@ -3,6 +3,11 @@
 Web results are `div.snippet[data-type="web"]` (2024+ Svelte markup: first link is the result,
 title in `div.title`; older markup: `a.result-header`, `span.snippet-title`). The infobox,
 news/video clusters and discussions are other snippet types and stay out. Links are direct.
+
+A web result's text comes in several layouts: the usual `div.generic-snippet`; a video result
+(`div.video-snippet`: thumbnail, a line-clamped description, "Published 3 weeks ago"); others
+(discussions, Q&A) have no fixed class, so the last resort is the result's own text without
+its title link. The next page is the "Next" button in `#pagination-snippet` (`?offset=N`).
 """
 
 from __future__ import annotations
@@ -28,12 +33,20 @@ SPEC = SerpSpec(
     results=("div.snippet[data-type='web']",),
     link=(".//a[contains(@class,'result-header')][@href]", ".//a[@href]"),
     title=(".//div[contains(@class,'title')]", ".//*[contains(@class,'snippet-title')]"),
-    snippet=(".//div[contains(@class,'generic-snippet')]", ".//*[contains(@class,'snippet-description')]"),
+    snippet=(
+        ".//div[contains(@class,'generic-snippet')]",
+        ".//*[contains(@class,'snippet-description')]",
+        ".//div[contains(@class,'video-snippet')]//div[contains(@class,'content')]/div[contains(@class,'line-clamp')]",
+        ".//div[contains(@class,'result-content')]/*[not(self::a)][not(contains(@class,'video-snippet'))]"
+        "[normalize-space()]",
+    ),
+    date=(".//div[contains(@class,'snippet-attributes')]//span[contains(@class,'t-tertiary')]",),
     exclude=("#infobox-snippet, .infobox, [data-type='ad'], #search-ad, .standalone",),
     drop_url=(r"^https?://search\.brave\.com/", r"^https?://([a-z]+\.)?brave\.com/(search|images|news|videos)"),
     no_results_text=("not many great matches came back for your search", "no results found for"),
     no_results_selectors=("#no-results",),
-    next_page=("//a[contains(@class,'btn')][contains(., 'Next')][@href]",),
+    next_page=("//div[@id='pagination-snippet']//a[@href][contains(normalize-space(.), 'Next')]",
+               "//a[contains(@class,'btn')][contains(., 'Next')][@href]"),
 )
 
 

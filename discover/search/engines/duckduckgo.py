@@ -52,6 +52,8 @@ SPEC = SerpSpec(
         f"ancestor::div[{_RESULT} or {_WEB}][1]//*[contains(@class,'result__snippet')]",
         f"ancestor::div[{_WEB}][1]//div[contains(@class,'snippet')]",
     ),
+    date=(f"ancestor::div[{_RESULT} or {_WEB}][1]//span[contains(@class,'result__date')]",
+          f"ancestor::div[{_RESULT} or {_WEB}][1]//span[contains(@class,'result__timestamp')]"),
     exclude=(
         ".results--ads, #ads, .result--ad, .badge--ad, .zero-click-result, .zci-wrapper, .module--carousel",
         ".results--sidebar, .footer",

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from discover.search.blocked import BlockSpec
 from discover.search.engines._common import build_url, check_page
 from discover.search.serp import ParsedSerp, SerpSpec, parse_html
-from discover.webworld.engine import ENGINE_HOST
 
 NAME = "local"
+
+#: The virtual host the offline world serves this engine on (discover.webworld.engine).
+ENGINE_HOST = "search.discover.test"
 
 #: The local engine implements the whole footprint query language.
 SUPPORTED_OPERATORS: frozenset[str] = frozenset({"phrase", "intitle", "inurl", "site", "exclude", "or",
