@@ -52,7 +52,7 @@ class Settings:
     #: Redis URL of the Celery broker (redis://host:6379/0); also holds the fleet's shared politeness.
     broker: str = ""
     #: Tasks one `discover worker` runs at once (threads sharing one event loop and one browser).
-    worker_concurrency: int = 8
+    worker_concurrency: int = 16
     #: Seconds before a task a worker took but never acknowledged (killed) goes back to the queue.
     task_visibility_timeout: int = 300
     #: Seconds a worker's claim on a running task outlives its last heartbeat (a killed worker's

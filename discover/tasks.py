@@ -129,6 +129,10 @@ class TaskKind(Generic[I, O]):
         """The result a worker recorded, as the coordinator needs it."""
         return from_json(self.result_type, data)  # type: ignore[no-any-return]
 
+    def load_results(self, store: "Store", data: list[Any]) -> list[O]:
+        """Many recorded results at once (a kind whose results live in the store reads them in bulk)."""
+        return [self.load_result(store, d) for d in data]
+
     async def run_batch(self, env: TaskEnv, items: Sequence[I], tick: Tick) -> list[O]:
         """All items in this process (results in item order); `tick(done, total)` as they finish."""
         out: list[O] = []
@@ -220,15 +224,22 @@ class _Fetch(TaskKind[FetchTask, PageDone]):
         return {"fetch": to_json(dataclasses.replace(result.fetch, html=""))}
 
     def load_result(self, store: "Store", data: Any) -> PageDone:
-        fetch = from_json(FetchResult, data["fetch"])
-        if fetch.outcome != FetchOutcome.OK:
-            return PageDone(fetch)
-        stored = store.get_page(fetch.url)
-        extraction, classification = store.get_extraction(fetch.url)
-        if stored is None or extraction is None or classification is None:
-            raise LookupError(f"the store has no extracted page for {fetch.url}")
-        fetch.html = stored.html
-        return PageDone(fetch, extraction, classification)
+        return self.load_results(store, [data])[0]
+
+    def load_results(self, store: "Store", data: list[Any]) -> list[PageDone]:
+        fetches = [from_json(FetchResult, d["fetch"]) for d in data]
+        pages = store.read_pages([f.url for f in fetches if f.outcome == FetchOutcome.OK])
+        out = []
+        for fetch in fetches:
+            if fetch.outcome != FetchOutcome.OK:
+                out.append(PageDone(fetch))
+                continue
+            stored, extraction, classification = pages.get(fetch.url, (None, None, None))
+            if stored is None or extraction is None or classification is None:
+                raise LookupError(f"the store has no extracted page for {fetch.url}")
+            fetch.html = stored.html
+            out.append(PageDone(fetch, extraction, classification))
+        return out
 
     async def run_batch(self, env: TaskEnv, items: Sequence[FetchTask], tick: Tick) -> list[PageDone]:
         out: list[PageDone | None] = [None] * len(items)

@@ -19,7 +19,7 @@ def worker(
     db: Annotated[str, typer.Option("--db", help="The shared PostgreSQL database: postgresql://USER@HOST/DB.",
                                     show_default=False)],
     concurrency: Annotated[int | None, typer.Option(
-        "--concurrency", "-c", min=1, max=512, help="Tasks run at once (threads sharing one browser) [default: 8].",
+        "--concurrency", "-c", min=1, max=512, help="Tasks run at once (threads sharing one browser) [default: 16].",
         show_default=False)] = None,
     browser_endpoint: Annotated[list[str] | None, typer.Option(
         "--browser-endpoint", help="A remote browser (CDP http://host:9222 or ws://); repeat it (or give a comma "

@@ -98,7 +98,9 @@ class CeleryExecutor:
                 await self._stalled(kind, run_id, {k: unique[k] for k in unique if statuses.get(k) != "done"})
                 last_change = time.monotonic()
         records = await asyncio.to_thread(store.task_results, run_id, kind.name, list(unique))
-        results = {k: await asyncio.to_thread(kind.load_result, store, records[k].result) for k in unique}
+        ordered = list(unique)
+        loaded = await asyncio.to_thread(kind.load_results, store, [records[k].result for k in ordered])
+        results = dict(zip(ordered, loaded))
         return [results[k] for k in keys]
 
     def _send(self, kind: "TaskKind[Any, Any]", run_id: int, pending: list[tuple[str, Any]]) -> None:

@@ -88,19 +88,15 @@ class WorkerState:
         from discover.tasks import KINDS
 
         store = self.store
-        done = await asyncio.to_thread(store.task_result, run_id, stage, key)
-        if done is not None and done.status == "done":
-            return "skipped"   # a redelivered or resent task whose work is already recorded
         ttl = self.settings.task_claim_ttl
         claim = self.politeness.claim_key(run_id, stage, key)
         if not await self.politeness.claim(claim, ttl):
-            return "busy"
+            return "busy"       # running on another worker now (this is a redelivered copy)
         self._claims.add(claim)
         started = time.monotonic()
         try:
-            # Checked again under the claim: another worker may have finished it in between.
-            done = await asyncio.to_thread(store.task_result, run_id, stage, key)
-            if done is not None and done.status == "done":
+            # Under the claim: a redelivered or resent task whose work is recorded is not run again.
+            if await asyncio.to_thread(store.task_done, run_id, stage, key):
                 return "skipped"
             kind = KINDS.get(stage)
             try:

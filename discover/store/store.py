@@ -176,6 +176,18 @@ def _fetch_from_row(row: Any) -> FetchResult:
                        elapsed_s=row.elapsed_s, headers=dict(row.headers or {}))
 
 
+def _extraction_from_row(row: Any) -> tuple[Extraction | None, Classification | None]:
+    ext = cls = None
+    if row.extraction:
+        d = dict(row.extraction)
+        d["links"] = [Link(**{**ln, "rel": tuple(ln.get("rel") or ())}) for ln in d.get("links", [])]
+        d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
+        ext = Extraction(**d)
+    if row.classification:
+        cls = Classification(**{**row.classification, "type": ProspectType(row.classification["type"])})
+    return ext, cls
+
+
 class Store:
     """Typed access to the database; methods commit as they go."""
 
@@ -410,15 +422,17 @@ class Store:
                                .where(s.pages.c.url == url)).first()
         if row is None:
             return None, None
-        ext = cls = None
-        if row.extraction:
-            d = dict(row.extraction)
-            d["links"] = [Link(**{**ln, "rel": tuple(ln.get("rel") or ())}) for ln in d.get("links", [])]
-            d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
-            ext = Extraction(**d)
-        if row.classification:
-            cls = Classification(**{**row.classification, "type": ProspectType(row.classification["type"])})
-        return ext, cls
+        return _extraction_from_row(row)
+
+    def read_pages(self, urls: Sequence[str]) -> dict[str, tuple[FetchResult, Extraction | None, Classification | None]]:
+        """url → (stored fetch, extraction, classification) for the stored ones of `urls`, in a few queries."""
+        out: dict[str, tuple[FetchResult, Extraction | None, Classification | None]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(urls), 500):
+                for row in conn.execute(sa.select(s.pages).where(s.pages.c.url.in_(list(urls[i:i + 500])))):
+                    out[row.url] = (_fetch_from_row(row), *_extraction_from_row(row))
+        return out
+
 
     def fetched_urls(self, run_id: int | None = None) -> set[str]:
         q = sa.select(s.pages.c.url)
@@ -815,6 +829,13 @@ class Store:
         with self.engine.connect() as conn:
             return {r.key: r.status for r in conn.execute(
                 sa.select(t.c.key, t.c.status).where(t.c.run_id == run_id, t.c.stage == stage))}
+
+    def task_done(self, run_id: int, stage: str, key: str) -> bool:
+        """Whether (run, stage, key) is recorded as done (one indexed lookup, no result read)."""
+        t = s.task_results
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(t.c.status).where(
+                t.c.run_id == run_id, t.c.stage == stage, t.c.key_hash == task_key_hash(key))).scalar() == "done"
 
     def task_result(self, run_id: int, stage: str, key: str) -> TaskRecord | None:
         found = self.task_results(run_id, stage, [key])
