@@ -82,19 +82,28 @@ class CeleryExecutor:
         await asyncio.to_thread(self._send, kind, run_id, [(k, unique[k]) for k in todo])
         total = len(unique)
         finished = sum(1 for k in unique if statuses.get(k) == "done")
+        # Polled by counts (one small query); the keys themselves are read only when the counts
+        # say every unit may be done or one failed (units of an earlier coordinator of this run
+        # may still be finishing, so a count alone proves nothing).
+        base_done, base_failed = _others(statuses, unique)
         ctx.progress(kind.name, finished, total)
         last_change = time.monotonic()
         while finished < total:
             await asyncio.sleep(self.poll_s)
-            statuses = await asyncio.to_thread(store.task_statuses, run_id, kind.name)
-            failed = [k for k in unique if statuses.get(k) == "failed"]
-            if failed:
-                raise self._failure(store, run_id, kind.name, failed)
-            now_done = sum(1 for k in unique if statuses.get(k) == "done")
+            counts = await asyncio.to_thread(store.task_counts, run_id, kind.name)
+            now_done = min(total, counts.get("done", 0) - base_done)
+            if counts.get("failed", 0) > base_failed or now_done >= total:
+                statuses = await asyncio.to_thread(store.task_statuses, run_id, kind.name)
+                failed = [k for k in unique if statuses.get(k) == "failed"]
+                if failed:
+                    raise self._failure(store, run_id, kind.name, failed)
+                now_done = sum(1 for k in unique if statuses.get(k) == "done")
+                base_done, base_failed = _others(statuses, unique)
             if now_done != finished:
                 finished, last_change = now_done, time.monotonic()
                 ctx.progress(kind.name, finished, total)
             elif time.monotonic() - last_change > self.stall_s:
+                statuses = await asyncio.to_thread(store.task_statuses, run_id, kind.name)
                 await self._stalled(kind, run_id, {k: unique[k] for k in unique if statuses.get(k) != "done"})
                 last_change = time.monotonic()
         records = await asyncio.to_thread(store.task_results, run_id, kind.name, list(unique))
@@ -139,6 +148,13 @@ class CeleryExecutor:
             self.app.close()
         except Exception as exc:  # noqa: BLE001 - closing connections of a broker that went away
             log.debug("closing the Celery app: %s", exc)
+
+
+def _others(statuses: dict[str, str], ours: dict[str, Any]) -> tuple[int, int]:
+    """(done, failed) among the stage's tasks that are not this map's."""
+    done = sum(1 for k, v in statuses.items() if v == "done" and k not in ours)
+    failed = sum(1 for k, v in statuses.items() if v == "failed" and k not in ours)
+    return done, failed
 
 
 def _redacted(url: str) -> str:

@@ -837,6 +837,14 @@ class Store:
             return conn.execute(sa.select(t.c.status).where(
                 t.c.run_id == run_id, t.c.stage == stage, t.c.key_hash == task_key_hash(key))).scalar() == "done"
 
+    def task_counts(self, run_id: int, stage: str) -> dict[str, int]:
+        """status → how many tasks of one stage of a run finished so (cheap enough to poll)."""
+        t = s.task_results
+        with self.engine.connect() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute(
+                sa.select(t.c.status, sa.func.count()).where(t.c.run_id == run_id, t.c.stage == stage)
+                .group_by(t.c.status))}
+
     def task_result(self, run_id: int, stage: str, key: str) -> TaskRecord | None:
         found = self.task_results(run_id, stage, [key])
         return found.get(key)
