@@ -420,3 +420,37 @@ def test_a_worker_refuses_a_run_of_another_world(redis_url, pg_url, tmp_path):
         assert state.store.task_result(run_id, "echo", "2").result == {"n": 2}
     finally:
         state.close()
+
+
+def test_a_killed_coordinator_resumes_without_redoing_a_unit(reference, redis_url, pg_url, bundled_world, tmp_path):
+    """`discover run --resume` on the same broker and database sends only what is missing."""
+    fleet = Fleet(redis_url, pg_url, bundled_world, tmp_path).start(2)
+    eng = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        run = subprocess.Popen([sys.executable, "-m", "discover", "run", *RUN, "--web", str(bundled_world), "--json",
+                                "--broker", redis_url, "--db", pg_url], env=_env(tmp_path / "data"), cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 180
+        fetched = 0
+        while time.monotonic() < deadline and run.poll() is None and fetched < 10:
+            time.sleep(0.1)
+            with eng.connect() as conn:
+                fetched = conn.exec_driver_sql("select count(*) from task_results where stage = 'fetch'").scalar()
+        assert run.poll() is None, "the run finished before it could be killed"
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("select status from runs").scalar() == "running"
+        r = discover("run", "--resume", "--json", "--broker", redis_url, "--db", pg_url, "--web", str(bundled_world),
+                     data=tmp_path / "data")
+        assert r.returncode == 0, r.stderr + fleet.logs()
+        assert "resuming run 1" in r.stderr
+        _same(json.loads(r.stdout), reference)
+        counts = _no_duplicate_rows(pg_url)
+        assert counts["runs_finished"] == 1
+        # Units done before the kill were not sent again, and the killed coordinator's queued
+        # copies of the others were skipped by the workers: every unit ran exactly once.
+        assert counts["redone"] == 0
+    finally:
+        eng.dispose()
+        fleet.stop()
