@@ -215,8 +215,8 @@ def test_a_worker_killed_mid_task_loses_nothing_and_doubles_nothing(reference, r
         assert not _claims(redis_url, victim)
         eng = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
         with eng.connect() as conn:
-            for claim in held:                      # discover:claim:<run>:<stage>:<sha256 prefix>
-                _, _, run_id, stage, digest = claim.split(":")
+            for claim in held:                      # discover:claim:<queue>:<run>:<stage>:<sha256 prefix>
+                run_id, stage, digest = claim.split(":")[-3:]
                 row = conn.execute(sa.text("select status, worker from task_results where run_id = :r and "
                                            "stage = :s and key_hash like :h"),
                                    {"r": int(run_id), "s": stage, "h": digest + "%"}).one()

@@ -234,8 +234,11 @@ class RedisPoliteness:
         return out
 
     # --- task claims -------------------------------------------------------------------
-    def claim_key(self, run_id: int, stage: str, key: str) -> str:
-        return self.key("claim", str(run_id), stage, hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40])
+    def claim_key(self, run_id: int, stage: str, key: str, scope: str = "") -> str:
+        """The claim of one unit; `scope` (the database's queue) keeps run 1 of one database apart
+        from run 1 of another sharing this Redis."""
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+        return self.key("claim", scope or "-", str(run_id), stage, digest)
 
     async def claim(self, claim_key: str, ttl: float) -> bool:
         return bool(await self.redis.set(claim_key, self.worker, nx=True, px=_ms(ttl)))

@@ -89,7 +89,7 @@ class WorkerState:
 
         store = self.store
         ttl = self.settings.task_claim_ttl
-        claim = self.politeness.claim_key(run_id, stage, key)
+        claim = self.politeness.claim_key(run_id, stage, key, scope=self.queue)
         if not await self.politeness.claim(claim, ttl):
             return "busy"       # running on another worker now (this is a redelivered copy)
         self._claims.add(claim)
