@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install discover and everything it needs on a Debian/Ubuntu machine:
 #   system packages (Chromium — Playwright's own browser download is not required — and,
-#   with --dev, PostgreSQL and Dovecot for the test suite), a virtualenv in .venv, and the
+#   with --dev, PostgreSQL, Dovecot and Redis for the test suite), a virtualenv in .venv, and the
 #   package with its review and test extras. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,7 +10,7 @@ DEV=0
 for arg in "$@"; do
   case "$arg" in
     --dev) DEV=1 ;;
-    -h|--help) echo "usage: ./install.sh [--dev]   (--dev adds PostgreSQL and Dovecot for the tests)"; exit 0 ;;
+    -h|--help) echo "usage: ./install.sh [--dev]   (--dev adds PostgreSQL, Dovecot and Redis for the tests)"; exit 0 ;;
     *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -24,6 +24,7 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ "$DEV" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
   [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"

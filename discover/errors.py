@@ -11,7 +11,8 @@
      │    └── SearchBlocked        captcha / consent wall / rate limit: back off, try another engine
      ├── FetchError                a page could not be fetched (carries a typed outcome)  (exit 4)
      ├── ExtractionEmpty           a page yielded no usable text
-     ├── StoreError                the database could not be opened or migrated          (exit 5)
+     ├── ExecutorError             the distributed executor: broker, workers, a failed task (exit 3)
+ ├── StoreError                the database could not be opened or migrated          (exit 5)
      ├── ExportError               an export or push failed                              (exit 6)
      ├── ModelError                a model artefact is missing, unsafe or unfitted       (exit 7)
      └── Interrupted               Ctrl-C; work done so far is saved                     (exit 130)
@@ -84,6 +85,12 @@ class FetchError(DiscoverError):
 
 class ExtractionEmpty(DiscoverError):
     exit_code = 4
+
+
+class ExecutorError(DiscoverError):
+    """The broker is unreachable, no worker is alive, or a worker could not do a task."""
+
+    exit_code = 3
 
 
 class StoreError(DiscoverError):

@@ -1,21 +1,28 @@
 """Compose the stages into one discovery run.
 
-    1. plan      footprint queries for the keyword, place and prospect types   (plan.py)
-    2. search    each query on each engine through the browser, typed outcomes  (search/)
-    3. fuse      merge results by normalised URL with reciprocal-rank fusion     (search/merge.py)
-    4. fetch     static first, browser when needed; typed outcomes, cached      (fetch.py)
-    5. extract   main text, metadata, links, contacts                            (extract.py, contacts.py)
-    6. classify  prospect type from fingerprints + a fitted model                (classify.py)
-    7. expand    related terms mined from round-1 pages feed a second round     (plan.expand_terms)
-    8. contacts  contact / about / write-for-us pages one hop away              (contacts.enrich_contacts)
-    9. links     outbound links of resource pages checked: broken-link prospects (linkcheck.py)
-   10. quality   per-site signals and link-graph authority                       (quality.py, authority.py)
-   11. score     topic relevance, geo tier, type fit, quality → explained score  (score.py)
-   12. store     one prospect per site, best page kept; shown as the policy says (outreach/prospects.py,
-                 outreach/policy.py, store/)
+    stage            function            in → out                                     unit of work
+    1. plan          plan_stage          keyword, place, types → Plan (queries)
+    2. search        search_stage        queries → QueryOutcome per (query, engine)    tasks.SEARCH
+    3. fuse          fuse_stage          outcomes → FusedResult per page
+    4-6. fetch       fetch_stage         fused → Pages (fetches, candidates): fetched,  tasks.FETCH
+                                         extracted and classified
+    7. expand        expand_stage        Pages → Expansion (terms, round-2 outcomes);
+                                         its new pages join Pages
+    8. contacts      contacts_stage      candidates → contacts one hop away, per site   tasks.CONTACTS
+       about         about_stage         --about files/URLs → texts
+    9. links         links_stage         resource pages → LinkChecks                    tasks.LINKS
+   10. quality       quality_stage       candidates, fetches → SiteQuality per site
+   11. score         score_stage         candidates → Score (relevance, geo, type, quality)
+   12. prospects     build_prospects     one prospect per site, best page kept
+       journalists   _journalist_queries open journalist queries on the boards found
+       ledger        _apply_ledger       what the user sees (spam, contacted, own site hidden)
 
-Every stage writes to the store as it goes, so an interrupted run resumes (`--resume`)
-without fetching again what was already fetched and without duplicating prospects.
+Stages share a `RunContext` (runtime, store, run id, request, executor). The fan-out units
+(`discover.tasks`) run on an executor chosen by configuration (`discover.executor`): in this
+process (default) or as Celery tasks on workers (`discover.scale`); the stages do not know
+which. Every unit writes to the store as it goes (a run without `--db` gets an in-memory
+store), so an interrupted run resumes (`--resume`) without fetching again what was already
+fetched and without duplicating prospects.
 """
 
 from __future__ import annotations
@@ -25,20 +32,25 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
 from discover.errors import DiscoverError, InputError, Interrupted
 from discover.inputs import clean_keyword
 from discover.outreach.prospects import build_prospects, save_prospects
 from discover.records import (
-    WANTED_TYPES, Candidate, Classification, Extraction, FetchOutcome, FetchResult, Prospect, ProspectType,
-    QueryOutcome, Score, SearchOutcome,
+    WANTED_TYPES, Candidate, Classification, FetchOutcome, FetchResult, FusedResult, Prospect, ProspectType, Query, QueryOutcome,
+    Score, SearchOutcome, SiteQuality,
 )
 
 if TYPE_CHECKING:
+    from discover.executor import Executor
     from discover.outreach.policy import Visibility
+    from discover.plan import Plan
+    from discover.rank.geo import Place
     from discover.runtime import Runtime
+    from discover.settings import Settings
     from discover.store import Store
+    from discover.tasks import TaskEnv
 
 #: Page types whose outbound links are checked for broken-link prospects.
 LINKCHECK_TYPES = ("resource",)
@@ -93,10 +105,72 @@ def request_from_run(settings: dict[str, Any], **overrides: Any) -> RunRequest:
     return RunRequest(**fields)
 
 
+@dataclass
+class RunContext:
+    """What every stage of one run shares, instead of positional arguments and loose dicts."""
+
+    runtime: "Runtime"
+    store: "Store"
+    run_id: int
+    request: RunRequest
+    keyword: str                       # validated
+    target: "Place | None"             # parsed --geo
+    types: tuple[str, ...]
+    engines: list[str]
+    executor: "Executor"
+    env: "TaskEnv"                     # this process's fetcher, link checker ... (the local executor's)
+    result: RunResult
+    progress: Progress = field(default=lambda stage, done, total: None)
+    stats: dict[Any, Any] = field(default_factory=dict)   # footprint yields from earlier runs
+
+    @property
+    def settings(self) -> "Settings":
+        return self.runtime.settings
+
+    @property
+    def geo(self) -> str | None:
+        """The place as resolved ("S7K 1H1" → "Saskatoon, SK, CA"): what queries and engine locales read."""
+        return self.target.label if self.target is not None else None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.result.summary
+
+    def stage(self, name: str) -> None:
+        self.result.summary["stage"] = name
+
+
+# --- typed stage outputs ---------------------------------------------------------------------
+
+@dataclass
+class Pages:
+    """What the fetch stage read: every fetch (any outcome) and a candidate per page read."""
+
+    fetches: list[FetchResult] = field(default_factory=list)
+    candidates: dict[str, Candidate] = field(default_factory=dict)   # final URL → candidate
+
+    def add(self, other: "Pages") -> None:
+        self.fetches.extend(other.fetches)
+        self.candidates.update(other.candidates)
+
+
+@dataclass
+class Expansion:
+    terms: list[str] = field(default_factory=list)
+    outcomes: list[QueryOutcome] = field(default_factory=list)   # the round-2 searches
+
+
 async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Store | None" = None,
-                        on_progress: Progress | None = None) -> RunResult:
-    """Run the whole pipeline; see the module docstring for the stages."""
+                        on_progress: Progress | None = None, executor: "Executor | None" = None) -> RunResult:
+    """Run the whole pipeline; see the module docstring for the stages.
+
+    Without a store the run goes to a private in-memory one; without an executor the settings
+    choose it (`executor = "local"` by default: everything in this process).
+    """
+    from discover.executor import make_executor
     from discover.rank.geo import parse_place
+    from discover.store import Store
+    from discover.tasks import TaskEnv
 
     settings = runtime.settings
     # Before any search: ranking could not match pages on a keyword without topic words.
@@ -104,147 +178,87 @@ async def run_discovery(runtime: "Runtime", request: RunRequest, *, store: "Stor
     types = request.types or WANTED_TYPES
     engines = list(request.engines or settings.engines())
     target = parse_place(request.geo) if request.geo else None
-    progress = on_progress or (lambda stage, done, total: None)
+    own_store = store is None
+    store = Store.memory() if store is None else store
+    executor = executor or make_executor(settings)
     result = RunResult(run_id=None, request=request)
 
-    run_id: int | None = None
-    if store is not None:
-        resumable = store.find_resumable_run(keyword, request.geo or "") if request.resume else None
-        if resumable is not None:
-            run_id = resumable.id
-            store.resume_run(run_id)
-            result.notes.append(f"resuming run {run_id}")
-        else:
-            run_id = store.start_run(keyword, request.geo or "", types,
-                                     {"engines": engines, "request": asdict(request),
-                                      # absolute, so --resume from another folder finds the same world
-                                      "web": str(Path(settings.web).expanduser().resolve()) if settings.web else ""})
+    resumable = store.find_resumable_run(keyword, request.geo or "") if request.resume else None
+    if resumable is not None:
+        run_id = resumable.id
+        store.resume_run(run_id)
+        result.notes.append(f"resuming run {run_id}")
+    else:
+        run_id = store.start_run(keyword, request.geo or "", types,
+                                 {"engines": engines, "request": asdict(request), "executor": executor.name,
+                                  # absolute, so --resume from another folder finds the same world
+                                  "web": str(Path(settings.web).expanduser().resolve()) if settings.web else ""})
     result.run_id = run_id
+    ctx = RunContext(runtime=runtime, store=store, run_id=run_id, request=request, keyword=keyword, target=target,
+                     types=types, engines=engines, executor=executor, env=TaskEnv(runtime, store, run_id),
+                     result=result, progress=on_progress or (lambda stage, done, total: None),
+                     stats=store.footprint_stats())
     started = time.monotonic()
     try:
-        await _run_stages(runtime, store, run_id, keyword, target, types, engines, request, result, progress)
+        await _run_stages(ctx)
+        result.summary["elapsed_s"] = round(time.monotonic() - started, 2)
+        store.finish_run(run_id, "finished", result.summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
-        if store is not None and run_id is not None:
-            store.finish_run(run_id, "interrupted", {"stage": result.summary.get("stage", "")})
+        store.finish_run(run_id, "interrupted", {"stage": result.summary.get("stage", "")})
         raise Interrupted(f"run {run_id} interrupted; finish it with `discover run --resume`") from None
     except DiscoverError:
-        if store is not None and run_id is not None:
-            store.finish_run(run_id, "failed", result.summary)
+        store.finish_run(run_id, "failed", result.summary)
         raise
-    result.summary["elapsed_s"] = round(time.monotonic() - started, 2)
-    if store is not None and run_id is not None:
-        store.finish_run(run_id, "finished", result.summary)
+    finally:
+        await ctx.env.aclose()
+        await executor.aclose()
+        if own_store:
+            store.close()
     return result
 
 
-async def _run_stages(runtime: "Runtime", store: "Store | None", run_id: int | None, keyword: str,
-                      target: Any, types: tuple[str, ...], engines: list[str], request: RunRequest,
-                      result: RunResult, progress: Progress) -> None:
-    from discover.pages.fetch import Fetcher, MemoryPageCache
-    from discover.plan import expand_terms, plan_queries, region_for
-    from discover.search.cache import MemorySerpCache
-    from discover.search.merge import fuse
-    from discover.search.runner import search_all
-
-    settings = runtime.settings
-    summary = result.summary
-    stats = store.footprint_stats() if store is not None else None
-    serp_cache = store.serp_cache(settings.serp_cache_ttl) if store is not None else MemorySerpCache(settings.serp_cache_ttl)
-    page_cache = _StorePageCache(store, run_id) if store is not None else MemoryPageCache()
-    # queries and engine locale read the place as resolved ("S7K 1H1" → "Saskatoon, SK, CA")
-    geo = target.label if target is not None else None
-    region = region_for(geo) if geo else None
-
-    async def search_round(queries) -> list[QueryOutcome]:
-        summary["stage"] = "search"
-        done = 0
-
-        def tick(*_: Any) -> None:
-            nonlocal done
-            done += 1
-            progress("search", done, len(queries) * len(engines))
-
-        outcomes = await search_all(runtime, queries, engines, pages=settings.pages, cache=serp_cache,
-                                    region=region, on_progress=tick)
-        if store is not None and run_id is not None:
-            for o in outcomes:
-                store.save_query_outcome(run_id, o)
-        return outcomes
-
+async def _run_stages(ctx: RunContext) -> None:
+    """The stages in order; each is a function below with typed inputs and outputs."""
+    request = ctx.request
+    await ctx.executor.start(ctx)
     # 1-3: plan, search, fuse ----------------------------------------------------------------
-    await runtime.browser()  # no browser is an environment error, not 50 failed queries
-    plan = plan_queries(keyword, geo=geo, types=list(types), engines=engines,
-                        extra_terms=list(request.extra_terms), max_per_type=settings.max_queries_per_type,
-                        stats=stats)
-    result.notes.extend(plan.notes)
-    outcomes = await search_round(plan.queries)
+    plan = plan_stage(ctx)
+    ctx.result.notes.extend(plan.notes)
+    outcomes = await search_stage(ctx, plan.queries)
     _fail_if_no_engine_answered(outcomes)
-    fused = fuse(outcomes)
-
+    fused = fuse_stage(outcomes)
     # 4-6: fetch, extract, classify -----------------------------------------------------------
-    candidates: dict[str, Candidate] = {}
-    fetches: list[FetchResult] = []
-    async with Fetcher(runtime, settings, cache=page_cache) as fetcher:
-        await _fetch_and_read(fetcher, fused, candidates, fetches, store, run_id, settings.max_pages, progress, summary,
-                              country=getattr(target, "country_code", "") or "")
-
-        # 7: keyword expansion → round 2 ----------------------------------------------------
-        if request.expand and candidates:
-            texts = [c.extraction.title + " " + c.extraction.text for c in candidates.values()
-                     if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
-            terms = expand_terms(texts, keyword, n=4) if texts else []
-            if terms:
-                summary["expansion_terms"] = terms
-                plan2 = plan_queries(keyword, geo=geo, types=list(types), engines=engines,
-                                     extra_terms=terms, max_per_type=2, stats=stats)
-                round2 = [q for q in plan2.queries if q.round == 2]
-                outcomes2 = await search_round(round2)
-                outcomes += outcomes2
-                fused = fuse(outcomes)
-                room = max(0, settings.max_pages - len(fetches))
-                new = [f for f in fused if f.url not in candidates and f.url not in {x.url for x in fetches}]
-                await _fetch_and_read(fetcher, new[:room], candidates, fetches, store, run_id, room, progress, summary,
-                                      country=getattr(target, "country_code", "") or "")
-        result.outcomes = outcomes
-        result.fetches = fetches
-
-        # 8: contacts one hop away --------------------------------------------------------------
-        summary["stage"] = "contacts"
-        await _enrich_contacts(fetcher, list(candidates.values()), progress)
-        about_texts = await _load_about(fetcher, request.about)
-
-    # 9: broken links on resource pages -------------------------------------------------------
-    summary["stage"] = "links"
-    await _check_links(runtime, list(candidates.values()), store, progress)
-
+    pages = await fetch_stage(ctx, fused, ctx.settings.max_pages)
+    # 7: keyword expansion → round 2 --------------------------------------------------------
+    if request.expand and pages.candidates:
+        expansion = await expand_stage(ctx, pages, outcomes)
+        outcomes = outcomes + expansion.outcomes
+    ctx.result.outcomes = outcomes
+    ctx.result.fetches = pages.fetches
+    cands = list(pages.candidates.values())
+    # 8: contacts one hop away; the user's own content ----------------------------------------
+    await contacts_stage(ctx, cands)
+    about_texts = await about_stage(ctx)
+    # 9: broken links on resource pages -----------------------------------------------------
+    await links_stage(ctx, cands)
     # 10: site quality and authority --------------------------------------------------------
-    summary["stage"] = "quality"
-    _assess_quality(list(candidates.values()), fetches, store)
-
+    quality_stage(ctx, cands, pages.fetches)
     # 11: score -----------------------------------------------------------------------------
-    summary["stage"] = "score"
-    cands = list(candidates.values())
-    approved, rejected = _judged_texts(store, keyword)
-    if approved or rejected:
-        summary["review_feedback"] = {"approved": len(approved), "rejected_off_topic": len(rejected)}
-    scores = _score(cands, keyword, target, types, settings, about_texts, summary.get("expansion_terms", []),
-                    approved, rejected)
-    result.candidates = cands
-
-    # 12: prospects, ledger, store ------------------------------------------------------------
-    summary["stage"] = "store"
-    prospects = build_prospects(cands, scores, keyword=keyword, geo=request.geo or "")
-    if ProspectType.HARO in types:
-        summary["stage"] = "journalist queries"
-        await _journalist_queries(runtime, prospects, keyword, request.geo or "", summary)
-    if store is not None and run_id is not None:
-        # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
-        save_prospects(store, run_id, prospects)
-        _record_footprint_yield(store, outcomes, prospects)
-    prospects = _apply_ledger(prospects, store, request, result)
-    result.prospects = prospects
-    summary.update(_summarise(outcomes, fetches, prospects, result.hidden))
-    summary["stage"] = "done"
+    scores = score_stage(ctx, cands, about_texts)
+    ctx.result.candidates = cands
+    # 12: prospects, journalist queries, ledger, store ----------------------------------------
+    ctx.stage("store")
+    prospects = build_prospects(cands, scores, keyword=ctx.keyword, geo=request.geo or "")
+    if ProspectType.HARO in ctx.types:
+        ctx.stage("journalist queries")
+        await _journalist_queries(ctx.runtime, prospects, ctx.keyword, request.geo or "", ctx.summary)
+    # Everything is stored (spam flagged, ledger status applied later); hiding is a view.
+    save_prospects(ctx.store, ctx.run_id, prospects)
+    _record_footprint_yield(ctx.store, outcomes, prospects)
+    prospects = _apply_ledger(prospects, ctx.store, request, ctx.result)
+    ctx.result.prospects = prospects
+    ctx.summary.update(_summarise(outcomes, pages.fetches, prospects, ctx.result.hidden))
+    ctx.stage("done")
 
 
 def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
@@ -264,159 +278,123 @@ def _fail_if_no_engine_answered(outcomes: list[QueryOutcome]) -> None:
                       hint="check the engine names and your connection (`discover doctor`)")
 
 
-class _StorePageCache:
-    """The store as the fetcher's page cache: a URL fetched within the TTL is not fetched again."""
+# --- the stages ------------------------------------------------------------------------------
 
-    def __init__(self, store: "Store", run_id: int | None) -> None:
-        self.store = store
-        self.run_id = run_id
+def plan_stage(ctx: RunContext, *, extra_terms: list[str] | None = None, max_per_type: int | None = None) -> "Plan":
+    """Footprint queries for the keyword, place and types (round 2: paired with mined terms)."""
+    from discover.plan import plan_queries
 
-    def get(self, url: str, ttl: float) -> FetchResult | None:
-        return self.store.get_page(url, ttl)
-
-    def put(self, result: FetchResult) -> None:
-        pass  # the pipeline saves pages itself, with their extraction
+    return plan_queries(ctx.keyword, geo=ctx.geo, types=list(ctx.types), engines=ctx.engines,
+                        extra_terms=list(extra_terms if extra_terms is not None else ctx.request.extra_terms),
+                        max_per_type=max_per_type or ctx.settings.max_queries_per_type, stats=ctx.stats)
 
 
-async def _fetch_and_read(fetcher, fused, candidates: dict[str, Candidate], fetches: list[FetchResult],
-                          store, run_id, limit: int, progress: Progress, summary: dict, *, country: str = "") -> None:
-    from discover.pages.classify import classify
-    from discover.pages.user_model import preferred_model
-    from discover.pages.extract import extract
+async def search_stage(ctx: RunContext, queries: list[Query]) -> list[QueryOutcome]:
+    """Every query on every engine: one outcome per (query, engine), in query then engine order."""
+    from discover.plan import region_for
+    from discover.tasks import SEARCH, SearchTask
+
+    ctx.stage("search")
+    region = region_for(ctx.geo) if ctx.geo else None
+    # One unit per distinct query text (the task key); a repeated text reuses the first's outcomes.
+    unique = list(dict.fromkeys(q.text for q in queries))
+    first = {q.text: q for q in reversed(queries)}
+    done = await ctx.executor.map(SEARCH, [SearchTask(first[t], tuple(ctx.engines), region) for t in unique], ctx)
+    by_text = dict(zip(unique, done))
+    return [o for q in queries for o in by_text[q.text].outcomes]
+
+
+def fuse_stage(outcomes: list[QueryOutcome]) -> list[FusedResult]:
+    """One result per distinct page, by reciprocal-rank fusion, best first."""
+    from discover.search.merge import fuse
+
+    return fuse(outcomes)
+
+
+async def fetch_stage(ctx: RunContext, fused: list[FusedResult], limit: int) -> Pages:
+    """Fetch, read (extract) and classify the best `limit` results; pages keyed by final URL."""
     from discover.domains import registrable_domain
+    from discover.tasks import FETCH, FetchTask
     from discover.urls import FOR_STORE, url_key
 
-    summary["stage"] = "fetch"
-    labels = _user_labels(store)
-    model = preferred_model(fetcher.settings.data_path())   # the user's own, after `discover train`
-    by_url = {f.url: f for f in fused[:limit]}
-    urls = list(by_url)
-    done = 0
-    async for index, fr in fetcher.iter_fetch(urls):
-        done += 1
-        progress("fetch", done, len(urls))
-        fetches.append(fr)
-        hit = by_url[urls[index]]
-        if fr.outcome != FetchOutcome.OK:
-            if store is not None and fr.path != "cache":
-                store.save_page(run_id, fr)
+    ctx.stage("fetch")
+    hits = list({f.url: f for f in fused[:limit]}.values())
+    # The --geo country reads the phone numbers of pages that do not say where they are.
+    country = getattr(ctx.target, "country_code", "") or ""
+    done = await ctx.executor.map(FETCH, [FetchTask(h.url, tuple(h.types), country) for h in hits], ctx)
+    labels = _user_labels(ctx.store)
+    pages = Pages()
+    for hit, page in zip(hits, done):   # in fused order, whichever finished first
+        fr = page.fetch
+        pages.fetches.append(fr)
+        if page.extraction is None or page.classification is None:
             continue
-        extraction: Extraction | None = None
-        classification: Classification | None = None
-        if store is not None and fr.path == "cache":
-            extraction, classification = store.get_extraction(fr.url)
-        if extraction is None:
-            # CPU-bound: keep the event loop (and the other fetches) moving.
-            # The --geo country reads the phone numbers of pages that do not say where they are.
-            extraction = await asyncio.to_thread(extract, fr, max_links=fetcher.settings.max_links,
-                                                 country=country)
-        if classification is None:
-            classification = classify(extraction, fr.html, hint_types=tuple(hit.types), model=model)
-        if store is not None:
-            store.save_page(run_id, fr, extraction, classification)
-            fr.screenshot = b""   # kept with the page in the store; a run holds hundreds of pages
         url = fr.final_url or fr.url
+        classification = page.classification
         label = labels.get(url_key(url, FOR_STORE)) or labels.get(url_key(fr.url, FOR_STORE))
         if label:   # the user's word beats the model's (the store keeps the model's, for `discover train`)
             classification = Classification(ProspectType(label), 1.0, ["as you labelled it in review",
                                                           *[e for e in classification.evidence if e.startswith("model:")]])
-        candidates[url] = Candidate(
-            url=url, domain=registrable_domain(url), extraction=extraction, classification=classification,
-            html=fr.html, found_by_types=tuple(hit.types),
+        pages.candidates[url] = Candidate(
+            url=url, domain=registrable_domain(url), extraction=page.extraction,
+            classification=classification, html=fr.html, found_by_types=tuple(hit.types),
             found_by=tuple(f"{engine}: {query}" for engine, query, _rank in hit.found_by))
+    return pages
 
 
-def _user_labels(store) -> dict[str, str]:
-    """Canonical page URL → the type the user gave it in review."""
-    if store is None:
-        return {}
-    from discover.outreach.ledger import labelled_pages
-    from discover.urls import FOR_STORE, url_key
+async def expand_stage(ctx: RunContext, pages: Pages, outcomes: list[QueryOutcome]) -> Expansion:
+    """Related terms mined from round-1 pages feed a second round of queries; its new pages are
+    added to `pages`."""
+    from discover.plan import expand_terms
 
-    return {url_key(u, FOR_STORE): t for u, t in labelled_pages(store).items()}
+    texts = [c.extraction.title + " " + c.extraction.text for c in pages.candidates.values()
+             if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
+    terms = expand_terms(texts, ctx.keyword, n=4) if texts else []
+    if not terms:
+        return Expansion()
+    ctx.summary["expansion_terms"] = terms
+    plan2 = plan_stage(ctx, extra_terms=terms, max_per_type=2)
+    round2 = [q for q in plan2.queries if q.round == 2]
+    outcomes2 = await search_stage(ctx, round2)
+    fused = fuse_stage(outcomes + outcomes2)
+    room = max(0, ctx.settings.max_pages - len(pages.fetches))
+    fetched = {x.url for x in pages.fetches}
+    new = [f for f in fused if f.url not in pages.candidates and f.url not in fetched]
+    pages.add(await fetch_stage(ctx, new[:room], room))
+    return Expansion(terms, outcomes2)
 
 
-async def _enrich_contacts(fetcher, candidates: list[Candidate], progress: Progress) -> None:
-    from discover.pages.contacts import enrich_contacts
+async def contacts_stage(ctx: RunContext, candidates: list[Candidate]) -> None:
+    """Contact / about / write-for-us pages one hop away, once per site: the site's pages share them."""
+    from discover.tasks import CONTACTS, ContactsTask
 
+    ctx.stage("contacts")
     todo = [c for c in candidates if c.classification.type not in (ProspectType.SPAM, ProspectType.OTHER)]
-    # One contact crawl per site: the best page of a site shares its contacts with the others.
     by_domain: dict[str, list[Candidate]] = defaultdict(list)
     for c in todo:
         by_domain[c.domain].append(c)
-    done = 0
-
-    async def one(group: list[Candidate]) -> None:
-        nonlocal done
-        # Completion order varies between runs; pick the same page every time.
-        lead = min(group, key=lambda c: (len(c.url), c.url))
-        contacts = await enrich_contacts(fetcher, lead.extraction)
-        for c in group:
+    # Completion order varies between runs; pick the same page every time.
+    leads = {d: min(group, key=lambda c: (len(c.url), c.url)) for d, group in by_domain.items()}
+    items = [ContactsTask(d, lead.url, tuple(lead.extraction.contacts), lead.extraction.country)
+             for d, lead in leads.items()]
+    for item, found in zip(items, await ctx.executor.map(CONTACTS, items, ctx)):
+        for c in by_domain[item.domain]:
             seen = {(x.kind, x.value) for x in c.extraction.contacts}
-            c.extraction.contacts = c.extraction.contacts + [x for x in contacts if (x.kind, x.value) not in seen]
-        done += 1
-        progress("contacts", done, len(by_domain))
-
-    await asyncio.gather(*(one(g) for g in by_domain.values()))
+            c.extraction.contacts = c.extraction.contacts + [x for x in found.contacts
+                                                             if (x.kind, x.value) not in seen]
 
 
-async def _check_links(runtime: "Runtime", candidates: list[Candidate], store, progress: Progress) -> None:
-    from discover.links.linkcheck import LinkChecker
-
-    pages = [c for c in candidates if c.classification.type in LINKCHECK_TYPES]
-    if not pages:
-        return
-    checker = LinkChecker(runtime, runtime.settings)
-    try:
-        for i, c in enumerate(pages, 1):
-            outbound = [link for link in c.extraction.links if not link.internal]
-            c.link_checks = await checker.check_links(c.url, outbound)
-            if store is not None:
-                store.save_links(c.url, c.link_checks)
-            progress("links", i, len(pages))
-    finally:
-        close = getattr(checker, "aclose", None)
-        if close is not None:
-            await close()
-
-
-def _assess_quality(candidates: list[Candidate], fetches: list[FetchResult], store) -> None:
-    from discover.links.authority import authority_scores
-    from discover.links.quality import assess_site
-
-    # The link graph: this run's pages plus every link the store has seen in earlier runs.
-    links_by_page: dict[str, list[str]] = defaultdict(list)
-    for c in candidates:
-        links_by_page[c.url].extend(link.url for link in c.extraction.links if not link.internal)
-    if store is not None:
-        for page, url in store.all_links_edges():
-            links_by_page[page].append(url)
-    authority = authority_scores(links_by_page) if links_by_page else {}
-    fetch_by_url = {f.final_url or f.url: f for f in fetches}
-    by_domain: dict[str, list[Candidate]] = defaultdict(list)
-    for c in candidates:
-        by_domain[c.domain].append(c)
-    for domain, group in by_domain.items():
-        quality = assess_site(domain, [c.extraction for c in group],
-                              fetches=[fetch_by_url[c.url] for c in group if c.url in fetch_by_url],
-                              returned_by_search=True, authority=authority.get(domain, 0.0))
-        for c in group:
-            c.quality = quality
-        if store is not None:
-            store.save_site_quality(quality)
-
-
-async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
+async def about_stage(ctx: RunContext) -> list[str]:
     """The user's own content (files or pages) that profiles the niche beside the keyword."""
     from discover.pages.extract import extract
 
     texts = []
-    for item in about:
+    for item in ctx.request.about:
         path = Path(item).expanduser()
         if path.is_file():
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif item.startswith(("http://", "https://")):
-            page = await fetcher.fetch(item)
+            page = await ctx.env.fetcher.fetch(item)
             if page.outcome != FetchOutcome.OK:
                 raise InputError(f"--about {item} could not be read ({page.outcome}: {page.reason or page.status})")
             ex = await asyncio.to_thread(extract, page)
@@ -426,27 +404,71 @@ async def _load_about(fetcher, about: tuple[str, ...]) -> list[str]:
     return texts
 
 
-def _judged_texts(store, keyword: str) -> tuple[list[str], list[str]]:
-    """Pages the user approved, and rejected as off-topic, for this niche in review."""
-    if store is None:
-        return [], []
+async def links_stage(ctx: RunContext, candidates: list[Candidate]) -> None:
+    """Outbound links of resource pages checked: broken-link prospects."""
+    from discover.tasks import LINKS, LinksTask
+
+    ctx.stage("links")
+    pages = [c for c in candidates if c.classification.type in LINKCHECK_TYPES]
+    items = [LinksTask(c.url, tuple(link for link in c.extraction.links if not link.internal)) for c in pages]
+    for c, done in zip(pages, await ctx.executor.map(LINKS, items, ctx)):
+        c.link_checks = done.checks
+
+
+def quality_stage(ctx: RunContext, candidates: list[Candidate], fetches: list[FetchResult]) -> dict[str, SiteQuality]:
+    """Per-site signals and link-graph authority; every candidate gets its site's quality."""
+    from discover.links.authority import authority_scores
+    from discover.links.quality import assess_site
+
+    ctx.stage("quality")
+    # The link graph: this run's pages plus every link the store has seen in earlier runs.
+    links_by_page: dict[str, list[str]] = defaultdict(list)
+    for c in candidates:
+        links_by_page[c.url].extend(link.url for link in c.extraction.links if not link.internal)
+    for page, url in ctx.store.all_links_edges():
+        links_by_page[page].append(url)
+    authority = authority_scores(links_by_page) if links_by_page else {}
+    fetch_by_url = {f.final_url or f.url: f for f in fetches}
+    by_domain: dict[str, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_domain[c.domain].append(c)
+    out: dict[str, SiteQuality] = {}
+    for domain, group in by_domain.items():
+        quality = assess_site(domain, [c.extraction for c in group],
+                              fetches=[fetch_by_url[c.url] for c in group if c.url in fetch_by_url],
+                              returned_by_search=True, authority=authority.get(domain, 0.0))
+        for c in group:
+            c.quality = quality
+        ctx.store.save_site_quality(quality)
+        out[domain] = quality
+    return out
+
+
+def score_stage(ctx: RunContext, cands: list[Candidate], about_texts: list[str]) -> list[Score]:
+    """Topic relevance, geo tier, type fit and quality → one explained score per candidate."""
     from discover.outreach.ledger import topic_feedback
-
-    return topic_feedback(store, keyword)
-
-
-def _score(cands: list[Candidate], keyword: str, target: Any, types: tuple[str, ...], settings,
-           about_texts: list[str], expansions: list[str], approved: Sequence[str] = (),
-           rejected: Sequence[str] = ()) -> list[Score]:
     from discover.rank.score import score_candidates
 
-    return score_candidates(cands, keyword=keyword, target=target, types=types, settings=settings,
-                            about_texts=about_texts, expansions=expansions, approved=approved,
-                            rejected=rejected)
+    ctx.stage("score")
+    # Review's verdicts for this niche: approved pages pull the topic model, off-topic ones push it.
+    approved, rejected = topic_feedback(ctx.store, ctx.keyword)
+    if approved or rejected:
+        ctx.summary["review_feedback"] = {"approved": len(approved), "rejected_off_topic": len(rejected)}
+    return score_candidates(cands, keyword=ctx.keyword, target=ctx.target, types=ctx.types, settings=ctx.settings,
+                            about_texts=about_texts, expansions=ctx.summary.get("expansion_terms", []),
+                            approved=approved, rejected=rejected)
+
+
+def _user_labels(store: "Store") -> dict[str, str]:
+    """Canonical page URL → the type the user gave it in review."""
+    from discover.outreach.ledger import labelled_pages
+    from discover.urls import FOR_STORE, url_key
+
+    return {url_key(u, FOR_STORE): t for u, t in labelled_pages(store).items()}
 
 
 async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], keyword: str, geo: str,
-                              summary: dict) -> None:
+                              summary: dict[str, Any]) -> None:
     """Crawl the journalist-query boards found (list → request pages) and attach to each board's
     prospect its best open query matching the niche: its deadline, reply route and pitch."""
     from discover.haro.boards import BoardCrawl, crawl_boards
@@ -484,7 +506,7 @@ async def _journalist_queries(runtime: "Runtime", prospects: list[Prospect], key
         p.explanation["journalist_query"] = {**q.explanation, "summary": found.query.summary, "why": found.why}
 
 
-def _apply_ledger(prospects: list[Prospect], store: "Store | None", request: RunRequest,
+def _apply_ledger(prospects: list[Prospect], store: "Store", request: RunRequest,
                   result: RunResult) -> list[Prospect]:
     """What the run may show: the visibility policy over the ledger, suppression list and own sites."""
     from discover.outreach.policy import Policy
@@ -493,7 +515,7 @@ def _apply_ledger(prospects: list[Prospect], store: "Store | None", request: Run
     return shown
 
 
-def _record_footprint_yield(store, outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
+def _record_footprint_yield(store: "Store", outcomes: list[QueryOutcome], prospects: list[Prospect]) -> None:
     from discover.rank.score import CUTOFF
 
     good_urls = {p.url for p in prospects if p.score >= CUTOFF} | {u for p in prospects if p.score >= CUTOFF

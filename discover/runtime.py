@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import httpx
 
     from discover.browser import BrowserSession
+    from discover.browser_pool import BrowserPool
+    from discover.politeness import Politeness
     from discover.egress_proxy import EgressProxy
     from discover.net import EgressPolicy, Resolver
     from discover.proxies import Proxies
@@ -25,13 +27,19 @@ if TYPE_CHECKING:
 
 
 class Runtime:
-    """`resolver` replaces the system resolver (tests; embedding in a program with its own DNS)."""
+    """`resolver` replaces the system resolver (tests; embedding in a program with its own DNS);
+    `politeness` the per-process limits (a fleet's, shared in Redis; owned by the caller)."""
 
-    def __init__(self, settings: Settings, *, captcha: bool = False, resolver: "Resolver | None" = None) -> None:
+    def __init__(self, settings: Settings, *, captcha: bool = False, resolver: "Resolver | None" = None,
+                 politeness: "Politeness | None" = None) -> None:
+        from discover.politeness import LocalPoliteness
+
         self.settings = settings
         self.world: World | None = None
         self.server: WorldServer | None = None
-        self._browser: BrowserSession | None = None
+        self._browser: BrowserSession | BrowserPool | None = None
+        #: Per-host limits and engine budgets: this process's own, or a fleet's (owned by the caller).
+        self.politeness: Politeness = politeness or LocalPoliteness()
         self._browser_lock = asyncio.Lock()
         self._captcha = captcha
         self._resolver = resolver
@@ -118,24 +126,31 @@ class Runtime:
             transport = guarded_transport(self.policy, http2=_h2_available(), limits=limits)
         return httpx.AsyncClient(transport=transport, **kwargs)
 
-    async def browser(self) -> "BrowserSession":
+    async def browser(self) -> "BrowserSession | BrowserPool":
         """The shared browser, started on first use. A local browser outside a world reaches the
-        web only through the egress proxy (discover.egress_proxy)."""
+        web only through the egress proxy (discover.egress_proxy); several endpoints are a pool
+        of remote browsers (discover.browser_pool)."""
         async with self._browser_lock:
             if self._browser is None:
                 from discover.browser import BrowserSession
+                from discover.browser_pool import BrowserPool, split_endpoints
 
+                endpoints = split_endpoints(self.settings.browser_endpoint)
+                address = self.server.address if self.server else ""
+                if len(endpoints) > 1:
+                    self._browser = await BrowserPool(endpoints, world=self.world, world_address=address,
+                                                      policy=self.policy).__aenter__()
+                    return self._browser
                 proxy_flags: list[str] = []
-                if self.world is None and not self.settings.browser_endpoint:
+                if self.world is None and not endpoints:
                     from discover.egress_proxy import EgressProxy
 
                     if self.egress_proxy is None:
                         self.egress_proxy = EgressProxy(self.policy, upstream=self.proxies).start()
                     proxy_flags = self.egress_proxy.chromium_flags()
                 session = BrowserSession(
-                    executable=self.settings.browser, endpoint=self.settings.browser_endpoint,
-                    headed=self.settings.headed, world=self.world,
-                    world_address=self.server.address if self.server else "",
+                    executable=self.settings.browser, endpoint=endpoints[0] if endpoints else "",
+                    headed=self.settings.headed, world=self.world, world_address=address,
                     proxy_flags=proxy_flags, policy=self.policy)
                 self._browser = await session.__aenter__()
             return self._browser

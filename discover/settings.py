@@ -20,6 +20,10 @@ from typing import Any, Mapping
 from discover.errors import ConfigError
 
 
+#: Where a run's work runs (the `executor` setting).
+EXECUTORS = ("local", "celery")
+
+
 def _xdg(var: str, fallback: str) -> Path:
     value = os.environ.get(var)
     return Path(value) if value else Path.home() / fallback
@@ -33,7 +37,8 @@ class Settings:
     # --- environment -------------------------------------------------------------------
     #: Path to a Chromium/Chrome executable; empty = find one (Playwright's own, then /usr/bin/chromium ...).
     browser: str = ""
-    #: CDP or Playwright websocket endpoint of a remote browser (a browser farm); empty = launch locally.
+    #: CDP or Playwright websocket endpoint of a remote browser; several, comma-separated, are a pool
+    #: (a browser farm: a dead one is taken out, the others carry on); empty = launch locally.
     browser_endpoint: str = ""
     #: Show the browser window (lets a person solve a captcha).
     headed: bool = False
@@ -43,6 +48,21 @@ class Settings:
     data_dir: str = ""
     #: Database URL or SQLite file path; empty = <data_dir>/discover.sqlite.
     db: str = ""
+
+    # --- execution (docs/scale.md) --------------------------------------------------------
+    #: Where the run's work runs: "local" (this process, asyncio) or "celery" (workers, see `broker`).
+    executor: str = "local"
+    #: Redis URL of the Celery broker (redis://host:6379/0); also holds the fleet's shared politeness.
+    broker: str = ""
+    #: Tasks one `discover worker` runs at once (threads sharing one event loop and one browser).
+    worker_concurrency: int = 16
+    #: Seconds before a task a worker took but never acknowledged (killed) goes back to the queue.
+    task_visibility_timeout: int = 300
+    #: Seconds a worker's claim on a running task outlives its last heartbeat (a killed worker's
+    #: task is run by another one after this).
+    task_claim_ttl: float = 30.0
+    #: Seconds an engine stays blocked for the whole fleet after one worker was blocked by it.
+    engine_block_ttl: int = 1800
 
     # --- search ------------------------------------------------------------------------
     #: Comma-separated engines; empty = `local` inside a web world, else `duckduckgo`.
@@ -221,6 +241,17 @@ def _validated(s: Settings) -> Settings:
     weights = (s.weights_relevance, s.weights_geo, s.weights_type, s.weights_quality)
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         raise ConfigError("score weights must be non-negative and not all zero")
+    if s.executor not in EXECUTORS:
+        raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {s.executor!r}")
+    if s.broker and not s.broker.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"broker {redact_url(s.broker)!r} is not a Redis URL",
+                          hint="e.g. --broker redis://127.0.0.1:6379/0")
+    if s.executor == "celery" and not s.broker:
+        raise ConfigError("the celery executor needs a broker", hint="give --broker redis://HOST:PORT/N "
+                                                                     "(or set broker in the config file)")
+    for name in ("worker_concurrency", "task_visibility_timeout", "task_claim_ttl"):
+        if getattr(s, name) <= 0:
+            raise ConfigError(f"{name} must be positive, got {getattr(s, name)}")
     return s
 
 
@@ -261,11 +292,26 @@ def load_settings(overrides: Mapping[str, Any] | None = None, *, env: Mapping[st
 
 
 def describe(s: Settings) -> dict[str, Any]:
-    """Settings as a plain dict (for `discover doctor` / `--json`), proxy passwords masked."""
+    """Settings as a plain dict (for `discover doctor` / `--json`), passwords in URLs hidden."""
     out = dataclasses.asdict(s)
     if s.proxy:
         from discover.proxies import redact
 
         # a proxy URL may carry a password
         out["proxy"] = ",".join(redact(p.strip()) for p in s.proxy.split(",") if p.strip())
+    out["broker"] = redact_url(s.broker)
     return out
+
+
+def redact_url(url: str) -> str:
+    """A URL without the password of its user part (for messages)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)
+        return urlunsplit(parts._replace(netloc=netloc[0].split(":", 1)[0] + ":***@" + netloc[1]))
+    except ValueError:
+        return url.split("@")[-1]

@@ -1,16 +1,7 @@
 """The store test-suite again, on a real PostgreSQL: DISCOVER_TEST_PG_URL, or a throwaway cluster
-started from Debian's postgresql (initdb + pg_ctl, as the postgres user when running as root)."""
+started from Debian's postgresql (the `pg_server` / `pg_url` fixtures of conftest.py)."""
 
 from __future__ import annotations
-
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,62 +15,6 @@ from test_store import (  # noqa: F401 - the same tests, collected here with the
 )
 
 pytestmark = pytest.mark.postgres
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    url = os.environ.get("DISCOVER_TEST_PG_URL")
-    if url:
-        yield url
-        return
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        pytest.skip("PostgreSQL not installed (no /usr/lib/postgresql/*/bin/initdb) and DISCOVER_TEST_PG_URL unset")
-    bindir = Path(bins[-1]).parent
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as a non-root user")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    root = Path(tempfile.mkdtemp(prefix="discover-pg-"))
-    os.chmod(root, 0o777)
-    data = root / "data"
-    port = _free_port()
-    try:
-        subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120)
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                       check=True, capture_output=True, timeout=120)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        pytest.skip(f"could not start a throwaway PostgreSQL: {exc} {detail.decode(errors='replace')[:200]}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(pg_server: str):
-    """A fresh database per test on the session's server."""
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(pg_server.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield pg_server.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from discover.cli.app import app
 from discover.errors import DiscoverError
 
 # Importing registers the commands; the order is the order in --help.
-from discover.cli import core, search_cmds, place_cmds, pages_cmds, links_cmds, ranking_cmds, ledger_cmds, haro_cmds, review_cmds  # noqa: E402,F401,E501
+from discover.cli import core, search_cmds, place_cmds, pages_cmds, links_cmds, ranking_cmds, ledger_cmds, haro_cmds, review_cmds, scale_cmds  # noqa: E402,F401,E501
 
 
 def _usage_error(exc: Exception, argv: list[str]) -> None:

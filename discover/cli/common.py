@@ -30,6 +30,9 @@ BrowserOpt = Annotated[str | None, typer.Option(
 EndpointOpt = Annotated[str | None, typer.Option(
     "--browser-endpoint", help="Use a remote browser: CDP http://host:9222 or a Playwright ws:// endpoint.",
     show_default=False)]
+BrokerOpt = Annotated[str | None, typer.Option(
+    "--broker", help="Redis URL of the Celery broker (redis://HOST:PORT/N): spread the work over "
+                     "`discover worker`s; needs a postgresql:// --db (env DISCOVER_BROKER).", show_default=False)]
 HeadedOpt = Annotated[bool | None, typer.Option(
     "--headed/--headless", help="Show the browser window (to solve a captcha by hand).", show_default=False)]
 EngineOpt = Annotated[str | None, typer.Option(

@@ -15,9 +15,9 @@ import typer
 
 from discover.cli.app import app
 from discover.cli.common import (
-    AllowPrivateOpt, ProxyOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt, IncludeRejectedOpt,
-    IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ShowContactedOpt, TypesOpt, WebOpt, WideOpt, console, make_settings,
-    print_json, print_ranked, print_table, progress, run_async,
+    AllowPrivateOpt, BrokerOpt, BrowserOpt, DbOpt, EndpointOpt, EngineOpt, GeoOpt, HeadedOpt, IncludeHiddenOpt,
+    IncludeRejectedOpt, IncludeSpamOpt, JsonOpt, OnlyApprovedOpt, ProxyOpt, ShowContactedOpt, TypesOpt, WebOpt,
+    WideOpt, console, make_settings, print_json, print_ranked, print_table, progress, run_async,
 )
 from discover.errors import DiscoverError, InputError, Interrupted
 
@@ -35,14 +35,16 @@ def doctor(
     browser_endpoint: EndpointOpt = None,
     web: WebOpt = None,
     db: DbOpt = None,
+    broker: BrokerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Report the browser, versions, data directory and what is missing."""
+    """Report the browser, versions, data directory and what is missing (with --broker: the broker,
+    the workers alive and their queues)."""
     from discover import __version__
     from discover.browser import find_browser
     from discover.settings import config_path
 
-    settings = make_settings(browser=browser, browser_endpoint=browser_endpoint, web=web, db=db)
+    settings = make_settings(browser=browser, browser_endpoint=browser_endpoint, web=web, db=db, broker=broker)
     checks: list[dict[str, str]] = []
 
     def add(name: str, status: str, detail: str) -> None:
@@ -61,7 +63,7 @@ def doctor(
         ", ".join(f"{d} {v}" for d, v in web_stack.items() if v) if all(web_stack.values())
         else "pip install 'discover-prospects[review]' for `discover review`")
     if settings.browser_endpoint:
-        add("browser", "ok", f"remote endpoint {settings.browser_endpoint} (not contacted)")
+        add("browser", "ok", f"remote endpoint(s) {settings.browser_endpoint} (not contacted)")
     else:
         try:
             path, how = find_browser(settings.browser)
@@ -79,6 +81,9 @@ def doctor(
     add("database", db_status, db_detail)
     cfg = config_path()
     add("config file", "ok" if cfg.exists() else "none", str(cfg))
+    if settings.broker:
+        for row in _check_fleet(settings):
+            add(*row)
     if settings.web:
         try:
             from discover.webworld.world import World
@@ -99,6 +104,61 @@ def doctor(
             console().print("[green]everything needed is present[/green]")
     if missing:
         raise typer.Exit(1)
+
+
+def _check_fleet(settings) -> list[tuple[str, str, str]]:
+    """The distributed set-up: Celery installed, the broker, the workers and their queues."""
+    from discover.errors import ConfigError
+
+    rows: list[tuple[str, str, str]] = []
+    try:
+        from discover.scale import require_celery
+
+        require_celery()
+    except ConfigError as exc:
+        return [("celery (distributed, optional)", "missing", f"{exc} — {exc.hint}")]
+    rows.append(("celery", "ok", _version("celery")))
+    from discover.scale import queue_for
+    from discover.scale.app import make_app
+    from discover.scale.checks import check_broker, fleet_blocks, ping_workers, worker_queues, worker_stats
+
+    status, detail = check_broker(settings.broker)
+    rows.append(("broker", status, detail))
+    if status != "ok":
+        return rows
+    queue = ""
+    if not settings.db_url().startswith(("postgresql://", "postgres://")):
+        rows.append(("shared database", "error", "workers need a postgresql:// --db (SQLite is one machine's file)"))
+    else:
+        from discover.errors import DiscoverError
+        from discover.store import Store
+
+        try:
+            with Store.open(settings.db_url()) as store:
+                queue = queue_for(store.instance_id())
+        except DiscoverError as exc:
+            rows.append(("shared database", "error", str(exc)))
+        except Exception as exc:  # the driver's own errors: report, never crash doctor
+            rows.append(("shared database", "error", (str(exc).splitlines() or [type(exc).__name__])[0]))
+    app = make_app(settings)
+    try:
+        alive = ping_workers(app, timeout=2.0)
+        queues = worker_queues(app, timeout=2.0) if alive else {}
+        stats = worker_stats(app, timeout=2.0) if alive else {}
+    finally:
+        app.close()
+    serving = [w for w, q in queues.items() if queue in q]
+    rows.append(("workers", "ok" if serving else "error",
+                 f"{len(alive)} alive, {len(serving)} serving this database's queue {queue!r}" if alive
+                 else "none answered within 2 s (start one: discover worker --broker ... --db ...)"))
+    for w in sorted(alive):
+        st = stats.get(w, {})
+        rows.append((f"  {w}", "ok" if w in serving else "error",
+                     f"queues: {', '.join(queues.get(w, [])) or 'none'}; threads {st.get('concurrency', '?')}, "
+                     f"running {st.get('active', '?')}"))
+    for engine, (reason, left) in sorted(fleet_blocks(settings.broker).items()):
+        rows.append((f"engine {engine}", "blocked", f"{reason}; {left} s left for the whole fleet"))
+    return rows
 
 
 def _check_database(url: str) -> tuple[str, str]:
@@ -201,6 +261,10 @@ def run(
     browser: BrowserOpt = None,
     browser_endpoint: EndpointOpt = None,
     headed: HeadedOpt = None,
+    broker: BrokerOpt = None,
+    executor: Annotated[str | None, typer.Option(
+        "--executor", help="Where the work runs: local (this process) or celery (workers; --broker implies it).",
+        show_default=False)] = None,
     as_json: JsonOpt = False,
     wide: WideOpt = False,
 ) -> None:
@@ -212,7 +276,13 @@ def run(
 
     settings = make_settings(web=web, db=db, browser=browser, browser_endpoint=browser_endpoint, headed=headed,
                              engine=engine, pages=pages, max_pages=max_pages, ignore_robots=ignore_robots,
-                             allow_private=allow_private, proxy=proxy, screenshots=screenshots)
+                             allow_private=allow_private, proxy=proxy, screenshots=screenshots, broker=broker,
+                             executor=executor or ("celery" if broker else None))
+    if settings.executor == "celery":
+        from discover.scale import require_celery, require_shared_db
+
+        require_celery()
+        require_shared_db(settings.db_url())
     # Check what can be checked before minutes of searching, not after.
     for item in about or ():
         if not item.startswith(("http://", "https://")) and not Path(item).expanduser().is_file():
@@ -235,7 +305,8 @@ def run(
         include_spam=include_spam, show_contacted=show_contacted, include_rejected=include_rejected,
         only_approved=only_approved, include_hidden=include_hidden, resume=resume,
         out=str(out.expanduser().resolve()) if out is not None else "")
-    resume_cmd = "discover run --resume" + (f" --db {shlex.quote(db)}" if db else "")
+    resume_cmd = ("discover run --resume" + (f" --db {shlex.quote(db)}" if db else "")
+                  + (f" --broker {shlex.quote(broker)}" if broker else ""))
     if resume:
         last = store.find_resumable_run(keyword or None, geo if keyword else None)
         if last is None:
@@ -260,16 +331,27 @@ def run(
                                + (f" near {last.geo}" if last.geo else "") + ")")
 
     async def go():
-        async with Runtime(settings) as runtime:
-            with progress() as bar:
-                tasks: dict[str, int] = {}
+        politeness = None
+        if settings.executor == "celery":
+            # The run's own fetches (--about pages, journalist boards) count against the fleet's limits too.
+            from discover.scale.limits import RedisPoliteness
 
-                def tick(stage: str, done: int, total: int) -> None:
-                    if stage not in tasks:
-                        tasks[stage] = bar.add_task(stage, total=total)
-                    bar.update(tasks[stage], completed=done, total=total)
+            politeness = RedisPoliteness(settings.broker, worker="coordinator",
+                                         block_ttl=settings.engine_block_ttl)
+        try:
+            async with Runtime(settings, politeness=politeness) as runtime:
+                with progress() as bar:
+                    tasks: dict[str, int] = {}
 
-                return await run_discovery(runtime, request, store=store, on_progress=tick)
+                    def tick(stage: str, done: int, total: int) -> None:
+                        if stage not in tasks:
+                            tasks[stage] = bar.add_task(stage, total=total)
+                        bar.update(tasks[stage], completed=done, total=total)
+
+                    return await run_discovery(runtime, request, store=store, on_progress=tick)
+        finally:
+            if politeness is not None:
+                await politeness.aclose()
 
     try:
         result = run_async(go())

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     import httpx
 
     from discover.pages.robots import RobotsCache
+    from discover.politeness import Lease
     from discover.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -247,7 +248,7 @@ class LinkChecker:
         self.probe_soft_404 = probe_soft_404
         self._client: httpx.AsyncClient | None = None
         self._sem: asyncio.Semaphore | None = None
-        self._host_sems: dict[str, asyncio.Semaphore] = {}
+        self._host_sems: dict[str, Lease] = {}
         self._results: dict[str, asyncio.Task[_Outcome]] = {}
         self._probes: dict[str, asyncio.Task[_Probe]] = {}
         self.requests_made = 0
@@ -452,11 +453,12 @@ class LinkChecker:
         return _Outcome(LinkClass.UNKNOWN, status, chain, final, f"{status}{via}")
 
     # --- HTTP --------------------------------------------------------------------------
-    def _host_sem(self, url: str) -> asyncio.Semaphore:
+    def _host_sem(self, url: str) -> "Lease":
         host = (urlsplit(url).hostname or "").lower()
         sem = self._host_sems.get(host)
         if sem is None:
-            sem = self._host_sems[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
+            # Per process, or shared by every worker of a fleet (discover.politeness).
+            sem = self._host_sems[host] = self.runtime.politeness.host_limit(host, self.settings.per_host_concurrency)
         return sem
 
     async def _hop(self, url: str, need_body: bool) -> _Hop:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import httpx
 
     from discover.pages.robots import RobotsCache
+    from discover.politeness import HostSlot
     from discover.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -151,13 +152,6 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-class _Host:
-    """Per-host politeness: a semaphore for concurrency and the earliest time of the next request."""
-
-    def __init__(self, concurrency: int) -> None:
-        self.sem = asyncio.Semaphore(concurrency)
-        self.lock = asyncio.Lock()
-        self.next_at = 0.0
 
 
 class Fetcher:
@@ -178,7 +172,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._robots: RobotsCache | None = None
         self._global = asyncio.Semaphore(self.settings.concurrency)
-        self._hosts: dict[str, _Host] = {}
+        self._hosts: dict[str, HostSlot] = {}
         self._browser_sem = asyncio.Semaphore(browser_pages)
         self._browser_lock = asyncio.Lock()
         self._browser_failed = ""
@@ -351,22 +345,15 @@ class Fetcher:
             return False
         return len(visible_text(html)) < JS_TEXT_THRESHOLD
 
-    async def _polite(self, host: str) -> _Host:
+    async def _polite(self, host: str) -> "HostSlot":
         slot = self._hosts.get(host)
         if slot is None:
-            slot = self._hosts[host] = _Host(self.settings.per_host_concurrency)
+            # Per process, or shared by every worker of a fleet (discover.politeness).
+            slot = self._hosts[host] = self.runtime.politeness.host_slot(host, self.settings.per_host_concurrency)
         return slot
 
-    async def _wait_turn(self, slot: _Host) -> None:
-        delay = self.settings.per_host_delay
-        if delay <= 0:
-            return
-        async with slot.lock:
-            now = time.monotonic()
-            wait = slot.next_at - now
-            slot.next_at = max(now, slot.next_at) + delay
-        if wait > 0:
-            await asyncio.sleep(wait)
+    async def _wait_turn(self, slot: "HostSlot") -> None:
+        await slot.turn(self.settings.per_host_delay)
 
     async def _static_fetch(self, url: str) -> FetchResult:
         import httpx

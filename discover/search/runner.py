@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from discover.politeness import LocalPoliteness
 from discover.records import Query, QueryOutcome, SearchOutcome, SerpResult
 from discover.search.cache import SerpCache
 from discover.search.engines import canonical_name, get_engine, translate
@@ -160,6 +161,8 @@ class _Runner:
         self.max_backoff = max_backoff
         self.captcha_wait = captcha_wait
         self.rng = random.Random()
+        # Shared with the other workers of a fleet (Redis) or this process only (discover.politeness).
+        self.politeness = getattr(runtime, "politeness", None) or LocalPoliteness()
 
     # --- browser -----------------------------------------------------------------------
     async def page_for(self, eng: _Engine) -> "Page":
@@ -187,8 +190,12 @@ class _Runner:
     async def wait_turn(self, eng: _Engine) -> None:
         if eng.name in UNTHROTTLED:
             return
-        now = time.monotonic()
         gap = self.settings.query_delay * (1 + self.rng.uniform(0, 0.3))
+        if self.politeness.shared:
+            # The budget is the fleet's: every worker's queries on this engine count against it.
+            await self.politeness.engine_turn(eng.name, gap, self.settings.queries_per_minute)
+            return
+        now = time.monotonic()
         wait = eng.last_query + gap - now if eng.last_query else 0.0
         qpm = self.settings.queries_per_minute
         if qpm > 0:
@@ -304,6 +311,7 @@ class _Runner:
             out.results = results
             out.elapsed_s = time.monotonic() - started
             eng.blocked = exc.reason
+            await self.politeness.block_engine(eng.name, exc.reason)
             return out
         except Exception as exc:  # navigation errors, timeouts, a crashed page: recorded, never swallowed
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -349,6 +357,7 @@ class _Runner:
                                    f"{self.max_backoff:.0f} s back-off cap)") from None
                 delay = backoff_delay(attempt, self.backoff_base, self.max_backoff, exc.retry_after, self.rng)
                 log.info("%s blocked (%s); backing off %.1f s", eng.name, exc.reason, delay)
+                await self.politeness.engine_backoff(eng.name, delay)   # the others wait too
                 await asyncio.sleep(delay)
                 attempt += 1
 
@@ -360,6 +369,15 @@ class _Runner:
                                 reason=f"{eng.name}: skipped: {eng.unreachable}")
         return QueryOutcome(query=q, engine=eng.name, outcome=SearchOutcome.BLOCKED,
                             reason=f"{eng.name}: skipped for the rest of the run after a block ({eng.blocked})")
+
+    async def still_open(self, eng: _Engine) -> bool:
+        """False once the engine blocked us (here or, with shared politeness, on another worker)
+        or could not be reached."""
+        if eng.unreachable:
+            return False
+        if not eng.blocked:
+            eng.blocked = await self.politeness.engine_blocked(eng.name)
+        return not eng.blocked
 
     def report(self, outcome: QueryOutcome) -> None:
         if self.on_progress is not None:
@@ -398,7 +416,7 @@ async def search_all(runtime: "Runtime", queries: list[Query], engines: list[str
 async def _one_engine(runner: _Runner, eng: _Engine, queries: list[Query]) -> list[QueryOutcome]:
     rows: list[QueryOutcome] = []
     for q in queries:
-        oc = runner.skipped(eng, q) if eng.blocked or eng.unreachable else await runner.run_query(eng, q)
+        oc = await runner.run_query(eng, q) if await runner.still_open(eng) else runner.skipped(eng, q)
         rows.append(oc)
         runner.report(oc)
     return rows
@@ -409,7 +427,7 @@ async def _failover(runner: _Runner, states: list[_Engine], queries: list[Query]
     for q in queries:
         tried = False
         for eng in states:
-            if eng.blocked or eng.unreachable:
+            if not await runner.still_open(eng):
                 continue
             tried = True
             oc = await runner.run_query(eng, q)

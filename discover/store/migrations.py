@@ -35,11 +35,17 @@ def _m4_review(conn: sa.Connection) -> None:
     s.screenshots.create(conn)
 
 
+def _m5_task_results(conn: sa.Connection) -> None:
+    s.task_results.create(conn)
+    s.store_meta.create(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("initial", _m1_initial),
     ("outbox", _m2_outbox),
     ("links_url_index", _m3_links_url_index),
     ("page_labels_and_screenshots", _m4_review),
+    ("task_results", _m5_task_results),
 ]
 LATEST = len(MIGRATIONS)
 
@@ -53,6 +59,24 @@ def current_version(conn: sa.Connection) -> int:
 def migrate(engine: sa.Engine, target: int | None = None) -> int:
     """Bring the database to `target` (default: the latest version); return the version reached."""
     target = LATEST if target is None else target
+    if engine.dialect.name == "postgresql":
+        # Several workers starting at once on a fresh database: one migrates, the others wait
+        # for it and then find nothing left to do (instead of "table already exists").
+        with engine.connect() as lock:
+            lock.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_ID})")
+            try:
+                return _migrate(engine, target)
+            finally:
+                lock.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_ID})")
+                lock.commit()
+    return _migrate(engine, target)
+
+
+#: pg_advisory_lock key of migrations (any constant: it only has to be the same everywhere).
+_LOCK_ID = 0x64697363  # "disc"
+
+
+def _migrate(engine: sa.Engine, target: int) -> int:
     with engine.begin() as conn:
         s.schema_version.create(conn, checkfirst=True)
         version = current_version(conn)

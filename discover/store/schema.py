@@ -232,5 +232,32 @@ screenshots = sa.Table(
     sa.Column("taken_at", sa.Float, nullable=False),
 )
 
+# Added by migration 5: results of the distributed executor's tasks, one row per (run, stage,
+# key) — the idempotency key that makes a redelivered task a no-op (discover/scale/).
+task_results = sa.Table(
+    "task_results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False),   # sha256 of the key: URLs can be long
+    sa.Column("key", sa.Text, nullable=False),               # the query text or URL, for people
+    sa.Column("status", sa.String(10), nullable=False),      # done | failed
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.JSON),
+    sa.Column("attempts", sa.Integer, nullable=False, default=1),
+    sa.Column("worker", sa.String(200), nullable=False, default=""),
+    sa.Column("elapsed_s", sa.Float, nullable=False, default=0.0),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("run_id", "stage", "key_hash", name="uq_task_results_run_stage_key"),
+)
+
+# Added by migration 5: facts about the database itself (its `instance_id`, which names the
+# queue its distributed runs use, so a worker on another database never takes their tasks).
+store_meta = sa.Table(
+    "store_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
 V1_TABLES = (runs, queries, serp_results, pages, sites, links, contacts, prospects, outreach,
              suppression, footprint_stats, serp_cache)

@@ -35,6 +35,7 @@ from discover.domains import registrable_domain
 from discover.urls import FOR_STORE, url_key
 
 RUN_STATUSES = ("running", "finished", "interrupted", "failed")
+TASK_STATUSES = ("done", "failed")
 #: Statuses `find_resumable_run` picks up (a SIGKILLed run is still "running").
 RESUMABLE = ("running", "interrupted", "failed")
 _BATCH = 5000
@@ -129,6 +130,23 @@ class RunInfo:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class TaskRecord:
+    """One finished task of the distributed executor (see discover/scale/)."""
+
+    key: str
+    status: str                       # done | failed
+    result: Any = None                # the task's JSON result
+    error: dict[str, Any] = field(default_factory=dict)   # {"type", "message", "hint", "exit_code"}
+    attempts: int = 1                 # how many times it was recorded (a redelivery re-records)
+    worker: str = ""
+    elapsed_s: float = 0.0
+
+
+def task_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
@@ -165,6 +183,18 @@ def _fetch_from_row(row: Any) -> FetchResult:
                        elapsed_s=row.elapsed_s, headers=dict(row.headers or {}))
 
 
+def _extraction_from_row(row: Any) -> tuple[Extraction | None, Classification | None]:
+    ext = cls = None
+    if row.extraction:
+        d = dict(row.extraction)
+        d["links"] = [Link(**{**ln, "rel": tuple(ln.get("rel") or ())}) for ln in d.get("links", [])]
+        d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
+        ext = Extraction(**d)
+    if row.classification:
+        cls = Classification(**{**row.classification, "type": ProspectType(row.classification["type"])})
+    return ext, cls
+
+
 class Store:
     """Typed access to the database; methods commit as they go."""
 
@@ -196,6 +226,17 @@ class Store:
                 raise StoreError(f"cannot open database {redact(url)}: {reason}",
                                  hint="check the path or server, and its permissions") from None
         return store
+
+    @classmethod
+    def memory(cls) -> "Store":
+        """A private in-memory database with the full schema: what a run without `--db` (an
+        evaluation, a library call) writes to, so no stage needs a "no store" branch."""
+        engine = sa.create_engine("sqlite://", future=True, poolclass=sa.pool.StaticPool,
+                                  # one connection shared by every thread: a second one would see another database
+                                  connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        migrate(engine)
+        return cls(engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -388,15 +429,17 @@ class Store:
                                .where(s.pages.c.url == url)).first()
         if row is None:
             return None, None
-        ext = cls = None
-        if row.extraction:
-            d = dict(row.extraction)
-            d["links"] = [Link(**{**ln, "rel": tuple(ln.get("rel") or ())}) for ln in d.get("links", [])]
-            d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
-            ext = Extraction(**d)
-        if row.classification:
-            cls = Classification(**{**row.classification, "type": ProspectType(row.classification["type"])})
-        return ext, cls
+        return _extraction_from_row(row)
+
+    def read_pages(self, urls: Sequence[str]) -> dict[str, tuple[FetchResult, Extraction | None, Classification | None]]:
+        """url → (stored fetch, extraction, classification) for the stored ones of `urls`, in a few queries."""
+        out: dict[str, tuple[FetchResult, Extraction | None, Classification | None]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(urls), 500):
+                for row in conn.execute(sa.select(s.pages).where(s.pages.c.url.in_(list(urls[i:i + 500])))):
+                    out[row.url] = (_fetch_from_row(row), *_extraction_from_row(row))
+        return out
+
 
     def fetched_urls(self, run_id: int | None = None) -> set[str]:
         q = sa.select(s.pages.c.url)
@@ -821,6 +864,89 @@ class Store:
         with self.engine.connect() as conn:
             return {r[0]: int(r[1]) for r in conn.execute(
                 sa.select(ot.c.status, sa.func.count()).group_by(ot.c.status))}
+
+    # --- identity ----------------------------------------------------------------------
+    def instance_id(self) -> str:
+        """A random id this database keeps for life: which database two processes share, whatever
+        host name or address each of them reaches it by."""
+        import uuid
+
+        t = s.store_meta
+        with self.engine.begin() as conn:
+            self._upsert(conn, t, [dict(key="instance_id", value=uuid.uuid4().hex)], ["key"], update=[])
+            return str(conn.execute(sa.select(t.c.value).where(t.c.key == "instance_id")).scalar_one())
+
+    # --- task results (the distributed executor's idempotency record) ------------------
+    def save_task_result(self, run_id: int, stage: str, key: str, *, status: str = "done",
+                         result: Any = None, error: dict[str, Any] | None = None, worker: str = "",
+                         elapsed_s: float = 0.0) -> None:
+        """Record that the task (run, stage, key) finished; a second record of it replaces the first."""
+        if status not in TASK_STATUSES:
+            raise StoreError(f"unknown task status {status!r}", hint="one of " + ", ".join(TASK_STATUSES))
+        t = s.task_results
+        row = dict(run_id=run_id, stage=stage, key_hash=task_key_hash(key), key=key, status=status,
+                   result=_json_safe(result), error=_json_safe(error) if error else None, attempts=1,
+                   worker=worker[:200], elapsed_s=float(elapsed_s), updated_at=time.time())
+        stmt: Any
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt = pg_insert(t).values(**row)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(t).values(**row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["run_id", "stage", "key_hash"],
+            set_={**{c: stmt.excluded[c] for c in ("status", "result", "error", "worker", "elapsed_s",
+                                                   "updated_at")},
+                  "attempts": t.c.attempts + 1})
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def task_statuses(self, run_id: int, stage: str) -> dict[str, str]:
+        """key → status of the finished tasks of one stage of a run (cheap: no results read)."""
+        t = s.task_results
+        with self.engine.connect() as conn:
+            return {r.key: r.status for r in conn.execute(
+                sa.select(t.c.key, t.c.status).where(t.c.run_id == run_id, t.c.stage == stage))}
+
+    def task_done(self, run_id: int, stage: str, key: str) -> bool:
+        """Whether (run, stage, key) is recorded as done (one indexed lookup, no result read)."""
+        t = s.task_results
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(t.c.status).where(
+                t.c.run_id == run_id, t.c.stage == stage, t.c.key_hash == task_key_hash(key))).scalar() == "done"
+
+    def task_counts(self, run_id: int, stage: str) -> dict[str, int]:
+        """status → how many tasks of one stage of a run finished so (cheap enough to poll)."""
+        t = s.task_results
+        with self.engine.connect() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute(
+                sa.select(t.c.status, sa.func.count()).where(t.c.run_id == run_id, t.c.stage == stage)
+                .group_by(t.c.status))}
+
+    def task_result(self, run_id: int, stage: str, key: str) -> TaskRecord | None:
+        found = self.task_results(run_id, stage, [key])
+        return found.get(key)
+
+    def task_results(self, run_id: int, stage: str, keys: Sequence[str] | None = None) -> dict[str, TaskRecord]:
+        """key → TaskRecord of the finished tasks of one stage of a run (optionally only `keys`)."""
+        t = s.task_results
+        q = sa.select(t).where(t.c.run_id == run_id, t.c.stage == stage)
+        out: dict[str, TaskRecord] = {}
+        with self.engine.connect() as conn:
+            if keys is None:
+                rows = list(conn.execute(q))
+            else:
+                hashes = [task_key_hash(k) for k in keys]
+                rows = []
+                for i in range(0, len(hashes), 500):
+                    rows.extend(conn.execute(q.where(t.c.key_hash.in_(hashes[i:i + 500]))))
+        for r in rows:
+            out[r.key] = TaskRecord(key=r.key, status=r.status, result=r.result, error=dict(r.error or {}),
+                                    attempts=r.attempts, worker=r.worker, elapsed_s=r.elapsed_s)
+        return out
 
     # --- run statistics (report) --------------------------------------------------------
     def run_stats(self, run_id: int) -> dict[str, Any]:
