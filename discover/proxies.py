@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from discover.errors import ConfigError
+from discover.urls import redact_url
 
 _SCHEMES = ("http", "https")
 
@@ -50,20 +51,8 @@ def check_proxy_url(url: str, source: str) -> None:
     except ValueError:
         parts = None
     if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-        raise ConfigError(f"{source}: {redact(url)!r} is not an http:// proxy URL",
+        raise ConfigError(f"{source}: {redact_url(url)!r} is not an http:// proxy URL",
                           hint="e.g. --proxy http://127.0.0.1:3128 or http://user:pass@proxy.example:8080")
-
-
-def redact(url: str) -> str:
-    """The proxy URL without its password (for messages and `doctor`)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<bad proxy url>"
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}"
-    return parts._replace(netloc=netloc).geturl()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from discover.errors import ConfigError
+from discover.urls import redact_url
 
 
 #: Where a run's work runs (the `executor` setting).
@@ -295,23 +296,8 @@ def describe(s: Settings) -> dict[str, Any]:
     """Settings as a plain dict (for `discover doctor` / `--json`), passwords in URLs hidden."""
     out = dataclasses.asdict(s)
     if s.proxy:
-        from discover.proxies import redact
-
         # a proxy URL may carry a password
-        out["proxy"] = ",".join(redact(p.strip()) for p in s.proxy.split(",") if p.strip())
+        out["proxy"] = ",".join(redact_url(p.strip()) for p in s.proxy.split(",") if p.strip())
     out["broker"] = redact_url(s.broker)
     return out
 
-
-def redact_url(url: str) -> str:
-    """A URL without the password of its user part (for messages)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.rsplit("@", 1)
-        return urlunsplit(parts._replace(netloc=netloc[0].split(":", 1)[0] + ":***@" + netloc[1]))
-    except ValueError:
-        return url.split("@")[-1]

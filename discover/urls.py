@@ -123,3 +123,17 @@ def host_of(url_or_host: str) -> str:
 def bare_host(url_or_host: str) -> str:
     """The host without a leading `www.`: www.example.com and example.com compare equal."""
     return host_of(url_or_host).removeprefix("www.")
+
+
+def redact_url(url: str) -> str:
+    """The URL with the password of its user part masked: database, broker and proxy URLs in
+    messages, `doctor` and logs. One rule, so no path forgets a credential."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url.rsplit("@", 1)[-1]   # unreadable: keep only what follows any credentials
+    if password is None:
+        return url
+    user, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))

@@ -79,3 +79,18 @@ def test_hosts() -> None:
     assert host_of("x.com/a") == "x.com" and host_of("http://[bad") == ""
     assert bare_host("https://www.x.com/") == bare_host("X.com") == "x.com"
     assert bare_host("::1") == "::1" and bare_host("::2") != bare_host("::1")
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://disc:s3cret@db.internal/disc", "postgresql://disc:***@db.internal/disc"),
+    ("postgresql+psycopg://disc:s3cret@db/disc", "postgresql+psycopg://disc:***@db/disc"),
+    ("redis://:s3cret@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+    ("http://user:p%40ss@proxy.example:3128", "http://user:***@proxy.example:3128"),
+    ("sqlite:////home/u/discover.db", "sqlite:////home/u/discover.db"),
+    ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+])
+def test_one_rule_hides_passwords_in_database_broker_and_proxy_urls(url, shown):
+    from discover.urls import redact_url
+
+    assert redact_url(url) == shown
+    assert "s3cret" not in redact_url(url) and "p%40ss" not in redact_url(url)

@@ -163,7 +163,7 @@ def _check_fleet(settings) -> list[tuple[str, str, str]]:
 
 def _check_database(url: str) -> tuple[str, str]:
     """Can the database be opened? (SQLite: the file or its folder; a server: a real connection.)"""
-    from discover.store.store import redact
+    from discover.urls import redact_url
 
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -182,8 +182,8 @@ def _check_database(url: str) -> tuple[str, str]:
     except DiscoverError as exc:
         return "error", str(exc)
     except Exception as exc:  # the driver's own errors: report, never crash doctor
-        return "error", f"{redact(url)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    return "ok", redact(url)
+        return "error", f"{redact_url(url)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return "ok", redact_url(url)
 
 
 @app.command()

@@ -49,7 +49,7 @@ def worker(
 
     from discover.scale.checks import check_broker
     from discover.scale.worker import default_name, run_worker
-    from discover.store import redact
+    from discover.urls import redact_url
 
     status, detail = check_broker(settings.broker)
     if status != "ok":
@@ -59,7 +59,7 @@ def worker(
     label = name or default_name()
     console(stderr=True).print(
         f"worker {label}: {settings.worker_concurrency} tasks at once; broker {detail}; "
-        f"database {redact(settings.db_url())}" + (f"; web world {settings.web}" if settings.web else "")
+        f"database {redact_url(settings.db_url())}" + (f"; web world {settings.web}" if settings.web else "")
         + (f"; browsers {settings.browser_endpoint}" if settings.browser_endpoint else ""))
     code = run_worker(settings, concurrency=settings.worker_concurrency, name=label, loglevel=loglevel)
     raise typer.Exit(code)

@@ -37,10 +37,10 @@ def require_celery() -> None:
 def require_shared_db(db_url: str) -> None:
     """Workers on several machines need one database server, not a file each."""
     if not db_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        from discover.store import redact
+        from discover.urls import redact_url
 
         raise ConfigError(f"the distributed executor needs a PostgreSQL database every worker reaches; "
-                          f"got {redact(db_url) if '://' in db_url else db_url}",
+                          f"got {redact_url(db_url) if '://' in db_url else db_url}",
                           hint="give --db postgresql://USER@HOST/DB (the same one to the run and the workers)")
 
 

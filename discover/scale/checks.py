@@ -14,7 +14,7 @@ def check_broker(url: str) -> tuple[str, str]:
     from redis import Redis
     from redis.exceptions import RedisError
 
-    from discover.settings import redact_url
+    from discover.urls import redact_url
 
     try:
         client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)

@@ -158,6 +158,6 @@ def _others(statuses: dict[str, str], ours: dict[str, Any]) -> tuple[int, int]:
 
 
 def _redacted(url: str) -> str:
-    from discover.settings import redact_url
+    from discover.urls import redact_url
 
     return redact_url(url)

@@ -5,7 +5,7 @@
 """
 
 from discover.store.migrations import LATEST, current_version, migrate
-from discover.store.store import PageCache, RunInfo, SerpCache, Store, TaskRecord, normalise_db_url, redact
+from discover.store.store import PageCache, RunInfo, SerpCache, Store, TaskRecord, normalise_db_url
 
 __all__ = ["LATEST", "PageCache", "RunInfo", "SerpCache", "Store", "TaskRecord", "current_version", "migrate",
-           "normalise_db_url", "redact"]
+           "normalise_db_url"]

@@ -32,7 +32,7 @@ from discover.records import (
 from discover.store import schema as s
 from discover.store.migrations import migrate
 from discover.domains import registrable_domain
-from discover.urls import FOR_STORE, url_key
+from discover.urls import FOR_STORE, redact_url, url_key
 
 RUN_STATUSES = ("running", "finished", "interrupted", "failed")
 TASK_STATUSES = ("done", "failed")
@@ -48,14 +48,6 @@ def normalise_db_url(url: str) -> str:
     if "://" not in url:
         return "sqlite:///" + str(Path(url).expanduser().resolve())
     return url
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL is reported by the caller
-        return url.split("@")[-1]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -113,7 +105,7 @@ def check_integrity(url: str, engine: sa.Engine) -> None:
         return   # unreachable: opening it for real reports why, in one line
     except sa.exc.DBAPIError as exc:
         reason = " ".join(str(exc.orig).split())[:200]
-        raise StoreError(f"database {redact(url)} failed a sanity check: {reason}",
+        raise StoreError(f"database {redact_url(url)} failed a sanity check: {reason}",
                          hint="ask its administrator to check the server's logs") from None
 
 
@@ -211,7 +203,7 @@ class Store:
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(url, future=True)
         except (sa.exc.ArgumentError, ModuleNotFoundError, OSError) as exc:
-            raise StoreError(f"cannot open database {redact(url)}: {exc}",
+            raise StoreError(f"cannot open database {redact_url(url)}: {exc}",
                              hint="use a SQLite file path or postgresql://user@host/db "
                                   "(pip install 'psycopg[binary]')") from None
         if engine.dialect.name == "sqlite":
@@ -223,7 +215,7 @@ class Store:
                 migrate(engine)
             except sa.exc.DBAPIError as exc:  # unreachable server, unwritable path, not a database file
                 reason = " ".join(str(exc.orig).split())  # drivers write several lines; keep one
-                raise StoreError(f"cannot open database {redact(url)}: {reason}",
+                raise StoreError(f"cannot open database {redact_url(url)}: {reason}",
                                  hint="check the path or server, and its permissions") from None
         return store
 
