@@ -1,6 +1,6 @@
 """Records to JSON and back, guided by their type hints (tasks cross processes as JSON, never pickles).
 
-    to_json(record)          dataclasses → dicts, tuples → lists, enums → their values
+    to_json(record)          dataclasses → dicts, tuples → lists, enums → their values, bytes → base64
     from_json(Type, data)    the reverse: nested records, list[...], tuple[...], dict[...], X | None
 
 Only the shapes the records of `discover.records` use are supported; anything else is a bug
@@ -9,6 +9,8 @@ and raises TypeError rather than guessing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import enum
 import functools
@@ -28,6 +30,8 @@ def to_json(value: Any) -> Any:
         return [to_json(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray)):   # a page's screenshot: JSON has no bytes
+        return base64.b64encode(value).decode("ascii")
     return value
 
 
@@ -74,6 +78,11 @@ def from_json(tp: Any, data: Any) -> Any:
         return tp(**{k: from_json(hints[k], v) for k, v in data.items() if k in names})
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(data)
+    if tp is bytes and isinstance(data, str):
+        try:
+            return base64.b64decode(data, validate=True)
+        except binascii.Error:
+            raise TypeError(f"cannot decode {data[:40]!r} as bytes (not base64)") from None
     if tp is float and isinstance(data, int):
         return float(data)
     if isinstance(tp, type) and isinstance(data, tp):

@@ -48,3 +48,21 @@ def test_store_round_trip_gives_members_back(tmp_path: Path) -> None:
         assert tuple(row) == ("haro", "nearby")
         (p,) = store.prospects(run_id=run)
         assert p.type is ProspectType.HARO and p.geo_tier is GeoTier.NEARBY
+
+
+def test_records_cross_processes_as_json_with_their_bytes():
+    """Tasks travel as JSON: a fetched page's screenshot (bytes) must come back byte for byte."""
+    import json
+
+    import pytest
+
+    from discover.codec import from_json, to_json
+    from discover.records import FetchOutcome, FetchResult
+
+    shot = bytes(range(256)) + b"\xff\xd8jpeg"
+    fr = FetchResult(url="http://a.example/", outcome=FetchOutcome.OK, screenshot=shot)
+    back = from_json(FetchResult, json.loads(json.dumps(to_json(fr))))
+    assert back.screenshot == shot and back.url == fr.url and back.outcome is FetchOutcome.OK
+    assert from_json(FetchResult, json.loads(json.dumps(to_json(FetchResult(url="u", outcome=FetchOutcome.OK))))).screenshot == b""
+    with pytest.raises(TypeError):
+        from_json(bytes, "not base64!")
