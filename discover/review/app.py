@@ -213,9 +213,8 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         }
         return templates.TemplateResponse(request, "review.html", context)
 
-    async def decide(request: Request) -> Response:
-        from discover.outreach.ledger import decide as record
-
+    async def _card_body(request: Request) -> "tuple[Any, dict[str, Any], Any] | Response":
+        """The session, JSON body and card a state-changing request is about (or the refusal)."""
         got = await _json_body(request, state)
         if isinstance(got, Response):
             return got
@@ -223,6 +222,15 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         item = state.cards.get(str(body.get("key", "")))
         if item is None:
             return JSONResponse({"error": "unknown card; reload the page"}, status_code=404)
+        return session, body, item
+
+    async def decide(request: Request) -> Response:
+        from discover.outreach.ledger import decide as record
+
+        got = await _card_body(request)
+        if isinstance(got, Response):
+            return got
+        session, body, item = got
         p = item.prospect
         try:
             rid = record(state.store, p.domain, str(body.get("decision", "")), reason=str(body.get("reason", "")))
@@ -234,13 +242,10 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
     async def retype(request: Request) -> Response:
         from discover.outreach.ledger import correct_type
 
-        got = await _json_body(request, state)
+        got = await _card_body(request)
         if isinstance(got, Response):
             return got
-        session, body = got
-        item = state.cards.get(str(body.get("key", "")))
-        if item is None:
-            return JSONResponse({"error": "unknown card; reload the page"}, status_code=404)
+        session, body, item = got
         p = item.prospect
         try:
             rid = correct_type(state.store, p.url, str(body.get("type", "")), was=item.model_type, niche=p.niche)
