@@ -25,12 +25,13 @@ tool's user agent unless settings.ignore_robots.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from discover.errors import DiscoverError
@@ -491,7 +492,7 @@ class Fetcher:
         result and whether a failure is worth another try."""
         from playwright.async_api import Error as PWError
 
-        from discover.budgets import Stalled as BrowserStalled, bounded, close_quietly
+        from discover.budgets import Stalled as BrowserStalled
 
         res = FetchResult(url=url, final_url=url, path="browser", redirects=list(redirects or []))
         why = self.runtime.policy.url_reason(url)
@@ -502,15 +503,10 @@ class Fetcher:
         except DiscoverError as exc:
             res.outcome, res.reason = FetchOutcome.JS_EMPTY, str(exc)
             return res, False
-        budget = self.settings.timeout
         async with self._browser_sem:
-            ctx = page = None
             try:
-                ctx = await bounded(session.new_context(**self._context_options()), budget,
-                                    "opening a browser context")
-                await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
-                page = await bounded(ctx.new_page(), budget, "opening a tab")
-                return await self._render(page, url, res)
+                async with self._fresh_tab(session, url) as page:
+                    return await self._render(page, url, res)
             except PWError as exc:   # the page crashed, closed itself, or never stopped navigating
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 res.outcome, res.reason = FetchOutcome.ERROR, f"browser: {msg}"[:300]
@@ -519,11 +515,26 @@ class Fetcher:
                 res.outcome = FetchOutcome.TIMEOUT
                 res.reason = f"browser: {exc}; the page's scripts never yield, so its tab and context were closed"
                 return res, False
-            finally:
-                # Closing the context ends every tab in it, a hung one included.
-                await close_quietly(page, 3.0)
-                if not await close_quietly(ctx, 10.0):
-                    log.warning("a browser context for %s would not close", url)
+
+    @contextlib.asynccontextmanager
+    async def _fresh_tab(self, session, url: str, *routes: tuple[Any, Any]) -> AsyncIterator[Any]:
+        """A tab in a context of its own (heavy resources skipped, `routes` added), both closed
+        on the way out whatever the page did: closing the context ends a hung tab too."""
+        from discover.budgets import bounded, close_quietly
+
+        budget = self.settings.timeout
+        ctx = page = None
+        try:
+            ctx = await bounded(session.new_context(**self._context_options()), budget, "opening a browser context")
+            await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
+            for pattern, handler in routes:
+                await bounded(ctx.route(pattern, handler), budget, "setting up the browser context")
+            page = await bounded(ctx.new_page(), budget, "opening a tab")
+            yield page
+        finally:
+            await close_quietly(page, 3.0)
+            if not await close_quietly(ctx, 10.0):
+                log.warning("a browser context for %s would not close", url)
 
     async def _render(self, page, url: str, res: FetchResult) -> tuple[FetchResult, bool]:
         from playwright.async_api import Error as PWError
@@ -606,7 +617,7 @@ class Fetcher:
         (the document is not requested twice; its styles load as a browser would load them)."""
         from playwright.async_api import Error as PWError
 
-        from discover.budgets import Stalled, bounded, close_quietly
+        from discover.budgets import Stalled, bounded
 
         url = result.final_url or result.url
         if self.runtime.policy.url_reason(url):
@@ -624,22 +635,14 @@ class Fetcher:
             return u == url
 
         async with self._browser_sem:
-            ctx = page = None
             try:
-                ctx = await bounded(session.new_context(**self._context_options()), budget,
-                                    "opening a browser context")
-                await bounded(ctx.route("**/*", _skip_heavy), budget, "setting up the browser context")
-                await bounded(ctx.route(is_document, serve_document), budget, "setting up the browser context")
-                page = await bounded(ctx.new_page(), budget, "opening a tab")
-                await bounded(page.goto(url, wait_until="load", timeout=budget * 1000), budget + 5,
-                              "loading the page for its thumbnail")
-                return await _snap(page)
+                async with self._fresh_tab(session, url, (is_document, serve_document)) as page:
+                    await bounded(page.goto(url, wait_until="load", timeout=budget * 1000), budget + 5,
+                                  "loading the page for its thumbnail")
+                    return await _snap(page)
             except (PWError, Stalled) as exc:   # a thumbnail is a nicety: never fail the page over it
                 log.debug("no thumbnail of %s: %s", url, str(exc).splitlines()[0] if str(exc) else exc)
                 return b""
-            finally:
-                await close_quietly(page, 3.0)
-                await close_quietly(ctx, 10.0)
 
     @staticmethod
     async def _content(page, budget: float) -> str:
