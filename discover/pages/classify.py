@@ -6,7 +6,8 @@ Two parts, one decision:
           outbound link profile, spam anchors); each fired rule adds to its type's score and
           leaves an evidence line. Rule scores are *features* of the model — a missing word
           never vetoes a type; a contradiction ("'resources' in the title, three links") is a
-          feature too (`contra_<type>`), weighed like any other;
+          feature too (`contra_<type>`), and when the model still ranks the contradicted type
+          first, the runner-up takes its place (marked uncertain);
   model   a logistic regression over the hand-made features (discover/pages/features.py), the
           rule scores and TF-IDF of URL/title/heading words, fitted by models/build_page_type.py
           on the real-page corpus and the labelled worlds, its probabilities calibrated on
@@ -405,6 +406,10 @@ def decide(model: PageTypeModel, feats: dict[str, float], tokens: str, why: dict
     top two are within UNCERTAIN_MARGIN."""
     proba = model.predict_proba(feats, tokens)
     ranked = sorted(proba.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) > 1 and feats.get(f"contra_{ranked[0][0]}"):
+        # The page contradicts the top type outright (a "resources" page with no outbound sites,
+        # an invitation that asks for money): the runner-up, as a person would call it.
+        ranked[0], ranked[1] = ranked[1], ranked[0]
     label, p1 = ranked[0]
     runner, p2 = ranked[1] if len(ranked) > 1 else ("", 0.0)
     uncertain = bool(runner) and p1 - p2 < UNCERTAIN_MARGIN

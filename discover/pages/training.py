@@ -38,7 +38,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Fitting parameters; recorded in the artefact.
 PARAMS: dict[str, Any] = {
-    "C": 0.3,
+    # Chosen on held-out sites over C in 0.005..0.3 (1,005 pages): grouped CV on the real corpus
+    # rises from 0.713 at the old 0.3 to 0.73-0.77 at 0.05-0.01, and leave-one-world-out rises on
+    # every world but `web`; 0.05 taken from that plateau (best there on web and web-other).
+    # Stronger regularisation keeps the model off the tokens of the few sites a rare type has.
+    "C": 0.05,
     "max_iter": 4000,
     "class_weight": "balanced",
     "tfidf_min_df": 2,
