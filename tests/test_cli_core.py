@@ -46,6 +46,11 @@ def test_doctor_json_reports_browser():
     browser = next(c for c in data["checks"] if c["check"] == "browser")
     assert browser["status"] == "ok" and "Chrom" in browser["detail"]
     assert r.returncode == 0
+    # The optional stacks say whether they are there (the test extras install both).
+    optional = {c["check"]: c for c in data["checks"] if "optional" in c["check"]}
+    assert optional["review web app (optional)"]["status"] == "ok"
+    assert optional["distributed executor (optional)"]["status"] == "ok"
+    assert "celery" in optional["distributed executor (optional)"]["detail"]
 
 
 def test_doctor_reports_missing_browser(tmp_path):

@@ -62,6 +62,10 @@ def doctor(
     add("review web app (optional)", "ok" if all(web_stack.values()) else "optional",
         ", ".join(f"{d} {v}" for d, v in web_stack.items() if v) if all(web_stack.values())
         else "pip install 'discover-prospects[review]' for `discover review`")
+    fleet = {d: _version(d) for d in ("celery", "redis")}
+    add("distributed executor (optional)", "ok" if all(fleet.values()) else "optional",
+        ", ".join(f"{d} {v}" for d, v in fleet.items() if v) if all(fleet.values())
+        else "pip install 'discover-prospects[scale]' for --broker and `discover worker`")
     if settings.browser_endpoint:
         add("browser", "ok", f"remote endpoint(s) {settings.browser_endpoint} (not contacted)")
     else:
