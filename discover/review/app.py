@@ -18,7 +18,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -213,8 +213,9 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         }
         return templates.TemplateResponse(request, "review.html", context)
 
-    async def _card_body(request: Request) -> "tuple[Any, dict[str, Any], Any] | Response":
-        """The session, JSON body and card a state-changing request is about (or the refusal)."""
+    async def _change(request: Request, kind: str, write: Callable[[Any, dict[str, Any]], int]) -> Response:
+        """A state-changing request about one card: checked (token, body, card), written by
+        `write(card, body)` -> the ledger row id, remembered for undo, answered with the card."""
         got = await _json_body(request, state)
         if isinstance(got, Response):
             return got
@@ -222,37 +223,24 @@ def create_app(store: "Store", *, niche: str = "", cutoff: float = CUTOFF, allow
         item = state.cards.get(str(body.get("key", "")))
         if item is None:
             return JSONResponse({"error": "unknown card; reload the page"}, status_code=404)
-        return session, body, item
+        try:
+            rid = write(item, body)
+        except DiscoverError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        session.undo.append({"kind": kind, "id": rid, "key": item.key})
+        return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
 
     async def decide(request: Request) -> Response:
         from discover.outreach.ledger import decide as record
 
-        got = await _card_body(request)
-        if isinstance(got, Response):
-            return got
-        session, body, item = got
-        p = item.prospect
-        try:
-            rid = record(state.store, p.domain, str(body.get("decision", "")), reason=str(body.get("reason", "")))
-        except DiscoverError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        session.undo.append({"kind": "decision", "id": rid, "key": item.key})
-        return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
+        return await _change(request, "decision", lambda item, body: record(
+            state.store, item.prospect.domain, str(body.get("decision", "")), reason=str(body.get("reason", ""))))
 
     async def retype(request: Request) -> Response:
         from discover.outreach.ledger import correct_type
 
-        got = await _card_body(request)
-        if isinstance(got, Response):
-            return got
-        session, body, item = got
-        p = item.prospect
-        try:
-            rid = correct_type(state.store, p.url, str(body.get("type", "")), was=item.model_type, niche=p.niche)
-        except DiscoverError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        session.undo.append({"kind": "label", "id": rid, "key": item.key})
-        return JSONResponse({**_card_state(state, item), "undo": len(session.undo)})
+        return await _change(request, "label", lambda item, body: correct_type(
+            state.store, item.prospect.url, str(body.get("type", "")), was=item.model_type, niche=item.prospect.niche))
 
     async def undo(request: Request) -> Response:
         from discover.outreach.ledger import undo as take_back
