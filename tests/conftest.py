@@ -36,6 +36,9 @@ def _isolated(tmp_path_factory, monkeypatch):
     for key in list(os.environ):
         if key.startswith("DISCOVER_"):
             monkeypatch.delenv(key, raising=False)
+    # Where the shared read-only corpus is stays known: code that reads it by itself
+    # (`discover train`'s corpus) must see the same pages as the tests that pass SHARED.
+    monkeypatch.setenv("DISCOVER_SHARED", str(SHARED))
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))

@@ -49,6 +49,9 @@ PARAMS: dict[str, Any] = {
     "sublinear_tf": True,
     # The real web is the target: a synthetic world's page counts this much of a real one.
     "world_weight": 0.5,
+    # A person's own correction (`discover train`) counts this much of a real page: a few of them
+    # must be able to move a model regularised to resist the tokens of a few sites.
+    "review_weight": 3.0,
     "calibration_folds": 4,
 }
 
@@ -351,8 +354,17 @@ def featurise(pages: Sequence[LabelledPage], jobs: int | None = None,
 
 # --- fitting ----------------------------------------------------------------------------------
 
+#: The world of a page whose type a person set in `discover review` (weighed by review_weight).
+REVIEWED = "review"
+
+
 def _weights(rows: Sequence[Row], params: dict[str, Any]) -> list[float]:
-    return [1.0 if r.world == "real" else float(params["world_weight"]) for r in rows]
+    def weight(world: str) -> float:
+        if world == "real":
+            return 1.0
+        return float(params["review_weight"]) if world == REVIEWED else float(params["world_weight"])
+
+    return [weight(r.world) for r in rows]
 
 
 def fit_model(rows: Sequence[Row], params: dict[str, Any] | None = None, *, calibrate_folds: int | None = None

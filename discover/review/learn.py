@@ -137,23 +137,23 @@ def train(store: "Store", settings: "Settings", *, folds: int = 5) -> TrainRepor
     base = corpus()
     by_url = {url_key(r.page.url, FOR_STORE): r for r in user}
     rows: list["Row"] = []
-    shipped_labels: list[str] = []     # "" for a page the shipped model never saw
+    shipped_rows: list["Row | None"] = []   # each page as the shipped model was fitted on it
     corrected: set[int] = set()
 
-    def relabelled(r: "Row", label: str) -> "Row":
-        return dataclasses.replace(r, page=dataclasses.replace(r.page, label=label))
+    def reviewed(r: "Row", label: str) -> "Row":
+        return dataclasses.replace(r, page=dataclasses.replace(r.page, label=label, world=training.REVIEWED))
 
     for r in base:
-        shipped_labels.append(r.label)
+        shipped_rows.append(r)
         mine = by_url.pop(url_key(r.page.url, FOR_STORE), None)
         if mine is not None:            # the user's word wins
             corrected.add(len(rows))
-            r = relabelled(r, mine.label)
+            r = reviewed(r, mine.label)
         rows.append(r)
     for r in by_url.values():
         corrected.add(len(rows))
-        rows.append(r)
-        shipped_labels.append("")
+        rows.append(reviewed(r, r.label))
+        shipped_rows.append(None)
 
     truth = [r.label for r in rows]
     before = [""] * len(rows)
@@ -161,7 +161,7 @@ def train(store: "Store", settings: "Settings", *, folds: int = 5) -> TrainRepor
     fold_list = training.site_folds(rows, folds)
     for train_idx, test_idx in fold_list:
         test = [rows[i] for i in test_idx]
-        shipped_train = [relabelled(rows[i], shipped_labels[i]) for i in train_idx if shipped_labels[i]]
+        shipped_train = [row for i in train_idx if (row := shipped_rows[i]) is not None]
         for i, c in zip(test_idx, training.predict_rows(training.fit_model(shipped_train, calibrate_folds=0), test)):
             before[i] = str(c.type)
         for i, c in zip(test_idx, training.predict_rows(
