@@ -254,6 +254,11 @@ _SAID = re.compile(r"\b(?:said|says|told|according to|sagte|sagt|erkl[aä]rte|di
                    r"a d[ée]clar[ée]|a dit|selon)\b", re.I)
 # "WASHINGTON (Reuters) — ", "BERLIN - ": a news dateline opening the text.
 _DATELINE = re.compile(r"\s*[A-ZÄÖÜÉ][A-ZÄÖÜÉ .'-]{2,30}(?:,? [A-Z][a-z.]+)?(?: \([\w .]+\))? ?[—–-] ")
+# Top-level domains that abuse trackers (Spamhaus, SURBL) list as the most abused by spam and
+# throwaway link sites: a weak sign alone, which is why it is a feature and not a rule.
+_ABUSED_TLD = re.compile(r"\.(?:xyz|top|info|biz|click|loan|work|icu|buzz|gq|cf|tk|ml|ga|win|bid|stream|"
+                         r"racing|review|date|men|party|trade|cricket|science|download|accountant|faith|"
+                         r"rest|fit|cyou|sbs|cfd|monster|quest)$")
 _HOST_BLOG = re.compile(r"(?:^|\.)blog|blog(?:spot|ger)?\.|wordpress\.com$|medium\.com$|tumblr\.com$|"
                         r"substack\.com$|ghost\.io$|typepad|livejournal|hatenablog|over-blog|blogs?\.")
 _HOST_NEWS = re.compile(r"news|times|post\.|tribune|herald|gazette|journal|zeitung|diario|periodico|"
@@ -383,6 +388,9 @@ def page_features(ext: Extraction, html: str = "") -> dict[str, float]:
     host = (parts.hostname or "").lower()
     f["host_blog"] = float(bool(_HOST_BLOG.search(host)))
     f["host_news"] = float(bool(_HOST_NEWS.search(host)))
+    f["host_abused_tld"] = float(bool(_ABUSED_TLD.search(host)))
+    # Keyword-stuffed names (cheap-bike-repair-best.xyz) are made of hyphenated words.
+    f["host_hyphens"] = float(min(4, host.removeprefix("www.").split(".")[0].count("-")))
     f["wiki_markup"] = float(bool(re.search(r"action=edit|/wiki/|\[edit\]|mw-editsection|printable=yes", low_html)))
     f["month_links"] = _log(sum(1 for lk in internal if _MONTH_ANCHOR.fullmatch(lk.anchor.strip().lower())))
     f["first_person"] = _log(len(re.findall(r"\b(?:I|I'm|I've|my|me|yo|mi|je|mon|ma|ich|mein|meine)\b", head[:8000])))
