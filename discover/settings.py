@@ -296,8 +296,10 @@ def describe(s: Settings) -> dict[str, Any]:
     """Settings as a plain dict (for `discover doctor` / `--json`), passwords in URLs hidden."""
     out = dataclasses.asdict(s)
     if s.proxy:
+        from discover.proxies import parse_proxy_list
+
         # a proxy URL may carry a password
-        out["proxy"] = ",".join(redact_url(p.strip()) for p in s.proxy.split(",") if p.strip())
+        out["proxy"] = ",".join(redact_url(p) for p in parse_proxy_list(s.proxy))
     out["broker"] = redact_url(s.broker)
     return out
 

@@ -69,9 +69,9 @@ def corrections(store: "Store") -> tuple[list["Row"], list[str]]:
             notes.append(f"{url}: the page is no longer in the database")
             continue
         final = page.final_url or url
-        # A person's label on a real page weighs like the real corpus's.
+        # A person's label weighs review_weight real pages (training.PARAMS).
         pages.append(training.LabelledPage(url=final, label=label, site=registrable_domain(final) or final,
-                                           world="real", html=page.html, source="review"))
+                                           world=training.REVIEWED, html=page.html, source="review"))
     return training.featurise(pages, jobs=1), notes
 
 
@@ -152,7 +152,7 @@ def train(store: "Store", settings: "Settings", *, folds: int = 5) -> TrainRepor
         rows.append(r)
     for r in by_url.values():
         corrected.add(len(rows))
-        rows.append(reviewed(r, r.label))
+        rows.append(r)
         shipped_rows.append(None)
 
     truth = [r.label for r in rows]
